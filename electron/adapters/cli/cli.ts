@@ -1,0 +1,260 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract/api.ts';
+import type { LogListRow } from '../../../shared/contract/entities.ts';
+import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
+import { createAppCore, type AppCore } from '../../core/app-core.ts';
+import { appVersion, defaultDataDir } from '../../core/paths.ts';
+
+const usage = `evaldesk — EvalDesk from the command line (same data and rules as the app)
+
+Usage: evaldesk [--data-dir DIR] [--threads N] [--cpu] [--json] <command> [options]
+
+  models list                          registered models
+  models add <file.gguf> [--name N]    register a GGUF file (metadata read, not loaded)
+  models scan                          register every .gguf in the models folder
+  workspaces list
+  workspaces create --name N [--domain D] [--category qa|doc_gen|summary]
+                    [--system-prompt S] [--temperature T] [--max-tokens N]
+                    [--context-size N] [--history-turns N]
+  ask --workspace ID --model ID [--session ID] <question>
+                                       stream an answer to stdout and log it
+  evaluate <logId> --verdict 1|2|3 [--reason R] [--correct C] [--priority 1|2|3] [--memo M]
+  logs [--workspace ID] [--model ID] [--evaluation 0|1|2|3] [--text T] [--limit N]
+  export --format mlx|openai --name N [--out DIR] [--seed N] [--valid R] [--test R]
+         [--workspace ID] [--model ID] [--evaluations 1,2,3] [--priorities ..] [--statuses ..]
+  mark-trained <datasetId>             mark a dataset's evaluations as trained (status 2)
+  call <method> [json]                 call any API method with a JSON input
+
+The data folder defaults to ${defaultDataDir()} (or EVALDESK_DATA_DIR).`;
+
+class UsageError extends Error {}
+
+function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number)) throw new UsageError(`--${name} must be a number, got "${value}".`);
+  return number;
+}
+
+function listOption(value: string | undefined, name: string): Array<1 | 2 | 3> | undefined {
+  if (value === undefined) return undefined;
+  return value.split(',').map((part) => numberOption(part.trim(), name) as 1 | 2 | 3);
+}
+
+export async function runCli(argv: string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'data-dir': { type: 'string' },
+      threads: { type: 'string' },
+      cpu: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      name: { type: 'string' },
+      domain: { type: 'string' },
+      category: { type: 'string' },
+      'system-prompt': { type: 'string' },
+      temperature: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'context-size': { type: 'string' },
+      'history-turns': { type: 'string' },
+      workspace: { type: 'string' },
+      model: { type: 'string' },
+      session: { type: 'string' },
+      verdict: { type: 'string' },
+      reason: { type: 'string' },
+      correct: { type: 'string' },
+      priority: { type: 'string' },
+      memo: { type: 'string' },
+      evaluation: { type: 'string' },
+      text: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      valid: { type: 'string' },
+      test: { type: 'string' },
+      evaluations: { type: 'string' },
+      priorities: { type: 'string' },
+      statuses: { type: 'string' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    io.out.write(`${usage}\n`);
+    return command || values.help ? 0 : 2;
+  }
+
+  const core: AppCore = await createAppCore({
+    dataDir: values['data-dir'] ?? defaultDataDir(),
+    appVersion: appVersion(),
+    ...(values.threads !== undefined && { threads: numberOption(values.threads, 'threads')! }),
+    ...(values.cpu && { gpu: 'cpu' as const }),
+  });
+  const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+    const result = await core.dispatch(method, input, core.localCaller());
+    if (result.ok) return result.value as MethodOutput<M>;
+    throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
+  };
+  const print = (value: unknown, human?: () => string) => {
+    io.out.write(values.json || !human ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+  };
+
+  try {
+    if (core.startupError) throw core.startupError;
+    const sub = rest[0];
+    switch (command) {
+      case 'models': {
+        if (sub === 'list' || sub === undefined) {
+          const models = await call('models.list', {});
+          print(models, () => models.map((m) => `${m.id}\t${m.displayName}\t${m.architecture}\t${m.quantization ?? '-'}\t${m.fileExists ? '' : '(file missing) '}${m.filePath}`).join('\n') || 'No models registered.');
+        } else if (sub === 'add') {
+          if (!rest[1]) throw new UsageError('models add needs a file path.');
+          const model = await call('models.add', { path: path.resolve(rest[1]), ...(values.name !== undefined && { displayName: values.name }) });
+          print(model, () => `Registered model ${model.id}: ${model.displayName} (${model.architecture}, ${model.quantization ?? 'unknown quantization'}, chat template: ${model.hasChatTemplate ? 'yes' : 'no'})`);
+        } else if (sub === 'scan') {
+          const result = await call('models.scan', {});
+          print(result, () => [`${result.added.length} model(s) registered.`, ...result.failed.map((f) => `skipped ${f.path}: ${f.message}`)].join('\n'));
+        } else throw new UsageError(`Unknown models command "${sub}".`);
+        return 0;
+      }
+      case 'workspaces': {
+        if (sub === 'list' || sub === undefined) {
+          const list = await call('workspaces.list', {});
+          print(list, () => list.map((w) => `${w.id}\t${w.name}\t${w.category}\t${w.businessDomain}`).join('\n') || 'No workspaces yet.');
+        } else if (sub === 'create') {
+          const workspace = await call('workspaces.create', {
+            name: values.name ?? '',
+            ...(values.domain !== undefined && { businessDomain: values.domain }),
+            ...(values.category !== undefined && { category: values.category as 'qa' }),
+            ...(values['system-prompt'] !== undefined && { systemPrompt: values['system-prompt'] }),
+            ...(values.temperature !== undefined && { temperature: numberOption(values.temperature, 'temperature')! }),
+            ...(values['max-tokens'] !== undefined && { maxTokens: numberOption(values['max-tokens'], 'max-tokens')! }),
+            ...(values['context-size'] !== undefined && { contextSize: numberOption(values['context-size'], 'context-size')! }),
+            ...(values['history-turns'] !== undefined && { historyTurns: numberOption(values['history-turns'], 'history-turns')! }),
+          });
+          print(workspace, () => `Created workspace ${workspace.id}: ${workspace.name}`);
+        } else throw new UsageError(`Unknown workspaces command "${sub}".`);
+        return 0;
+      }
+      case 'ask': {
+        const question = rest.join(' ');
+        let sessionId = numberOption(values.session, 'session');
+        const session = sessionId
+          ? await call('sessions.get', { id: sessionId })
+          : await call('sessions.start', {
+              workspaceId: numberOption(values.workspace, 'workspace') ?? 0,
+              modelId: numberOption(values.model, 'model') ?? 0,
+            });
+        sessionId = session.id;
+        await call('runtime.load', { modelId: session.modelId });
+        const requestId = crypto.randomUUID();
+        const stopListening = core.events.subscribe((event, payload) => {
+          if (event === 'chat.token' && (payload as { requestId: string }).requestId === requestId && !values.json) {
+            io.out.write((payload as { text: string }).text);
+          }
+        });
+        const abort = () => void call('chat.stop', { requestId });
+        process.once('SIGINT', abort);
+        try {
+          const log = await call('chat.ask', { sessionId, question, requestId });
+          if (values.json) print(log);
+          else {
+            io.out.write('\n');
+            io.err.write(`[log ${log.id}, session ${sessionId}: ${log.stopReason}, ${log.completionTokens} tokens, ${log.tokensPerSecond?.toFixed(1) ?? '-'} tokens/s]\n`);
+          }
+          return log.stopReason === 'error' ? 1 : 0;
+        } finally {
+          process.off('SIGINT', abort);
+          stopListening();
+        }
+      }
+      case 'evaluate': {
+        const logId = numberOption(sub, 'logId');
+        if (!logId) throw new UsageError('evaluate needs a log id.');
+        const evaluation = await call('evaluations.save', {
+          logId,
+          evaluation: numberOption(values.verdict, 'verdict') as 1 | 2 | 3,
+          ...(values.reason !== undefined && { reason: values.reason }),
+          ...(values.correct !== undefined && { correctAnswer: values.correct }),
+          ...(values.priority !== undefined && { priority: numberOption(values.priority, 'priority') as 1 | 2 | 3 }),
+          ...(values.memo !== undefined && { memo: values.memo }),
+        });
+        print(evaluation, () => `Saved verdict ${evaluation.evaluation} on log ${logId}.`);
+        return 0;
+      }
+      case 'logs': {
+        const page = await call('logs.query', {
+          filters: {
+            ...(values.workspace !== undefined && { workspaceId: numberOption(values.workspace, 'workspace')! }),
+            ...(values.model !== undefined && { modelId: numberOption(values.model, 'model')! }),
+            ...(values.evaluation !== undefined && { evaluation: numberOption(values.evaluation, 'evaluation') as 0 }),
+            ...(values.text !== undefined && { text: values.text }),
+          },
+          limit: numberOption(values.limit, 'limit') ?? 50,
+        });
+        const line = (r: LogListRow) => `${r.id}\t${r.askedAt}\t${r.evaluation ?? '-'}\t${r.stopReason}\t${r.question.replace(/\s+/g, ' ').slice(0, 80)}`;
+        print(page.rows, () => page.rows.map(line).join('\n') || 'No logs match.');
+        return 0;
+      }
+      case 'export': {
+        const result = await call('export.run', {
+          format: (values.format ?? 'mlx') as 'mlx',
+          name: values.name ?? `dataset-${new Date().toISOString().slice(0, 10)}`,
+          ...(values.out !== undefined && { outDir: path.resolve(values.out) }),
+          ...(values.seed !== undefined && { seed: numberOption(values.seed, 'seed')! }),
+          ...(values.valid !== undefined && { validRatio: numberOption(values.valid, 'valid')! }),
+          ...(values.test !== undefined && { testRatio: numberOption(values.test, 'test')! }),
+          filters: {
+            ...(values.workspace !== undefined && { workspaceId: numberOption(values.workspace, 'workspace')! }),
+            ...(values.model !== undefined && { modelId: numberOption(values.model, 'model')! }),
+            ...(values.evaluations !== undefined && { evaluations: listOption(values.evaluations, 'evaluations')! }),
+            ...(values.priorities !== undefined && { priorities: listOption(values.priorities, 'priorities')! }),
+            ...(values.statuses !== undefined && { statuses: listOption(values.statuses, 'statuses')! }),
+          },
+        });
+        const { counts, skipped } = result.manifest;
+        print(result, () =>
+          [
+            `Exported ${counts.total} examples to ${result.outDir} (dataset ${result.datasetId}).`,
+            `  splits: ${Object.entries(counts.perSplit).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+            `  skipped: ${skipped.total}${skipped.total ? ` (${Object.entries(skipped.reasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+          ].join('\n'),
+        );
+        return 0;
+      }
+      case 'mark-trained': {
+        const result = await call('export.markTrained', { datasetId: numberOption(sub, 'datasetId') ?? 0 });
+        print(result, () => `${result.updated} evaluation(s) marked as trained.`);
+        return 0;
+      }
+      case 'call': {
+        let input: unknown = {};
+        try {
+          input = rest[1] ? JSON.parse(rest[1]) : {};
+        } catch {
+          throw new UsageError('The input must be valid JSON.');
+        }
+        print(await call(sub as MethodName, input as never));
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown command "${command}". Run evaldesk --help.`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof ApiError) {
+      io.err.write(values.json ? `${JSON.stringify(error.toPayload())}\n` : `Error (${error.code}): ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await core.close();
+  }
+}

@@ -1,0 +1,193 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { maxRequestBytes, readyEvent, webBridgePaths, type WebCallBody } from '../../../shared/contract/web-bridge-protocol.ts';
+import type { WireResult } from '../../../shared/contract/transport.ts';
+import type { Caller, Dispatch } from '../../core/dispatcher.ts';
+import type { EventBus } from '../../core/event-bus.ts';
+
+export interface WebBridgeOptions {
+  dispatch: Dispatch;
+  events: EventBus;
+  /** The caller a valid token acts as. */
+  caller: () => Caller;
+  /** Folder with the built renderer (index.html and assets). */
+  rendererDir: string;
+  port?: number;
+  /** Fixed token for tests; a random one otherwise. */
+  token?: string;
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+};
+
+const securityHeaders = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+/**
+ * The local web bridge: the same API contract over HTTP + WebSocket on 127.0.0.1, serving the
+ * built renderer. Requests need the session token; the Host and Origin checks stop other web pages
+ * in the user's browser (including DNS-rebinding tricks) from driving it.
+ */
+export async function startWebBridge(options: WebBridgeOptions) {
+  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
+  let origin = '';
+  const allowedHosts = new Set<string>();
+
+  const hostAllowed = (req: http.IncomingMessage) => allowedHosts.has(req.headers.host ?? '');
+  const originAllowed = (req: http.IncomingMessage) => {
+    const given = req.headers.origin;
+    if (given === undefined) return true;
+    try {
+      const parsed = new URL(given);
+      return parsed.protocol === 'http:' && allowedHosts.has(parsed.host);
+    } catch {
+      return false;
+    }
+  };
+
+  const sendJson = (res: http.ServerResponse, status: number, body: WireResult) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...securityHeaders });
+    res.end(JSON.stringify(body));
+  };
+  const reject = (res: http.ServerResponse, status: number, code: string, message: string) =>
+    sendJson(res, status, { ok: false, error: { code, message } });
+
+  async function handleCall(req: http.IncomingMessage, res: http.ServerResponse) {
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), token)) {
+      return reject(res, 401, 'UNAUTHENTICATED', 'The web bridge token is missing or wrong. Open the address EvalDesk printed.');
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > maxRequestBytes) return reject(res, 413, 'VALIDATION', `The request is larger than ${maxRequestBytes / 1024 / 1024} MB.`);
+      chunks.push(chunk as Buffer);
+    }
+    let body: WebCallBody;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebCallBody;
+      if (typeof body !== 'object' || body === null) throw new Error('not an object');
+    } catch {
+      return reject(res, 400, 'VALIDATION', 'The request body is not valid JSON of the form {method, input}.');
+    }
+    const result = await options.dispatch(body.method, body.input, options.caller());
+    sendJson(res, 200, result);
+  }
+
+  function serveStatic(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? '/', origin);
+    let relative = decodeURIComponent(url.pathname);
+    if (relative === '/' || relative === '') relative = '/index.html';
+    const root = path.resolve(options.rendererDir);
+    const file = path.resolve(root, `.${relative}`);
+    // No path escapes: the resolved file must stay inside the renderer folder.
+    if (file !== root && !file.startsWith(root + path.sep)) {
+      res.writeHead(403, securityHeaders).end('Forbidden');
+      return;
+    }
+    fs.readFile(file, (error, data) => {
+      if (error) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...securityHeaders }).end('Not found');
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-cache',
+        ...securityHeaders,
+      });
+      res.end(data);
+    });
+  }
+
+  const server = http.createServer((req, res) => {
+    if (!hostAllowed(req)) return reject(res, 421, 'FORBIDDEN', 'Unexpected Host header.');
+    if (!originAllowed(req)) return reject(res, 403, 'FORBIDDEN', 'Requests from other web pages are not allowed.');
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname === webBridgePaths.call) {
+      if (req.method !== 'POST') return reject(res, 405, 'VALIDATION', 'Use POST.');
+      handleCall(req, res).catch(() => reject(res, 500, 'INTERNAL', 'The request failed.'));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'VALIDATION', 'Method not allowed.');
+    serveStatic(req, res);
+  });
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (!hostAllowed(req) || !originAllowed(req) || (req.url ?? '').split('?')[0] !== webBridgePaths.events) {
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws));
+  });
+
+  function acceptSocket(ws: WebSocket) {
+    let unsubscribe: (() => void) | null = null;
+    const authTimer = setTimeout(() => ws.close(4401, 'token expected'), 5000);
+    ws.once('message', (data) => {
+      clearTimeout(authTimer);
+      let given = '';
+      try {
+        given = String((JSON.parse(String(data)) as { token?: unknown }).token ?? '');
+      } catch {
+        // Falls through to the rejection below.
+      }
+      if (!sameToken(given, token)) return ws.close(4401, 'bad token');
+      unsubscribe = options.events.subscribe((event, payload) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+      });
+      ws.send(JSON.stringify({ event: readyEvent, payload: null }));
+    });
+    ws.on('close', () => {
+      clearTimeout(authTimer);
+      unsubscribe?.();
+    });
+    ws.on('error', () => ws.close());
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  origin = `http://127.0.0.1:${port}`;
+  allowedHosts.add(`127.0.0.1:${port}`).add(`localhost:${port}`);
+
+  return {
+    port,
+    token,
+    origin,
+    /** Address to open in a browser: the token travels in the fragment, which browsers never send. */
+    url: `${origin}/#token=${token}`,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type WebBridge = Awaited<ReturnType<typeof startWebBridge>>;

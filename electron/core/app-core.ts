@@ -1,0 +1,163 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { methodNames } from '../../shared/contract/api.ts';
+import type { AppInfo, User } from '../../shared/contract/entities.ts';
+import { ApiError } from '../../shared/contract/errors.ts';
+import { createChatService } from '../services/chat/chat-service.ts';
+import { openDatabase, type OpenedDatabase } from '../services/db/database.ts';
+import { acquireInstanceLock, type InstanceLock } from '../services/db/instance-lock.ts';
+import { createDraftService } from '../services/drafts/drafts.ts';
+import { createEvaluationService } from '../services/evaluation/evaluations.ts';
+import { createExporter } from '../services/export/exporter.ts';
+import { createJobRegistry } from '../services/jobs/jobs.ts';
+import { createLogService } from '../services/logs/logs.ts';
+import { inspectGguf } from '../services/models/gguf-inspector.ts';
+import { createModelRegistry } from '../services/models/model-registry.ts';
+import { createLlamaRuntime } from '../services/runtime/llama-runtime.ts';
+import { createSessionService } from '../services/sessions/sessions.ts';
+import { createSettingsService, defaultSettings } from '../services/settings/settings.ts';
+import { createUserService } from '../services/users/users.ts';
+import { createWorkspaceService } from '../services/workspaces/workspaces.ts';
+import { createDispatcher, type Caller, type Implementations } from './dispatcher.ts';
+import { createEventBus } from './event-bus.ts';
+
+export interface AppCoreOptions {
+  dataDir: string;
+  appVersion: string;
+  /** Interactive front ends (desktop, web bridge) hold the data folder; the CLI does not. */
+  lockDataDir?: boolean;
+  /** Overrides the stored thread setting (tests and benchmarks pin it). */
+  threads?: number;
+  gpu?: 'auto' | 'cpu';
+}
+
+/**
+ * Wires the services around one data folder and exposes them as the API contract. Every adapter
+ * (Electron IPC, web bridge, CLI) is a thin layer over `dispatch` and `events`.
+ */
+export async function createAppCore(options: AppCoreOptions) {
+  const dataDir = path.resolve(options.dataDir);
+  const databasePath = path.join(dataDir, 'evaldesk.sqlite');
+  const events = createEventBus();
+  const info = (startupError: AppInfo['startupError']): AppInfo => ({
+    name: 'EvalDesk',
+    version: options.appVersion,
+    dataDir,
+    databasePath,
+    startupError,
+  });
+
+  let lock: InstanceLock | null = null;
+  let opened: OpenedDatabase;
+  try {
+    if (options.lockDataDir) lock = acquireInstanceLock(dataDir);
+    opened = await openDatabase(databasePath);
+  } catch (error) {
+    lock?.release();
+    if (!(error instanceof ApiError)) throw error;
+    // The app still starts and shows what is wrong instead of vanishing; every other call says it too.
+    const failing = Object.fromEntries(methodNames.map((name) => [name, () => Promise.reject(error)])) as unknown as Implementations;
+    failing['app.info'] = () => info({ code: error.code, message: error.message });
+    // The caller is a placeholder: there is no user table to read while the database is unusable.
+    const placeholder: Caller = { user: { id: 0, username: 'local', displayName: 'local', role: 'admin', createdAt: '' } };
+    return { dispatch: createDispatcher(failing), events, startupError: error, localCaller: () => placeholder, close: async () => {}, internals: null };
+  }
+
+  const { db } = opened;
+  const defaults = defaultSettings(dataDir);
+  fs.mkdirSync(defaults.modelsDir, { recursive: true });
+  const settings = createSettingsService(db, defaults);
+  const users = createUserService(db);
+  const workspaces = createWorkspaceService(db);
+  const models = createModelRegistry(db);
+  const sessions = createSessionService(db, { workspaces, models });
+  const jobs = createJobRegistry((payload) => events.emit('job.progress', payload));
+  const runtime = createLlamaRuntime({
+    getSettings: async () => {
+      const stored = await settings.get();
+      return { ...stored, ...(options.threads !== undefined && { threads: options.threads }), ...(options.gpu && { gpu: options.gpu }) };
+    },
+    onChange: (status) => events.emit('runtime.changed', status),
+  });
+  const chat = createChatService(db, { runtime, sessions });
+  const logs = createLogService(db);
+  const evaluations = createEvaluationService(db);
+  const drafts = createDraftService(db);
+  const exporter = createExporter(db, { appVersion: options.appVersion, exportsDir: path.join(dataDir, 'exports') });
+  const localUser: User = await users.ensureLocalUser();
+
+  const implementations: Implementations = {
+    'app.info': () => info(null),
+    'settings.get': () => settings.get(),
+    'settings.update': (input) => settings.update(input),
+    'users.current': (_input, caller) => caller.user,
+
+    'workspaces.list': () => workspaces.list(),
+    'workspaces.get': ({ id }) => workspaces.get(id),
+    'workspaces.create': (input) => workspaces.create(input),
+    'workspaces.update': ({ id, patch }) => workspaces.update(id, patch),
+    'workspaces.delete': ({ id }) => workspaces.remove(id),
+
+    'models.list': () => models.list(),
+    'models.scan': async () => models.scan((await settings.get()).modelsDir),
+    'models.add': ({ path: filePath, displayName }) => models.add(filePath, displayName),
+    'models.update': (input) => models.update(input),
+    'models.remove': async ({ id }) => {
+      if (runtime.loadedModelId() === id) await runtime.unload();
+      return models.remove(id);
+    },
+
+    'runtime.status': () => runtime.status(),
+    'runtime.load': async ({ modelId }) => {
+      const model = await models.getRow(modelId);
+      // Re-read the header: the file may have been deleted, replaced or truncated since registration.
+      const facts = await inspectGguf(model.file_path);
+      return jobs.run('model-load', `model-load:${modelId}`, (job) =>
+        runtime.load({ modelId, filePath: facts.filePath, weightBytes: facts.weightBytes, signal: job.signal, onProgress: (p) => job.progress(p) }),
+      );
+    },
+    'runtime.unload': () => runtime.unload(),
+
+    'sessions.start': ({ workspaceId, modelId }, caller) => sessions.start(caller.user.id, workspaceId, modelId),
+    'sessions.end': ({ id }) => sessions.end(id),
+    'sessions.get': ({ id }) => sessions.get(id),
+
+    'chat.ask': ({ sessionId, question, requestId }, caller) =>
+      chat.ask({ sessionId, question, requestId, userId: caller.user.id, onText: (text) => events.emit('chat.token', { requestId, text }) }),
+    'chat.stop': ({ requestId }) => chat.stop(requestId),
+    'chat.history': ({ sessionId }) => chat.sessionHistory(sessionId),
+
+    'logs.query': (input, caller) => logs.query(input, caller.user.id),
+    'logs.count': ({ filters }, caller) => logs.count(filters, caller.user.id),
+    'logs.get': ({ id }) => logs.get(id),
+    'logs.nextUnevaluated': (input, caller) => logs.nextUnevaluated(input, caller.user.id),
+
+    'evaluations.save': (input, caller) => evaluations.save(input, caller.user.id),
+
+    'drafts.get': ({ key }, caller) => drafts.get(caller.user.id, key),
+    'drafts.save': ({ key, value }, caller) => drafts.save(caller.user.id, key, value),
+    'drafts.discard': ({ key }, caller) => drafts.discard(caller.user.id, key),
+
+    'export.run': (input, caller) => jobs.run('export', input.jobId, (job) => exporter.run(input, caller.user.id, job)),
+    'export.markTrained': ({ datasetId }) => exporter.markTrained(datasetId),
+    'datasets.list': () => exporter.list(),
+
+    'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
+  };
+
+  return {
+    dispatch: createDispatcher(implementations),
+    events,
+    startupError: null as ApiError | null,
+    /** The caller every local adapter acts as until sign-in exists. */
+    localCaller: (): Caller => ({ user: localUser }),
+    internals: { db: opened, runtime },
+    async close() {
+      await runtime.dispose();
+      await opened.close();
+      lock?.release();
+    },
+  };
+}
+
+export type AppCore = Awaited<ReturnType<typeof createAppCore>>;

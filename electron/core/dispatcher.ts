@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { api, isMethodName, type MethodName, type MethodOutput, type ParsedInput } from '../../shared/contract/api.ts';
+import type { User } from '../../shared/contract/entities.ts';
+import { ApiError, type ApiErrorPayload } from '../../shared/contract/errors.ts';
+import type { WireResult } from '../../shared/contract/transport.ts';
+import { translateSqliteError } from '../services/db/database.ts';
+import { rolePermissions } from '../services/users/users.ts';
+
+/** Who is calling, as established by the adapter (IPC window, web token, CLI user). */
+export interface Caller {
+  user: User;
+}
+
+export type Implementations = {
+  [M in MethodName]: (input: ParsedInput<M>, caller: Caller) => Promise<MethodOutput<M>> | MethodOutput<M>;
+};
+
+function validationError(error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  const field = issue?.path.join('.') || 'input';
+  return new ApiError('VALIDATION', `Invalid ${field}: ${issue?.message ?? 'invalid value'}.`, { field });
+}
+
+export function toErrorPayload(error: unknown): ApiErrorPayload {
+  const translated = translateSqliteError(error);
+  if (translated instanceof ApiError) return translated.toPayload();
+  const code = (translated as { code?: string } | null)?.code;
+  if (code === 'SQLITE_CONSTRAINT_CHECK' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return { code: 'VALIDATION', message: 'The data was rejected by a database rule; nothing was saved.' };
+  }
+  // Unknown failures: log for diagnostics, tell the user something actionable without internals.
+  console.error('[evaldesk] unexpected error', error);
+  return { code: 'INTERNAL', message: 'Something unexpected went wrong; nothing you typed was lost. Details are in the log.' };
+}
+
+/**
+ * The single entry point every adapter uses: unknown method -> NOT_FOUND, input validated by the
+ * contract's schema, permission checked against the caller's role, then the implementation.
+ * It never throws; failures come back as error payloads.
+ */
+export function createDispatcher(implementations: Implementations) {
+  return async function dispatch(method: unknown, rawInput: unknown, caller: Caller | null): Promise<WireResult> {
+    try {
+      if (!isMethodName(method)) throw new ApiError('NOT_FOUND', `Unknown API method ${String(method).slice(0, 100)}.`);
+      const spec = api[method];
+      const parsed = spec.input.safeParse(rawInput ?? {});
+      if (!parsed.success) throw validationError(parsed.error);
+      if (!caller) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
+      if (!rolePermissions[caller.user.role].has(spec.permission)) {
+        throw new ApiError('FORBIDDEN', `Your role (${caller.user.role}) may not do this (${method}).`, { method, role: caller.user.role });
+      }
+      const implementation = implementations[method] as (input: unknown, caller: Caller) => Promise<unknown>;
+      return { ok: true, value: await implementation(parsed.data, caller) };
+    } catch (error) {
+      return { ok: false, error: toErrorPayload(error) };
+    }
+  };
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>;

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as foundation from './001_foundation.ts';
+
+/**
+ * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
+ * Electron main process. Never edit a shipped migration: add the next one.
+ */
+const migrations: Record<string, Migration> = {
+  '001_foundation': foundation,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

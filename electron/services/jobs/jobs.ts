@@ -1,0 +1,56 @@
+import crypto from 'node:crypto';
+import { ApiError } from '../../../shared/contract/errors.ts';
+
+export type JobKind = 'model-load' | 'export';
+
+export interface Job {
+  id: string;
+  signal: AbortSignal;
+  /** Reports progress in [0, 1]; throttled so a tight loop cannot flood the UI. */
+  progress(fraction: number, detail?: string): void;
+  /** Throws CANCELLED when the job was cancelled; call it between units of work. */
+  throwIfCancelled(): void;
+}
+
+/** Long work (model loads, exports) registers here to report progress and be cancellable by id. */
+export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind; progress: number; detail?: string }) => void) {
+  const running = new Map<string, AbortController>();
+
+  return {
+    async run<T>(kind: JobKind, requestedId: string | undefined, work: (job: Job) => Promise<T>): Promise<T> {
+      const id = requestedId ?? crypto.randomUUID();
+      if (running.has(id)) throw new ApiError('CONFLICT', `A job with id ${id} is already running.`);
+      const controller = new AbortController();
+      running.set(id, controller);
+      let lastEmit = 0;
+      const job: Job = {
+        id,
+        signal: controller.signal,
+        progress(fraction, detail) {
+          const now = performance.now();
+          if (fraction < 1 && now - lastEmit < 50) return;
+          lastEmit = now;
+          emit({ jobId: id, kind, progress: Math.max(0, Math.min(1, fraction)), ...(detail !== undefined && { detail }) });
+        },
+        throwIfCancelled() {
+          if (controller.signal.aborted) throw new ApiError('CANCELLED', 'The operation was cancelled; nothing was kept.');
+        },
+      };
+      try {
+        job.progress(0);
+        const result = await work(job);
+        job.progress(1);
+        return result;
+      } finally {
+        running.delete(id);
+      }
+    },
+    cancel(id: string): { cancelled: boolean } {
+      const controller = running.get(id);
+      controller?.abort();
+      return { cancelled: Boolean(controller) };
+    },
+  };
+}
+
+export type JobRegistry = ReturnType<typeof createJobRegistry>;

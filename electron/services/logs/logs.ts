@@ -1,0 +1,201 @@
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
+import type { ParsedInput } from '../../../shared/contract/api.ts';
+import type { ConversationLog, LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
+import { ApiError } from '../../../shared/contract/errors.ts';
+import type { Db } from '../db/database.ts';
+import type { ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
+import { toEvaluation } from '../evaluation/evaluations.ts';
+
+export function toConversationLog(row: Selectable<ConversationLogsTable>): ConversationLog {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    workspaceId: row.workspace_id,
+    modelId: row.model_id,
+    userId: row.user_id,
+    question: row.question,
+    answer: row.answer,
+    askedAt: row.asked_at,
+    completedAt: row.completed_at,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    timeToFirstTokenMs: row.ttft_ms,
+    tokensPerSecond: row.tokens_per_second,
+    stopReason: row.stop_reason,
+    errorMessage: row.error_message,
+  };
+}
+
+export type LogFilters = ParsedInput<'logs.query'>['filters'];
+type LogSort = ParsedInput<'logs.query'>['sort'];
+
+/** Each sort is a keyset: an indexed column plus the id as tie-breaker. */
+const sortKeys: Record<LogSort, { column: 'l.asked_at' | 'l.duration_ms' | 'l.completion_tokens'; direction: 'asc' | 'desc' }> = {
+  newest: { column: 'l.asked_at', direction: 'desc' },
+  oldest: { column: 'l.asked_at', direction: 'asc' },
+  slowest: { column: 'l.duration_ms', direction: 'desc' },
+  longest: { column: 'l.completion_tokens', direction: 'desc' },
+};
+
+/** An end date without a time means "through the end of that day". */
+function inclusiveEnd(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
+}
+
+/** Phrase query for the trigram FTS index: the user's text is data, never FTS syntax. */
+function ftsPhrase(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+function encodeCursor(value: string | number, id: number): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string | number, number] {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parsed) && parsed.length === 2 && ['string', 'number'].includes(typeof parsed[0]) && Number.isInteger(parsed[1])) {
+      return parsed as [string | number, number];
+    }
+  } catch {
+    // Fall through to the error below.
+  }
+  throw new ApiError('VALIDATION', 'The page cursor is not valid; reload the list.', { field: 'cursor' });
+}
+
+export function createLogService(db: Db) {
+  /** Logs joined with the viewer's own verdict, with every filter applied in SQL. */
+  function filtered(filters: LogFilters, viewerId: number) {
+    let query = db
+      .selectFrom('conversation_logs as l')
+      .leftJoin('evaluations as e', (join) => join.onRef('e.log_id', '=', 'l.id').on('e.evaluator_id', '=', viewerId));
+    if (filters.workspaceId !== undefined) query = query.where('l.workspace_id', '=', filters.workspaceId);
+    if (filters.modelId !== undefined) query = query.where('l.model_id', '=', filters.modelId);
+    if (filters.sessionId !== undefined) query = query.where('l.session_id', '=', filters.sessionId);
+    if (filters.evaluation === 0) query = query.where('e.id', 'is', null);
+    else if (filters.evaluation !== undefined) query = query.where('e.evaluation', '=', filters.evaluation);
+    if (filters.priority !== undefined) query = query.where('e.priority', '=', filters.priority);
+    if (filters.status !== undefined) query = query.where('e.status', '=', filters.status);
+    if (filters.from) query = query.where('l.asked_at', '>=', filters.from);
+    if (filters.to) query = query.where('l.asked_at', '<=', inclusiveEnd(filters.to));
+    const text = filters.text?.trim();
+    if (text) {
+      if ([...text].length >= 3) {
+        query = query.where('l.id', 'in', (sub) =>
+          sub.selectFrom(sql<{ rowid: number }>`conversation_logs_fts`.as('f')).select(sql<number>`rowid`.as('rowid')).where(sql<boolean>`conversation_logs_fts MATCH ${ftsPhrase(text)}`),
+        );
+      } else {
+        // Trigrams need three characters; shorter text (one or two CJK characters) uses LIKE.
+        const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where((eb) => eb.or([sql<boolean>`l.question LIKE ${pattern} ESCAPE '\\'`, sql<boolean>`l.answer LIKE ${pattern} ESCAPE '\\'`]));
+      }
+    }
+    return query;
+  }
+
+  return {
+    async query(input: ParsedInput<'logs.query'>, viewerId: number): Promise<{ rows: LogListRow[]; nextCursor: string | null }> {
+      const key = sortKeys[input.sort];
+      let query = filtered(input.filters, viewerId)
+        .innerJoin('workspaces as w', 'w.id', 'l.workspace_id')
+        .innerJoin('models as m', 'm.id', 'l.model_id')
+        .select([
+          'l.id',
+          'l.session_id',
+          'l.workspace_id',
+          'w.name as workspace_name',
+          'l.model_id',
+          'm.display_name as model_name',
+          sql<string>`substr(l.question, 1, 300)`.as('question'),
+          sql<string>`substr(l.answer, 1, 300)`.as('answer_preview'),
+          'l.asked_at',
+          'l.stop_reason',
+          'l.completion_tokens',
+          'l.tokens_per_second',
+          'l.duration_ms',
+          'e.evaluation',
+          'e.priority',
+          'e.status',
+        ]) as unknown as SelectQueryBuilder<DatabaseSchema & { l: ConversationLogsTable }, 'l', Record<string, unknown>>;
+      if (input.cursor) {
+        const [value, id] = decodeCursor(input.cursor);
+        const op = key.direction === 'desc' ? '<' : '>';
+        query = query.where((eb) =>
+          eb.or([eb(key.column, op, value as never), eb.and([eb(key.column, '=', value as never), eb('l.id', op, id)])]),
+        );
+      }
+      const rows = (await query
+        .orderBy(key.column, key.direction)
+        .orderBy('l.id', key.direction)
+        .limit(input.limit + 1)
+        .execute()) as Array<Record<string, unknown>>;
+      const page = rows.slice(0, input.limit);
+      const last = page.at(-1);
+      const sortValue = (row: Record<string, unknown>) => row[key.column.slice(2)] as string | number;
+      return {
+        rows: page.map((row) => ({
+          id: row['id'] as number,
+          sessionId: row['session_id'] as number,
+          workspaceId: row['workspace_id'] as number,
+          workspaceName: row['workspace_name'] as string,
+          modelId: row['model_id'] as number,
+          modelName: row['model_name'] as string,
+          question: row['question'] as string,
+          answerPreview: row['answer_preview'] as string,
+          askedAt: row['asked_at'] as string,
+          stopReason: row['stop_reason'] as LogListRow['stopReason'],
+          completionTokens: row['completion_tokens'] as number,
+          tokensPerSecond: row['tokens_per_second'] as number | null,
+          evaluation: (row['evaluation'] as LogListRow['evaluation']) ?? null,
+          priority: (row['priority'] as LogListRow['priority']) ?? null,
+          status: (row['status'] as LogListRow['status']) ?? null,
+        })),
+        nextCursor: rows.length > input.limit && last ? encodeCursor(sortValue(last), last['id'] as number) : null,
+      };
+    },
+
+    async count(filters: LogFilters, viewerId: number): Promise<{ total: number }> {
+      const row = await filtered(filters, viewerId).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+      return { total: Number(row.total) };
+    },
+
+    async get(id: number): Promise<LogDetail> {
+      const row = await db.selectFrom('conversation_logs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new ApiError('NOT_FOUND', `Log ${id} does not exist.`, { entity: 'log', id });
+      const [context, evaluations] = await Promise.all([
+        db
+          .selectFrom('sessions as s')
+          .innerJoin('workspaces as w', 'w.id', 's.workspace_id')
+          .innerJoin('models as m', 'm.id', 's.model_id')
+          .select(['s.system_prompt_snapshot', 'w.name as workspace_name', 'm.display_name as model_name'])
+          .where('s.id', '=', row.session_id)
+          .executeTakeFirstOrThrow(),
+        db.selectFrom('evaluations').selectAll().where('log_id', '=', id).orderBy('id').execute(),
+      ]);
+      return {
+        log: toConversationLog(row),
+        workspaceName: context.workspace_name,
+        modelName: context.model_name,
+        systemPromptSnapshot: context.system_prompt_snapshot,
+        evaluations: evaluations.map(toEvaluation),
+      };
+    },
+
+    /** The next log (by id) in the same scope that the viewer has not judged yet. */
+    async nextUnevaluated(input: ParsedInput<'logs.nextUnevaluated'>, viewerId: number): Promise<{ logId: number | null }> {
+      let query = db
+        .selectFrom('conversation_logs as l')
+        .select('l.id')
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('evaluations as e').select('e.id').whereRef('e.log_id', '=', 'l.id').where('e.evaluator_id', '=', viewerId))));
+      if (input.sessionId !== undefined) query = query.where('l.session_id', '=', input.sessionId);
+      if (input.workspaceId !== undefined) query = query.where('l.workspace_id', '=', input.workspaceId);
+      const after = input.afterLogId;
+      const next = await (after !== undefined ? query.where('l.id', '>', after) : query).orderBy('l.id').limit(1).executeTakeFirst();
+      // Wrap around so earlier skipped answers are not forgotten.
+      const wrapped = next ?? (after !== undefined ? await query.where('l.id', '<', after).orderBy('l.id').limit(1).executeTakeFirst() : undefined);
+      return { logId: wrapped?.id ?? null };
+    },
+  };
+}
+
+export type LogService = ReturnType<typeof createLogService>;

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Selectable } from 'kysely';
+import type { MethodInput } from '../../../shared/contract/api.ts';
+import type { ModelInfo } from '../../../shared/contract/entities.ts';
+import { ApiError } from '../../../shared/contract/errors.ts';
+import { nowIso, type Db } from '../db/database.ts';
+import type { ModelsTable } from '../db/schema.ts';
+import { inspectGguf } from './gguf-inspector.ts';
+
+export type ModelRow = Selectable<ModelsTable>;
+
+export function toModelInfo(row: ModelRow): ModelInfo {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    filePath: row.file_path,
+    fileSize: row.file_size,
+    fingerprint: row.fingerprint,
+    architecture: row.architecture,
+    parameterCount: row.parameter_count,
+    quantization: row.quantization,
+    trainingContextLength: row.training_context_length,
+    hasChatTemplate: row.has_chat_template === 1,
+    kind: row.kind,
+    version: row.version,
+    baseModelId: row.base_model_id,
+    description: row.description,
+    createdAt: row.created_at,
+    trainedAt: row.trained_at,
+    registeredAt: row.registered_at,
+    fileExists: fs.existsSync(row.file_path),
+  };
+}
+
+/** Lists every .gguf below a folder, without following symlinked folders (no loops, no escapes). */
+function findGgufFiles(root: string, limit = 10_000): string[] {
+  const found: string[] = [];
+  const pending = [root];
+  while (pending.length > 0 && found.length < limit) {
+    const dir = pending.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) pending.push(full);
+      else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.toLowerCase().endsWith('.gguf')) found.push(full);
+    }
+  }
+  return found.sort();
+}
+
+export function createModelRegistry(db: Db) {
+  async function getRow(id: number): Promise<ModelRow> {
+    const row = await db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new ApiError('NOT_FOUND', `Model ${id} does not exist.`, { entity: 'model', id });
+    return row;
+  }
+
+  async function add(filePath: string, displayName?: string): Promise<ModelInfo> {
+    const facts = await inspectGguf(filePath);
+    const existing = await db.selectFrom('models').selectAll().where('file_path', '=', facts.filePath).executeTakeFirst();
+    if (existing) {
+      // Re-adding a known path refreshes what was read from the file (it may have been replaced).
+      await db
+        .updateTable('models')
+        .set({
+          file_size: facts.fileSize,
+          fingerprint: facts.fingerprint,
+          architecture: facts.architecture,
+          parameter_count: facts.parameterCount,
+          quantization: facts.quantization,
+          training_context_length: facts.trainingContextLength,
+          has_chat_template: facts.hasChatTemplate ? 1 : 0,
+        })
+        .where('id', '=', existing.id)
+        .execute();
+      return toModelInfo(await getRow(existing.id));
+    }
+    const now = nowIso();
+    const created = fs.statSync(facts.filePath).mtime.toISOString();
+    const row = await db
+      .insertInto('models')
+      .values({
+        display_name: displayName ?? facts.name ?? path.basename(facts.filePath, path.extname(facts.filePath)),
+        file_path: facts.filePath,
+        file_size: facts.fileSize,
+        fingerprint: facts.fingerprint,
+        architecture: facts.architecture,
+        parameter_count: facts.parameterCount,
+        quantization: facts.quantization,
+        training_context_length: facts.trainingContextLength,
+        has_chat_template: facts.hasChatTemplate ? 1 : 0,
+        kind: 'base',
+        version: '1',
+        base_model_id: null,
+        description: '',
+        created_at: created,
+        trained_at: null,
+        registered_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toModelInfo(row);
+  }
+
+  return {
+    getRow,
+    add,
+    async get(id: number): Promise<ModelInfo> {
+      return toModelInfo(await getRow(id));
+    },
+    async list(): Promise<ModelInfo[]> {
+      const rows = await db.selectFrom('models').selectAll().orderBy('display_name').orderBy('id').execute();
+      return rows.map(toModelInfo);
+    },
+    /** Registers every readable .gguf in the models folder; broken files are reported, not fatal. */
+    async scan(modelsDir: string) {
+      const added: ModelInfo[] = [];
+      const failed: Array<{ path: string; code: string; message: string }> = [];
+      for (const file of findGgufFiles(modelsDir)) {
+        try {
+          added.push(await add(file));
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          failed.push({ path: file, code: error.code, message: error.message });
+        }
+      }
+      return { added, failed };
+    },
+    async update(input: MethodInput<'models.update'>): Promise<ModelInfo> {
+      await getRow(input.id);
+      const { patch } = input;
+      if (patch.baseModelId !== undefined && patch.baseModelId !== null) {
+        if (patch.baseModelId === input.id) throw new ApiError('VALIDATION', 'A model cannot be its own base model.');
+        await getRow(patch.baseModelId);
+      }
+      await db
+        .updateTable('models')
+        .set({
+          ...(patch.displayName !== undefined && { display_name: patch.displayName }),
+          ...(patch.version !== undefined && { version: patch.version }),
+          ...(patch.description !== undefined && { description: patch.description }),
+          ...(patch.baseModelId !== undefined && { base_model_id: patch.baseModelId }),
+          ...(patch.kind !== undefined && { kind: patch.kind }),
+          ...(patch.trainedAt !== undefined && { trained_at: patch.trainedAt }),
+        })
+        .where('id', '=', input.id)
+        .execute();
+      return toModelInfo(await getRow(input.id));
+    },
+    /** Forgets a model that has no logs; the file on disk is never deleted. */
+    async remove(id: number): Promise<{ removed: boolean }> {
+      await getRow(id);
+      const used = await db.selectFrom('sessions').select('id').where('model_id', '=', id).limit(1).executeTakeFirst();
+      if (used) throw new ApiError('CONFLICT', 'This model has chat sessions and logs; it stays registered so they keep their meaning.', { id });
+      await db.deleteFrom('models').where('id', '=', id).execute();
+      return { removed: true };
+    },
+  };
+}
+
+export type ModelRegistry = ReturnType<typeof createModelRegistry>;

@@ -1,0 +1,228 @@
+import os from 'node:os';
+import { getLlama, InsufficientMemoryError, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
+import type { GpuBackend, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
+import { ApiError } from '../../../shared/contract/errors.ts';
+
+export interface LoadRequest {
+  modelId: number;
+  filePath: string;
+  /** Declared weight bytes from the GGUF header, for the memory pre-check. */
+  weightBytes: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+interface Loaded {
+  modelId: number;
+  model: LlamaModel;
+  context: LlamaContext | null;
+  /** Kept across questions so llama.cpp reuses the evaluated prefix (system prompt, history). */
+  sequence: LlamaContextSequence | null;
+}
+
+/** Physical-ish core count: the default for generation threads (ENGINEERING: more threads than cores is ruinous). */
+export function defaultThreadCount(): number {
+  const logical = os.availableParallelism();
+  return Math.max(1, logical >= 4 ? Math.floor(logical / 2) : logical);
+}
+
+function resolveThreads(settings: RuntimeSettings): number {
+  return settings.threads > 0 ? settings.threads : defaultThreadCount();
+}
+
+/**
+ * Owns the llama.cpp runtime: one loaded model and its context at a time. The chat service asks it
+ * for a context sequence; unloading first waits for running generations to be stopped.
+ */
+export function createLlamaRuntime(options: { getSettings: () => Promise<RuntimeSettings>; onChange?: (status: RuntimeStatus) => void }) {
+  let llama: Llama | null = null;
+  let llamaKey = '';
+  let loaded: Loaded | null = null;
+  let state: RuntimeStatus['state'] = 'idle';
+  let progress = 0;
+  let loadingModelId: number | null = null;
+  let lastError: RuntimeStatus['error'] = null;
+  let pendingLoad: Promise<void> | null = null;
+  const activeGenerations = new Set<{ abort: () => void; done: Promise<unknown> }>();
+
+  async function ensureLlama(settings: RuntimeSettings): Promise<Llama> {
+    const key = `${settings.gpu}:${resolveThreads(settings)}`;
+    if (llama && llamaKey === key) return llama;
+    if (llama) await llama.dispose();
+    llama = await getLlama({
+      gpu: settings.gpu === 'cpu' ? false : 'auto',
+      maxThreads: resolveThreads(settings),
+      // Never try to compile llama.cpp at run time: offline workstations have no toolchain.
+      build: 'never',
+      progressLogs: false,
+      logLevel: LlamaLogLevel.error,
+    });
+    llamaKey = key;
+    return llama;
+  }
+
+  async function status(): Promise<RuntimeStatus> {
+    const vram = llama && llama.gpu ? await llama.getVramState().catch(() => null) : null;
+    return {
+      state,
+      modelId: loaded?.modelId ?? loadingModelId,
+      backend: llama ? ((llama.gpu || 'cpu') as GpuBackend) : null,
+      progress,
+      gpuLayers: loaded ? loaded.model.gpuLayers : null,
+      vram: vram ? { total: vram.total, used: vram.used } : null,
+      ram: { total: os.totalmem(), used: os.totalmem() - os.freemem(), processRss: process.memoryUsage().rss },
+      modelBytes: loaded ? loaded.model.size : null,
+      chatWrapper: null,
+      error: lastError,
+    };
+  }
+
+  async function notify() {
+    options.onChange?.(await status());
+  }
+
+  async function stopGenerations() {
+    const running = [...activeGenerations];
+    for (const generation of running) generation.abort();
+    await Promise.allSettled(running.map((g) => g.done));
+  }
+
+  async function unloadNow() {
+    await stopGenerations();
+    const current = loaded;
+    loaded = null;
+    if (current) {
+      await current.context?.dispose();
+      await current.model.dispose();
+    }
+  }
+
+  async function doLoad(request: LoadRequest) {
+    const settings = await options.getSettings();
+    const instance = await ensureLlama(settings);
+    const available = os.totalmem() + (instance.gpu ? (await instance.getVramState()).total : 0);
+    if (request.weightBytes > available) {
+      throw new ApiError(
+        'MODEL_TOO_BIG',
+        `This model needs at least ${formatBytes(request.weightBytes)} of memory, but this computer has ${formatBytes(available)} (RAM and GPU memory together). Choose a smaller or more quantized model.`,
+        { needed: request.weightBytes, available },
+      );
+    }
+    let model: LlamaModel;
+    try {
+      model = await instance.loadModel({
+        modelPath: request.filePath,
+        gpuLayers: settings.gpuLayers,
+        onLoadProgress: (fraction) => {
+          progress = fraction;
+          request.onProgress?.(fraction);
+        },
+        ...(request.signal ? { loadSignal: request.signal } : {}),
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw new ApiError('CANCELLED', 'Loading the model was cancelled.');
+      if (error instanceof InsufficientMemoryError) {
+        throw new ApiError('MODEL_TOO_BIG', `Not enough memory to load this model: ${error.message}`, undefined, { cause: error });
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
+    }
+    loaded = { modelId: request.modelId, model, context: null, sequence: null };
+  }
+
+  return {
+    status,
+    loadedModelId: () => loaded?.modelId ?? null,
+
+    async load(request: LoadRequest): Promise<RuntimeStatus> {
+      if (pendingLoad) throw new ApiError('MODEL_BUSY', 'Another model is being loaded; wait for it or cancel it.');
+      if (loaded?.modelId === request.modelId) return status();
+      state = 'loading';
+      progress = 0;
+      loadingModelId = request.modelId;
+      lastError = null;
+      await notify();
+      pendingLoad = (async () => {
+        await unloadNow();
+        await doLoad(request);
+      })();
+      try {
+        await pendingLoad;
+        state = 'loaded';
+        progress = 1;
+      } catch (error) {
+        state = 'failed';
+        const apiError = error instanceof ApiError ? error : new ApiError('RUNTIME_FAILED', String(error));
+        lastError = apiError.code === 'CANCELLED' ? null : { code: apiError.code, message: apiError.message };
+        if (apiError.code === 'CANCELLED') state = 'idle';
+        throw apiError;
+      } finally {
+        pendingLoad = null;
+        loadingModelId = null;
+        await notify();
+      }
+      return status();
+    },
+
+    async unload(): Promise<RuntimeStatus> {
+      await unloadNow();
+      state = 'idle';
+      progress = 0;
+      lastError = null;
+      await notify();
+      return status();
+    },
+
+    /**
+     * The model and a context of at least `contextSize` tokens for the loaded model. A context of
+     * another size is replaced (sessions of different workspaces may ask for different sizes).
+     */
+    async acquireContext(modelId: number, contextSize: number): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence }> {
+      if (!loaded || loaded.modelId !== modelId) {
+        throw new ApiError('MODEL_NOT_LOADED', 'The model of this session is not loaded. Load it on the Models screen first.', { modelId });
+      }
+      const settings = await options.getSettings();
+      const wanted = Math.min(contextSize, loaded.model.trainContextSize || contextSize);
+      if (loaded.context && loaded.context.contextSize !== wanted) {
+        await stopGenerations();
+        await loaded.context.dispose();
+        loaded.context = null;
+        loaded.sequence = null;
+      }
+      if (!loaded.context) {
+        loaded.context = await loaded.model.createContext({ contextSize: wanted, sequences: 1, threads: resolveThreads(settings) });
+      }
+      if (!loaded.sequence || loaded.sequence.disposed) loaded.sequence = loaded.context.getSequence();
+      return { model: loaded.model, context: loaded.context, sequence: loaded.sequence };
+    },
+
+    /** Registers a running generation so unload() can stop it before freeing the model. */
+    trackGeneration(abort: () => void, done: Promise<unknown>): void {
+      const entry = { abort, done };
+      activeGenerations.add(entry);
+      void done.finally(() => activeGenerations.delete(entry)).catch(() => {});
+    },
+
+    /** Test and diagnostics access to the live llama.cpp objects. */
+    internals: () => ({ llama, loaded }),
+
+    async dispose(): Promise<void> {
+      await unloadNow();
+      if (llama) await llama.dispose();
+      llama = null;
+    },
+  };
+}
+
+export type LlamaRuntime = ReturnType<typeof createLlamaRuntime>;
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,212 @@
+/** Shapes returned by the API. Timestamps are ISO-8601 strings in UTC. */
+
+export type WorkspaceCategory = 'qa' | 'doc_gen' | 'summary';
+export const workspaceCategories: readonly WorkspaceCategory[] = ['qa', 'doc_gen', 'summary'];
+
+export type UserRole = 'admin' | 'manager' | 'evaluator' | 'viewer';
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  role: UserRole;
+  createdAt: string;
+}
+
+export interface GenerationSettings {
+  temperature: number;
+  maxTokens: number;
+  contextSize: number;
+  historyTurns: number;
+}
+
+export interface Workspace extends GenerationSettings {
+  id: number;
+  name: string;
+  businessDomain: string;
+  category: WorkspaceCategory;
+  systemPrompt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ModelKind = 'base' | 'lora' | 'full';
+
+export interface ModelInfo {
+  id: number;
+  displayName: string;
+  filePath: string;
+  fileSize: number;
+  fingerprint: string;
+  architecture: string;
+  parameterCount: number | null;
+  quantization: string | null;
+  trainingContextLength: number | null;
+  hasChatTemplate: boolean;
+  kind: ModelKind;
+  version: string;
+  baseModelId: number | null;
+  description: string;
+  createdAt: string;
+  trainedAt: string | null;
+  registeredAt: string;
+  /** False when the file was moved or deleted after registration. */
+  fileExists: boolean;
+}
+
+export type GpuBackend = 'cuda' | 'vulkan' | 'metal' | 'cpu';
+
+export interface RuntimeStatus {
+  state: 'idle' | 'loading' | 'loaded' | 'failed';
+  modelId: number | null;
+  backend: GpuBackend | null;
+  /** Load progress between 0 and 1 while loading. */
+  progress: number;
+  gpuLayers: number | null;
+  vram: { total: number; used: number } | null;
+  ram: { total: number; used: number; processRss: number };
+  modelBytes: number | null;
+  chatWrapper: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface RuntimeSettings {
+  /** CPU threads used for generation; 0 means "physical cores". */
+  threads: number;
+  /** 'auto' lets node-llama-cpp fit as many layers as the GPU holds. */
+  gpuLayers: 'auto' | 'max' | number;
+  /** 'auto' tries CUDA, Metal and Vulkan before falling back to the CPU. */
+  gpu: 'auto' | 'cpu';
+}
+
+export interface AppSettings extends RuntimeSettings {
+  modelsDir: string;
+  language: 'en' | 'ko' | 'ja';
+}
+
+export interface SessionInfo {
+  id: number;
+  userId: number;
+  workspaceId: number;
+  modelId: number;
+  systemPromptSnapshot: string;
+  settingsSnapshot: GenerationSettings;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export type StopReason = 'finished' | 'max_tokens' | 'stopped' | 'error';
+
+export interface ConversationLog {
+  id: number;
+  sessionId: number;
+  workspaceId: number;
+  modelId: number;
+  userId: number;
+  question: string;
+  answer: string;
+  askedAt: string;
+  completedAt: string;
+  promptTokens: number;
+  completionTokens: number;
+  timeToFirstTokenMs: number | null;
+  tokensPerSecond: number | null;
+  stopReason: StopReason;
+  errorMessage: string | null;
+}
+
+export type Verdict = 1 | 2 | 3;
+export type Priority = 1 | 2 | 3;
+export type TrainingStatus = 1 | 2 | 3;
+
+export interface Evaluation {
+  id: number;
+  logId: number;
+  evaluatorId: number;
+  evaluation: Verdict;
+  reason: string | null;
+  correctAnswer: string | null;
+  priority: Priority | null;
+  status: TrainingStatus;
+  memo: string | null;
+  trainedDatasetId: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One row of the log browser: the log plus the current user's verdict, if any. */
+export interface LogListRow {
+  id: number;
+  sessionId: number;
+  workspaceId: number;
+  workspaceName: string;
+  modelId: number;
+  modelName: string;
+  question: string;
+  answerPreview: string;
+  askedAt: string;
+  stopReason: StopReason;
+  completionTokens: number;
+  tokensPerSecond: number | null;
+  evaluation: Verdict | null;
+  priority: Priority | null;
+  status: TrainingStatus | null;
+}
+
+export interface LogDetail {
+  log: ConversationLog;
+  workspaceName: string;
+  modelName: string;
+  systemPromptSnapshot: string;
+  evaluations: Evaluation[];
+}
+
+export interface Draft {
+  key: string;
+  value: unknown;
+  updatedAt: string;
+}
+
+export type ExportFormat = 'mlx' | 'openai';
+
+export interface ExportManifest {
+  app: { name: 'EvalDesk'; version: string };
+  format: ExportFormat;
+  createdAt: string;
+  datasetId: number;
+  filters: Record<string, unknown>;
+  seed: number;
+  splitRatios: { train: number; valid: number; test: number };
+  counts: {
+    total: number;
+    perSplit: Record<string, number>;
+    perEvaluation: Record<'1' | '2' | '3', number>;
+  };
+  skipped: { total: number; reasons: Record<string, number> };
+  files: Array<{ name: string; rows: number; bytes: number; sha256: string }>;
+}
+
+export interface ExportResult {
+  datasetId: number;
+  outDir: string;
+  manifest: ExportManifest;
+}
+
+export interface Dataset {
+  id: number;
+  name: string;
+  format: ExportFormat;
+  outDir: string;
+  exampleCount: number;
+  createdAt: string;
+  markedTrainedAt: string | null;
+}
+
+export interface AppInfo {
+  name: 'EvalDesk';
+  version: string;
+  dataDir: string;
+  databasePath: string;
+  /** Set when the app started but could not open its data: the UI shows it instead of the screens. */
+  startupError: { code: string; message: string } | null;
+}
