@@ -6,7 +6,7 @@ import type { ApiClient, RawBridge, WireResult } from './transport.ts';
 export function createClient(bridge: RawBridge): ApiClient {
   return {
     async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-      return (await bridge.call(method, input)) as MethodOutput<M>;
+      return unwrapWireResult(await bridge.call(method, input)) as MethodOutput<M>;
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
       return bridge.on(event, listener as (payload: unknown) => void);

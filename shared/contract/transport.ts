@@ -9,9 +9,12 @@ export interface ApiClient {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
-/** The untyped surface a preload script exposes on `window.evaldesk`. */
+/**
+ * The untyped surface a preload script exposes on `window.evaldesk`. `call` resolves to a wire
+ * result rather than throwing, because Electron's contextBridge strips error objects to a message.
+ */
 export interface RawBridge {
-  call(method: string, input: unknown): Promise<unknown>;
+  call(method: string, input: unknown): Promise<WireResult>;
   on(event: string, listener: (payload: unknown) => void): () => void;
 }
 

@@ -1,6 +1,4 @@
-import { ApiError } from './errors.ts';
 import type { RawBridge, WireResult } from './transport.ts';
-import { unwrapWireResult } from './client.ts';
 import { readyEvent, webBridgePaths, type WebEventMessage } from './web-bridge-protocol.ts';
 
 /**
@@ -49,16 +47,21 @@ export function createWebBridge(baseUrl: string, token: string): RawBridge & { c
       ensureSocket();
       await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 3000))]);
       let response: Response;
+      const unreachable = { ok: false, error: { code: 'INTERNAL', message: 'EvalDesk is not reachable. Is the app still running?' } } as const;
       try {
         response = await fetch(new URL(webBridgePaths.call, baseUrl), {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
           body: JSON.stringify({ method, input: input ?? {} }),
         });
-      } catch (cause) {
-        throw new ApiError('INTERNAL', 'EvalDesk is not reachable. Is the app still running?', undefined, { cause });
+      } catch {
+        return unreachable;
       }
-      return unwrapWireResult((await response.json()) as WireResult);
+      try {
+        return (await response.json()) as WireResult;
+      } catch {
+        return unreachable;
+      }
     },
     on(event, listener) {
       ensureSocket();

@@ -1,0 +1,17 @@
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { ipcChannels } from '../adapters/ipc/channels.ts';
+
+/**
+ * The only thing the sandboxed renderer gets: a generic call/on bridge. Which methods exist and
+ * what they accept is decided in the main process by the API contract, not here.
+ */
+contextBridge.exposeInMainWorld('evaldesk', {
+  call: (method: string, input: unknown) => ipcRenderer.invoke(ipcChannels.call, method, input),
+  on: (event: string, listener: (payload: unknown) => void) => {
+    const handler = (_event: IpcRendererEvent, name: string, payload: unknown) => {
+      if (name === event) listener(payload);
+    };
+    ipcRenderer.on(ipcChannels.event, handler);
+    return () => ipcRenderer.removeListener(ipcChannels.event, handler);
+  },
+});

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/api.ts';
+import { ApiError, isApiErrorPayload } from '../../shared/contract/errors.ts';
+import { createAppCore, type AppCore } from '../../electron/core/app-core.ts';
+
+export function tempDir(prefix = 'evaldesk-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface TestApp {
+  core: AppCore;
+  dataDir: string;
+  /** Calls through the real dispatcher (validation + permissions), throwing ApiErrors like a client. */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  /** Sends an arbitrary payload, as a hostile or buggy client could. */
+  raw(method: string, input: unknown): Promise<ReturnType<AppCore['dispatch']> extends Promise<infer R> ? R : never>;
+  close(): Promise<void>;
+}
+
+/** A real app core on a fresh temp data folder, CPU only with one thread (see ENGINEERING.md). */
+export async function openTestApp(options: { dataDir?: string; lockDataDir?: boolean } = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? tempDir();
+  const core = await createAppCore({ dataDir, appVersion: '0.0.0-test', threads: 1, gpu: 'cpu', lockDataDir: options.lockDataDir ?? false });
+  return {
+    core,
+    dataDir,
+    async call(method, input) {
+      const result = await core.dispatch(method, input, core.localCaller());
+      if (result.ok) return result.value as never;
+      throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
+    },
+    raw: (method, input) => core.dispatch(method, input, core.localCaller()),
+    close: () => core.close(),
+  };
+}
+
+/** Asserts that a promise rejects with an ApiError of the given code, returning it for more checks. */
+export async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === code) return error;
+    throw new Error(`Expected ApiError ${code}, got ${error instanceof ApiError ? `${error.code}: ${error.message}` : String(error)}`);
+  }
+  throw new Error(`Expected ApiError ${code}, but the call succeeded`);
+}
