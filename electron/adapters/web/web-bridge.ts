@@ -83,7 +83,12 @@ export async function startWebBridge(options: WebBridgeOptions) {
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > maxRequestBytes) return reject(res, 413, 'VALIDATION', `The request is larger than ${maxRequestBytes / 1024 / 1024} MB.`);
+      if (size > maxRequestBytes) {
+        // Answer, then drop the connection instead of reading the rest of an oversized body.
+        res.setHeader('connection', 'close');
+        res.once('finish', () => req.destroy());
+        return reject(res, 413, 'VALIDATION', `The request is larger than ${maxRequestBytes / 1024 / 1024} MB.`);
+      }
       chunks.push(chunk as Buffer);
     }
     let body: WebCallBody;
