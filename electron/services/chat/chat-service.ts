@@ -1,8 +1,9 @@
-import { LlamaChatSession, type ChatHistoryItem } from 'node-llama-cpp';
+import type { ChatHistoryItem } from 'node-llama-cpp';
 import type { ConversationLog, StopReason } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import { toConversationLog } from '../logs/logs.ts';
+import { loadLlamaModule } from '../runtime/llama-module.ts';
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 
@@ -72,6 +73,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
 
       const controller = new AbortController();
       running.set(request.requestId, controller);
+      const { LlamaChatSession } = await loadLlamaModule();
       const chat = new LlamaChatSession({ contextSequence: sequence, systemPrompt: session.systemPromptSnapshot, autoDisposeSequence: false });
       const askedAt = nowIso();
       const started = performance.now();

@@ -13,7 +13,7 @@ import { SplitWriter } from './split-writer.ts';
 type ExportInput = ParsedInput<'export.run'>;
 type ExportFilters = ExportInput['filters'];
 
-const chunkSize = 2000;
+const chunkSize = 500;
 
 function inclusiveEnd(value: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as llamaCpp from 'node-llama-cpp';
-import { GgufInsights, readGgufFileInfo } from 'node-llama-cpp';
+import { loadLlamaModule } from '../runtime/llama-module.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 
 /** What EvalDesk records about a GGUF file, read from its header without loading the weights. */
@@ -20,12 +19,15 @@ export interface GgufFileFacts {
   weightBytes: number;
 }
 
-// node-llama-cpp ships llama.cpp's architecture list as a runtime object typed as a const enum.
-const knownArchitectures = new Set(
-  Object.values((llamaCpp as unknown as Record<string, Record<string, string>>)['GgufArchitectureType'] ?? {}),
-);
-const fileTypeNames = (llamaCpp as unknown as Record<string, Record<number, string>>)['GgufFileType'] ?? {};
-const tensorTypeNames = (llamaCpp as unknown as Record<string, Record<number, string>>)['GgmlType'] ?? {};
+/** node-llama-cpp ships llama.cpp's architecture and type lists as runtime objects typed as const enums. */
+async function llamaTables() {
+  const llamaCpp = (await loadLlamaModule()) as unknown as Record<string, Record<string | number, string>>;
+  return {
+    knownArchitectures: new Set(Object.values(llamaCpp['GgufArchitectureType'] ?? {})),
+    fileTypeNames: llamaCpp['GgufFileType'] ?? {},
+    tensorTypeNames: llamaCpp['GgmlType'] ?? {},
+  };
+}
 
 const sampleBytes = 1024 * 1024;
 
@@ -76,6 +78,8 @@ export async function inspectGguf(filePath: string): Promise<GgufFileFacts> {
     });
   }
 
+  const { readGgufFileInfo, GgufInsights } = await loadLlamaModule();
+  const { knownArchitectures, fileTypeNames, tensorTypeNames } = await llamaTables();
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
     info = await readGgufFileInfo(absolute, { readTensorInfo: true, logWarnings: false, sourceType: 'filesystem' });

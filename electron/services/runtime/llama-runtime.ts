@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { getLlama, InsufficientMemoryError, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import { loadLlamaModule } from './llama-module.ts';
 import type { GpuBackend, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 
@@ -49,6 +50,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
     const key = `${settings.gpu}:${resolveThreads(settings)}`;
     if (llama && llamaKey === key) return llama;
     if (llama) await llama.dispose();
+    const { getLlama, LlamaLogLevel } = await loadLlamaModule();
     llama = await getLlama({
       gpu: settings.gpu === 'cpu' ? false : 'auto',
       maxThreads: resolveThreads(settings),
@@ -109,6 +111,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       );
     }
     let model: LlamaModel;
+    const { InsufficientMemoryError } = await loadLlamaModule();
     try {
       model = await instance.loadModel({
         modelPath: request.filePath,
