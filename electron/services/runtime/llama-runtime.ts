@@ -181,11 +181,22 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
      * another size is replaced (sessions of different workspaces may ask for different sizes).
      */
     async acquireContext(modelId: number, contextSize: number): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence }> {
+      if (loaded?.model.disposed) {
+        // llama.cpp failed or was torn down under us: say so instead of using a dead handle.
+        loaded = null;
+        state = 'failed';
+        lastError = { code: 'RUNTIME_FAILED', message: 'The model stopped working. Load it again.' };
+        await notify();
+      }
       if (!loaded || loaded.modelId !== modelId) {
         throw new ApiError('MODEL_NOT_LOADED', 'The model of this session is not loaded. Load it on the Models screen first.', { modelId });
       }
       const settings = await options.getSettings();
       const wanted = Math.min(contextSize, loaded.model.trainContextSize || contextSize);
+      if (loaded.context?.disposed) {
+        loaded.context = null;
+        loaded.sequence = null;
+      }
       if (loaded.context && loaded.context.contextSize !== wanted) {
         await stopGenerations();
         await loaded.context.dispose();
