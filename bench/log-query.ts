@@ -23,8 +23,9 @@ const queries: Array<{ name: string; input: MethodInput<'logs.query'> }> = [
   { name: 'priority 1 + status 1', input: { filters: { priority: 1, status: 1 } } },
   { name: 'date range', input: { filters: { from: '2026-01-03', to: '2026-01-05' } } },
   { name: 'workspace + verdict 2 + date', input: { filters: { workspaceId: 1, evaluation: 2, from: '2026-01-02' } } },
-  { name: 'text (Japanese)', input: { filters: { text: '経費精算' } } },
-  { name: 'text (Korean) + workspace', input: { filters: { text: '휴가 신청', workspaceId: 4 } } },
+  { name: 'text, ~1% of logs (Japanese)', input: { filters: { text: '議題42号' } } },
+  { name: 'text, ~1% (Korean) + workspace', input: { filters: { text: '주제13번', workspaceId: 4 } } },
+  { name: 'text, one log (id tag)', input: { filters: { text: '#123457' } } },
   { name: 'slowest', input: { sort: 'slowest' } },
   { name: 'deep page (cursor)', input: {} },
 ];

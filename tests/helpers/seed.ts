@@ -12,6 +12,9 @@ export interface SeedOptions {
   startDate?: Date;
 }
 
+/** 97 subjects in four languages: each appears in about 1% of seeded questions, like real topics. */
+const topics = Array.from({ length: 97 }, (_, i) => [`subject-${i}`, `주제${i}번`, `議題${i}号`, `话题${i}`][i % 4]!);
+
 const phrases = ['How do I reset the VPN token?', '연차 휴가 신청 절차를 알려주세요', '経費精算の締め日はいつですか', '合同审核需要哪些文件？'];
 
 /**
@@ -23,7 +26,7 @@ export function seedLogs(raw: BetterSqlite3.Database, options: SeedOptions): { s
   const workspaces = options.workspaces ?? 1;
   const models = options.models ?? 1;
   const verdict = options.verdict ?? ((i: number) => ([1, 2, 3, null] as const)[i % 4]!);
-  const question = options.question ?? ((i: number) => `${phrases[i % phrases.length]} #${i}`);
+  const question = options.question ?? ((i: number) => `${phrases[i % phrases.length]} (${topics[(i * 31) % topics.length]}) #${i}`);
   const start = (options.startDate ?? new Date('2026-01-01T00:00:00Z')).getTime();
   const sessionIds: number[] = [];
 

@@ -64,18 +64,26 @@ function decodeCursor(cursor: string): [string | number, number] {
 }
 
 export function createLogService(db: Db) {
-  /** Logs joined with the viewer's own verdict, with every filter applied in SQL. */
+  /**
+   * The viewer's own verdict fields, read per row through the (log_id, evaluator_id) unique index.
+   * Correlated lookups instead of a join keep the logs table as the outer loop, walked in the sort
+   * index's order, so a page of 100 stops after ~100 matches: a join makes SQLite build a Bloom
+   * filter over the whole evaluations table first, which costs more than the page itself.
+   */
+  function verdict(column: 'evaluation' | 'priority' | 'status' | 'id', viewerId: number) {
+    return db.selectFrom('evaluations as e').select(`e.${column}`).where('e.log_id', '=', sql<number>`l.id`).where('e.evaluator_id', '=', viewerId);
+  }
+
+  /** Logs with every filter applied in SQL. */
   function filtered(filters: LogFilters, viewerId: number) {
-    let query = db
-      .selectFrom('conversation_logs as l')
-      .leftJoin('evaluations as e', (join) => join.onRef('e.log_id', '=', 'l.id').on('e.evaluator_id', '=', viewerId));
+    let query = db.selectFrom('conversation_logs as l');
     if (filters.workspaceId !== undefined) query = query.where('l.workspace_id', '=', filters.workspaceId);
     if (filters.modelId !== undefined) query = query.where('l.model_id', '=', filters.modelId);
     if (filters.sessionId !== undefined) query = query.where('l.session_id', '=', filters.sessionId);
-    if (filters.evaluation === 0) query = query.where('e.id', 'is', null);
-    else if (filters.evaluation !== undefined) query = query.where('e.evaluation', '=', filters.evaluation);
-    if (filters.priority !== undefined) query = query.where('e.priority', '=', filters.priority);
-    if (filters.status !== undefined) query = query.where('e.status', '=', filters.status);
+    if (filters.evaluation === 0) query = query.where((eb) => eb.not(eb.exists(verdict('id', viewerId))));
+    else if (filters.evaluation !== undefined) query = query.where(verdict('evaluation', viewerId), '=', filters.evaluation);
+    if (filters.priority !== undefined) query = query.where(verdict('priority', viewerId), '=', filters.priority);
+    if (filters.status !== undefined) query = query.where(verdict('status', viewerId), '=', filters.status);
     if (filters.from) query = query.where('l.asked_at', '>=', filters.from);
     if (filters.to) query = query.where('l.asked_at', '<=', inclusiveEnd(filters.to));
     const text = filters.text?.trim();
@@ -97,15 +105,15 @@ export function createLogService(db: Db) {
     async query(input: ParsedInput<'logs.query'>, viewerId: number): Promise<{ rows: LogListRow[]; nextCursor: string | null }> {
       const key = sortKeys[input.sort];
       let query = filtered(input.filters, viewerId)
-        .innerJoin('workspaces as w', 'w.id', 'l.workspace_id')
-        .innerJoin('models as m', 'm.id', 'l.model_id')
-        .select([
+        .select((eb) => [
           'l.id',
           'l.session_id',
           'l.workspace_id',
-          'w.name as workspace_name',
+          // Names are looked up per row of the page rather than joined, so the join cannot
+          // persuade the planner to start from the (tiny) workspaces table and sort everything.
+          eb.selectFrom('workspaces as w').select('w.name').whereRef('w.id', '=', 'l.workspace_id').as('workspace_name'),
           'l.model_id',
-          'm.display_name as model_name',
+          eb.selectFrom('models as m').select('m.display_name').whereRef('m.id', '=', 'l.model_id').as('model_name'),
           sql<string>`substr(l.question, 1, 300)`.as('question'),
           sql<string>`substr(l.answer, 1, 300)`.as('answer_preview'),
           'l.asked_at',
@@ -113,9 +121,9 @@ export function createLogService(db: Db) {
           'l.completion_tokens',
           'l.tokens_per_second',
           'l.duration_ms',
-          'e.evaluation',
-          'e.priority',
-          'e.status',
+          verdict('evaluation', viewerId).as('evaluation'),
+          verdict('priority', viewerId).as('priority'),
+          verdict('status', viewerId).as('status'),
         ]) as unknown as SelectQueryBuilder<DatabaseSchema & { l: ConversationLogsTable }, 'l', Record<string, unknown>>;
       if (input.cursor) {
         const [value, id] = decodeCursor(input.cursor);

@@ -1,0 +1,7 @@
+/** `npm run bench`: every benchmark in turn, each printing its own JSON. */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+for (const [script, ...args] of [['streaming.ts'], ['export.ts', '100000'], ['log-query.ts', '1000000']]) {
+  execFileSync(process.execPath, [path.join(import.meta.dirname, script!), ...args], { stdio: 'inherit' });
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { ensureFixtures } from './fixtures/tiny-models.ts';
+import { tempDir } from './helpers/app.ts';
+
+const run = promisify(execFile);
+const fixtures = await ensureFixtures();
+const bin = path.resolve(import.meta.dirname, '..', 'bin', 'evaldesk.mjs');
+
+async function evaldesk(dataDir: string, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, '--data-dir', dataDir, '--threads', '1', '--cpu', ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+test('the CLI runs the whole loop: model, workspace, ask, evaluate, logs, export, mark trained', async () => {
+  const dataDir = tempDir();
+  const added = await evaldesk(dataDir, 'models', 'add', fixtures.tinyChat);
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /Registered model 1: EvalDesk Tiny Chat \(llama, ALL_F32, chat template: yes\)/);
+  assert.match((await evaldesk(dataDir, 'workspaces', 'create', '--name', '社内規程 PoC', '--system-prompt', 'Answer briefly.', '--max-tokens', '16')).stdout, /Created workspace 1/);
+
+  const answers: string[] = [];
+  for (const question of ['What is the travel policy?', '출장 규정은?']) {
+    const asked = await evaldesk(dataDir, 'ask', '--workspace', '1', '--model', '1', question);
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.match(asked.stderr, /\[log \d+, session \d+: (finished|max_tokens), \d+ tokens/);
+    answers.push(asked.stdout);
+  }
+  assert.equal((await evaldesk(dataDir, 'evaluate', '1', '--verdict', '1')).code, 0);
+  assert.equal((await evaldesk(dataDir, 'evaluate', '2', '--verdict', '3', '--reason', 'wrong', '--correct', '출장은 사전 승인이 필요합니다.', '--priority', '1')).code, 0);
+
+  const logs = await evaldesk(dataDir, '--json', 'logs');
+  const rows = JSON.parse(logs.stdout) as Array<{ id: number; evaluation: number }>;
+  assert.deepEqual(rows.map((r) => [r.id, r.evaluation]).sort(), [[1, 1], [2, 3]]);
+
+  const out = path.join(tempDir(), 'set');
+  const exported = await evaldesk(dataDir, 'export', '--format', 'mlx', '--name', 'cli', '--out', out, '--seed', '3');
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stdout, /Exported 2 examples/);
+  const lines = ['train.jsonl', 'valid.jsonl'].flatMap((f) => fs.readFileSync(path.join(out, f), 'utf8').trim().split('\n'));
+  const targets = lines.map((l) => (JSON.parse(l) as { messages: Array<{ content: string }> }).messages.at(-1)!.content);
+  assert.ok(targets.includes('출장은 사전 승인이 필요합니다.'));
+  assert.match((await evaldesk(dataDir, 'mark-trained', '1')).stdout, /2 evaluation\(s\) marked as trained/);
+});
+
+test('CLI bad input: clear messages and exit codes, nothing changed', async () => {
+  const dataDir = tempDir();
+  const broken = await evaldesk(dataDir, 'models', 'add', fixtures.notAModel);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /Error \(MODEL_INVALID\): not-a-model\.gguf is not a GGUF model file/);
+  const verdict = await evaldesk(dataDir, 'evaluate', '1', '--verdict', '7');
+  assert.equal(verdict.code, 1);
+  assert.match(verdict.stderr, /VALIDATION/);
+  const unknown = await evaldesk(dataDir, 'frobnicate');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Unknown command "frobnicate"/);
+  const empty = await evaldesk(dataDir, 'export', '--name', 'nothing');
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /EXPORT_EMPTY/);
+  const badJson = await evaldesk(dataDir, 'call', 'workspaces.create', '{name:');
+  assert.equal(badJson.code, 2);
+  assert.match((await evaldesk(dataDir, '--json', 'models', 'list')).stdout.trim(), /^\[\]$/);
+});
