@@ -119,6 +119,7 @@ test('loading reports progress, backend and memory; unloading frees the model', 
     assert.equal(status.state, 'loaded');
     assert.equal(status.modelId, model.id);
     assert.equal(status.backend, 'cpu');
+    assert.equal(status.chatWrapper, 'ChatML', 'the ChatML template in the GGUF is recognised');
     assert.ok(status.modelBytes && status.modelBytes > 0);
     assert.ok(status.ram.processRss > 0);
     assert.equal(progress.at(-1), 1);

@@ -19,6 +19,8 @@ interface Loaded {
   context: LlamaContext | null;
   /** Kept across questions so llama.cpp reuses the evaluated prefix (system prompt, history). */
   sequence: LlamaContextSequence | null;
+  /** The chat format node-llama-cpp resolved from the model's template (what "auto" will use). */
+  chatWrapper: string;
 }
 
 /** Physical-ish core count: the default for generation threads (ENGINEERING: more threads than cores is ruinous). */
@@ -74,7 +76,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       vram: vram ? { total: vram.total, used: vram.used } : null,
       ram: { total: os.totalmem(), used: os.totalmem() - os.freemem(), processRss: process.memoryUsage().rss },
       modelBytes: loaded ? loaded.model.size : null,
-      chatWrapper: null,
+      chatWrapper: loaded?.chatWrapper ?? null,
       error: lastError,
     };
   }
@@ -130,7 +132,8 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       const message = error instanceof Error ? error.message : String(error);
       throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
     }
-    loaded = { modelId: request.modelId, model, context: null, sequence: null };
+    const { resolveChatWrapper } = await loadLlamaModule();
+    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model).wrapperName };
   }
 
   return {
