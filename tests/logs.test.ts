@@ -76,3 +76,20 @@ test('bad log-browser input is rejected clearly', async () => {
     await app.close();
   }
 });
+
+test('a text that matches thousands of logs pages in order through the same API', async () => {
+  const app = await openTestApp();
+  try {
+    seedLogs(app.core.internals!.db.raw, { logs: 4400, question: (i) => (i % 2 ? `Frequent topic: 就業規則 ${i}` : `Other ${i}`) });
+    const filters = { text: '就業規則' };
+    assert.equal((await app.call('logs.count', { filters })).total, 2200, 'more than the 2,000 that switch the query plan');
+    const first = await app.call('logs.query', { filters, limit: 100 });
+    assert.equal(first.rows.length, 100);
+    assert.equal(first.rows[0]!.id, 4399, 'newest matching log first');
+    assert.ok(first.rows.every((r, i) => r.question.includes('就業規則') && (i === 0 || first.rows[i - 1]!.askedAt > r.askedAt)));
+    const second = await app.call('logs.query', { filters, limit: 100, cursor: first.nextCursor });
+    assert.equal(second.rows[0]!.id, 4199);
+  } finally {
+    await app.close();
+  }
+});

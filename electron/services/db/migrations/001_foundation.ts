@@ -58,14 +58,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       started_at TEXT NOT NULL,
       ended_at TEXT
     )`,
+    // Long texts come last: SQLite stores a row's columns in order, and a lookup of asked_at or
+    // the stop reason should not have to step over a long answer's overflow pages.
     sql`CREATE TABLE conversation_logs (
       id INTEGER PRIMARY KEY,
       session_id INTEGER NOT NULL REFERENCES sessions (id),
       workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
       model_id INTEGER NOT NULL REFERENCES models (id),
       user_id INTEGER NOT NULL REFERENCES users (id),
-      question TEXT NOT NULL,
-      answer TEXT NOT NULL,
       asked_at TEXT NOT NULL,
       completed_at TEXT NOT NULL,
       prompt_tokens INTEGER NOT NULL CHECK (prompt_tokens >= 0),
@@ -74,7 +74,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       tokens_per_second REAL,
       duration_ms REAL NOT NULL DEFAULT 0,
       stop_reason TEXT NOT NULL CHECK (stop_reason IN ('finished', 'max_tokens', 'stopped', 'error')),
-      error_message TEXT
+      error_message TEXT,
+      question TEXT NOT NULL,
+      answer TEXT NOT NULL
     )`,
     sql`CREATE INDEX conversation_logs_asked ON conversation_logs (asked_at, id)`,
     sql`CREATE INDEX conversation_logs_workspace_asked ON conversation_logs (workspace_id, asked_at, id)`,
