@@ -6,7 +6,7 @@ import type { ModelInfo } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import type { ModelsTable } from '../db/schema.ts';
-import { inspectGguf } from './gguf-inspector.ts';
+import { inspectGguf, type GgufFileFacts } from './gguf-inspector.ts';
 
 export type ModelRow = Selectable<ModelsTable>;
 
@@ -54,6 +54,19 @@ function findGgufFiles(root: string, limit = 10_000): string[] {
   return found.sort();
 }
 
+/** The columns that come from the file itself, refreshed whenever the file is read again. */
+function headerColumns(facts: GgufFileFacts) {
+  return {
+    file_size: facts.fileSize,
+    fingerprint: facts.fingerprint,
+    architecture: facts.architecture,
+    parameter_count: facts.parameterCount,
+    quantization: facts.quantization,
+    training_context_length: facts.trainingContextLength,
+    has_chat_template: facts.hasChatTemplate ? (1 as const) : (0 as const),
+  };
+}
+
 export function createModelRegistry(db: Db) {
   async function getRow(id: number): Promise<ModelRow> {
     const row = await db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
@@ -66,19 +79,7 @@ export function createModelRegistry(db: Db) {
     const existing = await db.selectFrom('models').selectAll().where('file_path', '=', facts.filePath).executeTakeFirst();
     if (existing) {
       // Re-adding a known path refreshes what was read from the file (it may have been replaced).
-      await db
-        .updateTable('models')
-        .set({
-          file_size: facts.fileSize,
-          fingerprint: facts.fingerprint,
-          architecture: facts.architecture,
-          parameter_count: facts.parameterCount,
-          quantization: facts.quantization,
-          training_context_length: facts.trainingContextLength,
-          has_chat_template: facts.hasChatTemplate ? 1 : 0,
-        })
-        .where('id', '=', existing.id)
-        .execute();
+      await db.updateTable('models').set(headerColumns(facts)).where('id', '=', existing.id).execute();
       return toModelInfo(await getRow(existing.id));
     }
     const now = nowIso();
@@ -88,13 +89,7 @@ export function createModelRegistry(db: Db) {
       .values({
         display_name: displayName ?? facts.name ?? path.basename(facts.filePath, path.extname(facts.filePath)),
         file_path: facts.filePath,
-        file_size: facts.fileSize,
-        fingerprint: facts.fingerprint,
-        architecture: facts.architecture,
-        parameter_count: facts.parameterCount,
-        quantization: facts.quantization,
-        training_context_length: facts.trainingContextLength,
-        has_chat_template: facts.hasChatTemplate ? 1 : 0,
+        ...headerColumns(facts),
         kind: 'base',
         version: '1',
         base_model_id: null,
