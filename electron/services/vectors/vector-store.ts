@@ -1,0 +1,221 @@
+import fs from 'node:fs';
+import * as arrow from 'apache-arrow';
+import type { Connection, Table } from '@lancedb/lancedb';
+import { ApiError } from '../../../shared/contract/errors.ts';
+
+export type Scope = 'shared' | 'private';
+
+/** One embedded chunk as stored in LanceDB. Seed 002's metadata are top-level columns. */
+export interface ChunkRow {
+  chunk_id: string;
+  workspace_id: number;
+  doc_id: string;
+  document_id: number;
+  chunk_index: number;
+  scope: Scope;
+  owner_id: number;
+  text: string;
+  page: number | null;
+  section: string | null;
+  source_type: string;
+  title: string;
+  updated_at: string;
+  summary: string | null;
+  entities: string | null;
+  vector: number[] | Float32Array;
+}
+
+export interface SearchHit {
+  chunkId: string;
+  docId: string;
+  documentId: number;
+  chunkIndex: number;
+  scope: Scope;
+  text: string;
+  page: number | null;
+  section: string | null;
+  title: string;
+  /** Cosine similarity, 1 - cosine distance: 1 is identical, 0 unrelated, below 0 opposite. */
+  score: number;
+}
+
+export interface SearchRequest {
+  vector: Float32Array | number[];
+  workspaceId: number;
+  /** The asking user: sees the workspace's shared chunks and their own private ones, never others'. */
+  userId: number;
+  topN: number;
+  threshold: number;
+  /** Restrict to some documents (pinned context, tests); optional. */
+  documentIds?: number[];
+}
+
+/** Values interpolated into LanceDB filters are ids or escaped literals, never raw user text. */
+function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function integer(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new ApiError('VALIDATION', 'Invalid id in a vector filter.');
+  return String(value);
+}
+
+/** The access rule of seed 004, applied on the data path for every search. */
+export function scopeFilter(workspaceId: number, userId: number): string {
+  return `workspace_id = ${integer(workspaceId)} AND (scope = 'shared' OR owner_id = ${integer(userId)})`;
+}
+
+/** Cosine similarity from LanceDB's cosine distance; monotonic, and never 1 for distance >= 1. */
+export function similarityFromDistance(distance: number): number {
+  return Math.max(-1, Math.min(1, 1 - distance));
+}
+
+function schemaFor(dimensions: number, embedderId: string): arrow.Schema {
+  const fields = [
+    new arrow.Field('chunk_id', new arrow.Utf8(), false),
+    new arrow.Field('workspace_id', new arrow.Int32(), false),
+    new arrow.Field('doc_id', new arrow.Utf8(), false),
+    new arrow.Field('document_id', new arrow.Int32(), false),
+    new arrow.Field('chunk_index', new arrow.Int32(), false),
+    new arrow.Field('scope', new arrow.Utf8(), false),
+    new arrow.Field('owner_id', new arrow.Int32(), false),
+    new arrow.Field('text', new arrow.Utf8(), false),
+    new arrow.Field('page', new arrow.Int32(), true),
+    new arrow.Field('section', new arrow.Utf8(), true),
+    new arrow.Field('source_type', new arrow.Utf8(), false),
+    new arrow.Field('title', new arrow.Utf8(), false),
+    new arrow.Field('updated_at', new arrow.Utf8(), false),
+    new arrow.Field('summary', new arrow.Utf8(), true),
+    new arrow.Field('entities', new arrow.Utf8(), true),
+    new arrow.Field('vector', new arrow.FixedSizeList(dimensions, new arrow.Field('item', new arrow.Float32(), true)), false),
+  ];
+  // The embedder and vector size travel with the table itself, not only in SQLite.
+  return new arrow.Schema(fields, new Map([['evaldesk.embedder', embedderId], ['evaldesk.dimensions', String(dimensions)]]));
+}
+
+export function tableNameFor(embedderId: string, dimensions: number): string {
+  return `chunks_${embedderId.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}_${dimensions}`;
+}
+
+export interface VectorStoreOptions {
+  dir: string;
+  /** Rows above which an ANN index is built; below it search is exact. */
+  annIndexThreshold?: number;
+}
+
+/**
+ * File-based LanceDB in the data folder. One table per (embedder, dimensions): switching a
+ * workspace's embedder fills another table instead of mixing vectors of different spaces.
+ */
+export function createVectorStore(options: VectorStoreOptions) {
+  let connection: Promise<Connection> | null = null;
+  const tables = new Map<string, Promise<Table>>();
+  const annIndexThreshold = options.annIndexThreshold ?? 50_000;
+
+  async function connect(): Promise<Connection> {
+    connection ??= (async () => {
+      fs.mkdirSync(options.dir, { recursive: true });
+      const lancedb = await import('@lancedb/lancedb');
+      return lancedb.connect(options.dir);
+    })();
+    return connection;
+  }
+
+  async function table(embedderId: string, dimensions: number): Promise<Table> {
+    const name = tableNameFor(embedderId, dimensions);
+    let pending = tables.get(name);
+    if (!pending) {
+      pending = (async () => {
+        const db = await connect();
+        if ((await db.tableNames()).includes(name)) return db.openTable(name);
+        return db.createEmptyTable(name, schemaFor(dimensions, embedderId), { existOk: true });
+      })();
+      tables.set(name, pending);
+      pending.catch(() => tables.delete(name));
+    }
+    return pending;
+  }
+
+  return {
+    table,
+
+    /**
+     * Replaces every chunk of one document with `rows` in a single commit (merge-insert keyed by
+     * chunk id, deleting the document's chunks that are not in the new set): a search sees either
+     * the old version or the new one, never both and never neither.
+     */
+    async replaceDocument(embedderId: string, dimensions: number, workspaceId: number, docId: string, rows: ChunkRow[]): Promise<void> {
+      const target = await table(embedderId, dimensions);
+      await target
+        .mergeInsert('chunk_id')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .whenNotMatchedBySourceDelete({ where: `workspace_id = ${integer(workspaceId)} AND doc_id = ${literal(docId)}` })
+        .execute(rows.map((row) => ({ ...row, vector: Array.from(row.vector) })));
+    },
+
+    async deleteDocument(embedderId: string, dimensions: number, workspaceId: number, docId: string): Promise<void> {
+      const target = await table(embedderId, dimensions);
+      await target.delete(`workspace_id = ${integer(workspaceId)} AND doc_id = ${literal(docId)}`);
+    },
+
+    async countRows(embedderId: string, dimensions: number, filter?: string): Promise<number> {
+      return (await table(embedderId, dimensions)).countRows(filter);
+    },
+
+    /** Nearest chunks the user may see, best first, at or above the similarity threshold. */
+    async search(embedderId: string, dimensions: number, request: SearchRequest): Promise<SearchHit[]> {
+      if (request.vector.length !== dimensions) {
+        throw new ApiError('EMBEDDER_UNAVAILABLE', `The query vector has ${request.vector.length} dimensions; this index holds ${dimensions}.`);
+      }
+      const target = await table(embedderId, dimensions);
+      let filter = scopeFilter(request.workspaceId, request.userId);
+      if (request.documentIds?.length) filter += ` AND document_id IN (${request.documentIds.map(integer).join(', ')})`;
+      const rows = (await target
+        .vectorSearch(Array.from(request.vector))
+        .distanceType('cosine')
+        .where(filter)
+        .select(['chunk_id', 'doc_id', 'document_id', 'chunk_index', 'scope', 'text', 'page', 'section', 'title'])
+        .limit(request.topN)
+        .toArray()) as Array<Record<string, unknown>>;
+      return rows
+        .map((row) => ({
+          chunkId: String(row['chunk_id']),
+          docId: String(row['doc_id']),
+          documentId: Number(row['document_id']),
+          chunkIndex: Number(row['chunk_index']),
+          scope: row['scope'] as Scope,
+          text: String(row['text']),
+          page: row['page'] === null || row['page'] === undefined ? null : Number(row['page']),
+          section: (row['section'] as string | null) ?? null,
+          title: String(row['title']),
+          score: similarityFromDistance(Number(row['_distance'])),
+        }))
+        .filter((hit) => hit.score >= request.threshold);
+    },
+
+    /** Builds the ANN index once a table outgrows exact search; idempotent. */
+    async ensureAnnIndex(embedderId: string, dimensions: number): Promise<boolean> {
+      const target = await table(embedderId, dimensions);
+      const rows = await target.countRows();
+      if (rows < annIndexThreshold) return false;
+      const indices = await target.listIndices();
+      if (indices.some((index) => index.columns.includes('vector'))) return false;
+      const lancedb = await import('@lancedb/lancedb');
+      await target.createIndex('vector', {
+        config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))), numSubVectors: Math.max(1, Math.floor(dimensions / 8)) }),
+      });
+      await target.createIndex('workspace_id', { config: lancedb.Index.btree() });
+      return true;
+    },
+
+    async close(): Promise<void> {
+      for (const pending of tables.values()) (await pending.catch(() => null))?.close();
+      tables.clear();
+      (await connection?.catch(() => null))?.close();
+      connection = null;
+    },
+  };
+}
+
+export type VectorStore = ReturnType<typeof createVectorStore>;
