@@ -6,6 +6,8 @@ import { ApiError } from '../../shared/contract/errors.ts';
 import { createChatService } from '../services/chat/chat-service.ts';
 import { openDatabase, type OpenedDatabase } from '../services/db/database.ts';
 import { acquireInstanceLock, type InstanceLock } from '../services/db/instance-lock.ts';
+import { createDocumentService } from '../services/documents/document-service.ts';
+import { createIngestRunner } from '../services/documents/ingest-runner.ts';
 import { createDraftService } from '../services/drafts/drafts.ts';
 import { createEvaluationService } from '../services/evaluation/evaluations.ts';
 import { createExporter } from '../services/export/exporter.ts';
@@ -13,10 +15,12 @@ import { createJobRegistry } from '../services/jobs/jobs.ts';
 import { createLogService } from '../services/logs/logs.ts';
 import { inspectGguf } from '../services/models/gguf-inspector.ts';
 import { createModelRegistry } from '../services/models/model-registry.ts';
-import { createLlamaRuntime } from '../services/runtime/llama-runtime.ts';
+import { createLlamaRuntime, defaultThreadCount } from '../services/runtime/llama-runtime.ts';
+import { createRetriever } from '../services/rag/retriever.ts';
 import { createSessionService } from '../services/sessions/sessions.ts';
 import { createSettingsService, defaultSettings } from '../services/settings/settings.ts';
 import { createUserService } from '../services/users/users.ts';
+import { createVectorStore } from '../services/vectors/vector-store.ts';
 import { createWorkspaceService } from '../services/workspaces/workspaces.ts';
 import { createDispatcher, type Caller, type Implementations } from './dispatcher.ts';
 import { createEventBus } from './event-bus.ts';
@@ -29,6 +33,8 @@ export interface AppCoreOptions {
   /** Overrides the stored thread setting (tests and benchmarks pin it). */
   threads?: number;
   gpu?: 'auto' | 'cpu';
+  /** The ingestion worker's entry file when bundled (electron-vite); the .ts source otherwise. */
+  ingestWorkerPath?: string;
 }
 
 /**
@@ -79,11 +85,19 @@ export async function createAppCore(options: AppCoreOptions) {
     },
     onChange: (status) => events.emit('runtime.changed', status),
   });
-  const chat = createChatService(db, { runtime, sessions });
   const logs = createLogService(db);
   const evaluations = createEvaluationService(db);
   const drafts = createDraftService(db);
   const exporter = createExporter(db, { appVersion: options.appVersion, exportsDir: path.join(dataDir, 'exports') });
+  const embedderThreads = options.threads ?? defaultThreadCount();
+  const vectors = createVectorStore({ dir: path.join(dataDir, 'vectors') });
+  const runner = createIngestRunner({
+    threads: embedderThreads,
+    ...(options.ingestWorkerPath && { workerPath: options.ingestWorkerPath }),
+  });
+  const documents = createDocumentService(db, { vectors, runner, settings, workspaces, onProgress: (payload) => events.emit('document.progress', payload) });
+  const retriever = createRetriever({ vectors, documents, threads: embedderThreads });
+  const chat = createChatService(db, { runtime, sessions, retriever });
   const localUser: User = await users.ensureLocalUser();
 
   const implementations: Implementations = {
@@ -142,6 +156,16 @@ export async function createAppCore(options: AppCoreOptions) {
     'export.markTrained': ({ datasetId }) => exporter.markTrained(datasetId),
     'datasets.list': () => exporter.list(),
 
+    'documents.list': ({ workspaceId }, caller) => documents.list(workspaceId, caller.user.id),
+    'documents.addFiles': (input, caller) => jobs.run('ingest', input.jobId, (job) => documents.addFiles(input, caller.user.id, job)),
+    'documents.addText': (input, caller) => jobs.run('ingest', input.jobId, (job) => documents.addText(input, caller.user.id, job)),
+    'documents.remove': ({ id }, caller) => documents.remove(id, caller.user.id),
+    'documents.setPinned': ({ id, pinned }, caller) => documents.setFlag(id, caller.user.id, 'pinned', pinned),
+    'documents.setWatched': ({ id, watched }, caller) => documents.setFlag(id, caller.user.id, 'watched', watched),
+    'documents.sync': ({ workspaceId }) => jobs.run('ingest', undefined, (job) => documents.syncWatched(workspaceId, 'manual', job)),
+    'documents.syncRuns': ({ documentId }, caller) => documents.syncRuns(documentId, caller.user.id),
+    'documents.passage': ({ documentId, chunkIndex }, caller) => documents.passage(documentId, chunkIndex, caller.user.id),
+
     'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
   };
 
@@ -151,8 +175,11 @@ export async function createAppCore(options: AppCoreOptions) {
     startupError: null as ApiError | null,
     /** The caller every local adapter acts as until sign-in exists. */
     localCaller: (): Caller => ({ user: localUser }),
-    internals: { db: opened, runtime },
+    internals: { db: opened, runtime, vectors },
     async close() {
+      await runner.close();
+      await retriever.close();
+      await vectors.close();
       await runtime.dispose();
       await opened.close();
       lock?.release();

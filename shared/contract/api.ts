@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { event, method, type MethodSpec } from './define.ts';
 import type {
   AppInfo,
+  DocumentInfo,
+  IngestOutcome,
+  PassageView,
+  SyncRun,
   AppSettings,
   ConversationLog,
   Dataset,
@@ -31,7 +35,17 @@ export const workspaceInput = z.object({
   maxTokens: z.number().int().min(1).max(32_768).default(512),
   contextSize: z.number().int().min(256).max(1_048_576).default(4096),
   historyTurns: z.number().int().min(0).max(100).default(4),
+  topN: z.number().int().min(1).max(50).default(4),
+  similarityThreshold: z.number().min(-1).max(1).default(0.25),
+  chatMode: z.enum(['chat', 'query']).default('chat'),
+  refusalResponse: z.string().max(5_000).default('There is no relevant information in the documents of this workspace.'),
+  chunkSize: z.number().int().min(16).max(8192).default(256),
+  chunkOverlap: z.number().int().min(0).max(4096).default(32),
+  embedderId: z.string().min(1).max(4096).nullable().default(null),
 });
+
+/** Seed 002's stable document ids (`board_post:12`): printable, no control characters. */
+const docId = z.string().trim().min(1).max(300).regex(/^[^\u0000-\u001f\u007f]+$/u, 'Document ids cannot contain control characters');
 
 export const logFilters = z
   .object({
@@ -88,6 +102,7 @@ export const api = {
         threads: z.number().int().min(0).max(512).optional(),
         gpuLayers: z.union([z.literal('auto'), z.literal('max'), z.number().int().min(0).max(10_000)]).optional(),
         gpu: z.enum(['auto', 'cpu']).optional(),
+        embedder: z.string().min(1).max(4096).nullable().optional(),
       })
       .strict(),
     permission: 'manage',
@@ -222,6 +237,46 @@ export const api = {
   }),
   'datasets.list': method<Dataset[]>()({ input: empty, permission: 'read' }),
 
+  'documents.list': method<DocumentInfo[]>()({ input: z.object({ workspaceId: id }).strict(), permission: 'read' }),
+  'documents.addFiles': method<IngestOutcome[]>()({
+    input: z
+      .object({
+        workspaceId: id,
+        /** Files or folders (folders are walked for supported files). */
+        paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000),
+        scope: z.enum(['shared', 'private']).default('shared'),
+        watched: z.boolean().default(false),
+        jobId: z.string().min(1).max(100).optional(),
+      })
+      .strict(),
+    permission: 'ask',
+  }),
+  'documents.addText': method<IngestOutcome>()({
+    input: z
+      .object({
+        workspaceId: id,
+        docId,
+        title: z.string().trim().min(1).max(500),
+        /** Raw bytes are not accepted here: text plus a format name (txt, md, html, csv, json). */
+        text: z.string().min(1).max(20_000_000),
+        format: z.enum(['txt', 'md', 'html', 'csv', 'json']).default('txt'),
+        sourceType: z.string().trim().min(1).max(50).default('api'),
+        scope: z.enum(['shared', 'private']).default('shared'),
+        jobId: z.string().min(1).max(100).optional(),
+      })
+      .strict(),
+    permission: 'ask',
+  }),
+  'documents.remove': method<{ removed: boolean }>()({ input: z.object({ id }).strict(), permission: 'ask' }),
+  'documents.setPinned': method<DocumentInfo>()({ input: z.object({ id, pinned: z.boolean() }).strict(), permission: 'ask' }),
+  'documents.setWatched': method<DocumentInfo>()({ input: z.object({ id, watched: z.boolean() }).strict(), permission: 'ask' }),
+  'documents.sync': method<SyncRun[]>()({ input: z.object({ workspaceId: id.optional() }).strict(), permission: 'ask' }),
+  'documents.syncRuns': method<SyncRun[]>()({ input: z.object({ documentId: id }).strict(), permission: 'read' }),
+  'documents.passage': method<PassageView>()({
+    input: z.object({ documentId: id, chunkIndex: z.number().int().min(0) }).strict(),
+    permission: 'read',
+  }),
+
   'jobs.cancel': method<{ cancelled: boolean }>()({
     input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
     permission: 'read',
@@ -232,7 +287,9 @@ export const events = {
   /** A piece of streamed answer text for a chat.ask request. */
   'chat.token': event<{ requestId: string; text: string }>(),
   /** Progress of long work (model load, export): fraction in [0, 1]. */
-  'job.progress': event<{ jobId: string; kind: 'model-load' | 'export'; progress: number; detail?: string }>(),
+  'job.progress': event<{ jobId: string; kind: 'model-load' | 'export' | 'ingest'; progress: number; detail?: string }>(),
+  /** Per-document ingestion progress, for a progress bar on each document. */
+  'document.progress': event<{ jobId: string; path: string | null; docId: string; progress: number; phase: string }>(),
   'runtime.changed': event<RuntimeStatus>(),
 };
 

@@ -18,9 +18,30 @@ export interface GenerationSettings {
   maxTokens: number;
   contextSize: number;
   historyTurns: number;
+  /** Retrieval settings frozen with the session (absent in sessions from before documents existed). */
+  topN?: number;
+  similarityThreshold?: number;
+  chatMode?: ChatMode;
+  refusalResponse?: string;
 }
 
-export interface Workspace extends GenerationSettings {
+export type ChatMode = 'chat' | 'query';
+
+/** Retrieval settings of a workspace (seed 000): how many passages, how similar, and what to do without any. */
+export interface RetrievalSettings {
+  topN: number;
+  /** Minimum cosine similarity (-1..1) a passage needs to be used. */
+  similarityThreshold: number;
+  /** `chat` answers even without passages; `query` answers only from documents. */
+  chatMode: ChatMode;
+  refusalResponse: string;
+  chunkSize: number;
+  chunkOverlap: number;
+  /** `onnx:<model folder>` or `gguf:<path>`; null uses the app's default embedder. */
+  embedderId: string | null;
+}
+
+export interface Workspace extends Required<Pick<GenerationSettings, 'temperature' | 'maxTokens' | 'contextSize' | 'historyTurns'>>, RetrievalSettings {
   id: number;
   name: string;
   businessDomain: string;
@@ -81,6 +102,8 @@ export interface RuntimeSettings {
 
 export interface AppSettings extends RuntimeSettings {
   modelsDir: string;
+  /** Default embedder for workspaces that name none; null until one is installed. */
+  embedder: string | null;
   language: 'en' | 'ko' | 'ja';
 }
 
@@ -96,6 +119,21 @@ export interface SessionInfo {
 }
 
 export type StopReason = 'finished' | 'max_tokens' | 'stopped' | 'error';
+
+/** One passage that went into an answer's prompt: the retrieval trace shown as a citation. */
+export interface RetrievedSource {
+  rank: number;
+  chunkId: string;
+  documentId: number | null;
+  docId: string;
+  title: string;
+  page: number | null;
+  section: string | null;
+  score: number;
+  pinned: boolean;
+  /** Exactly the text that was put into the prompt. */
+  promptText: string;
+}
 
 export interface ConversationLog {
   id: number;
@@ -113,6 +151,7 @@ export interface ConversationLog {
   tokensPerSecond: number | null;
   stopReason: StopReason;
   errorMessage: string | null;
+  sources: RetrievedSource[];
 }
 
 export type Verdict = 1 | 2 | 3;
@@ -209,4 +248,56 @@ export interface AppInfo {
   databasePath: string;
   /** Set when the app started but could not open its data: the UI shows it instead of the screens. */
   startupError: { code: string; message: string } | null;
+}
+
+export type DocumentScope = 'shared' | 'private';
+export type DocumentStatus = 'queued' | 'ingesting' | 'ready' | 'failed';
+
+export interface DocumentInfo {
+  id: number;
+  workspaceId: number;
+  docId: string;
+  scope: DocumentScope;
+  ownerId: number;
+  title: string;
+  sourceType: string;
+  sourcePath: string | null;
+  format: string;
+  sizeBytes: number;
+  encoding: string | null;
+  status: DocumentStatus;
+  error: string | null;
+  chunkCount: number;
+  embedderId: string | null;
+  pinned: boolean;
+  watched: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface IngestOutcome {
+  path: string | null;
+  docId: string;
+  result: 'added' | 'updated' | 'unchanged' | 'failed' | 'cancelled';
+  document: DocumentInfo | null;
+  error: { code: string; message: string } | null;
+  warnings: string[];
+}
+
+export interface SyncRun {
+  id: number;
+  documentId: number;
+  trigger: 'watch' | 'manual';
+  result: 'updated' | 'unchanged' | 'failed' | 'missing';
+  message: string | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface PassageView {
+  document: DocumentInfo;
+  chunkIndex: number;
+  text: string;
+  page: number | null;
+  section: string | null;
 }

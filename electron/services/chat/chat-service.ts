@@ -2,7 +2,11 @@ import type { ChatHistoryItem } from 'node-llama-cpp';
 import type { ConversationLog, StopReason } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
-import { toConversationLog } from '../logs/logs.ts';
+import type { Insertable } from 'kysely';
+import type { ConversationLogsTable } from '../db/schema.ts';
+import { sourcesByLog, toConversationLog, toRetrievedSource } from '../logs/logs.ts';
+import { planPrompt, type Turn } from '../rag/prompt-budget.ts';
+import type { RetrievedPassage, Retriever } from '../rag/retriever.ts';
 import { loadLlamaModule } from '../runtime/llama-module.ts';
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { SessionService } from '../sessions/sessions.ts';
@@ -31,10 +35,10 @@ const stopReasons: Record<string, StopReason> = {
  * Asks the session's model a question, streams the answer through `onText`, and logs the result
  * with its measurements. A stopped or failed generation is still logged with what was produced.
  */
-export function createChatService(db: Db, deps: { runtime: LlamaRuntime; sessions: SessionService }) {
+export function createChatService(db: Db, deps: { runtime: LlamaRuntime; sessions: SessionService; retriever?: Retriever }) {
   const running = new Map<string, AbortController>();
 
-  async function history(sessionId: number, turns: number): Promise<ChatHistoryItem[]> {
+  async function recentTurns(sessionId: number, turns: number): Promise<Turn[]> {
     if (turns <= 0) return [];
     const rows = await db
       .selectFrom('conversation_logs')
@@ -44,10 +48,28 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       .orderBy('id', 'desc')
       .limit(turns)
       .execute();
-    return rows.reverse().flatMap((row): ChatHistoryItem[] => [
-      { type: 'user', text: row.question },
-      { type: 'model', response: [row.answer] },
-    ]);
+    return rows.reverse();
+  }
+
+  async function insertLog(values: Insertable<ConversationLogsTable>, sources: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>): Promise<ConversationLog> {
+    return db.transaction().execute(async (trx) => {
+      const row = await trx.insertInto('conversation_logs').values(values).returningAll().executeTakeFirstOrThrow();
+      const sourceRows = sources.map(({ rank, passage, promptText }) => ({
+        log_id: row.id,
+        rank,
+        chunk_id: passage.chunkId,
+        document_id: passage.documentId,
+        doc_id: passage.docId,
+        title: passage.title,
+        page: passage.page,
+        section: passage.section,
+        score: passage.score,
+        pinned: passage.pinned ? (1 as const) : (0 as const),
+        prompt_text: promptText,
+      }));
+      if (sourceRows.length) await trx.insertInto('conversation_log_sources').values(sourceRows).execute();
+      return toConversationLog(row, sourceRows.map(toRetrievedSource));
+    });
   }
 
   return {
@@ -58,10 +80,48 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       if (session.endedAt) throw new ApiError('CONFLICT', 'This session has ended; start a new one to ask more questions.');
       if (running.size > 0) throw new ApiError('MODEL_BUSY', 'The model is still answering the previous question. Stop it or wait.');
       const settings = session.settingsSnapshot;
-      const { model, context, sequence } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
+      const askedAt = nowIso();
+      const started = performance.now();
 
-      const questionTokens = model.tokenize(request.question).length;
-      const systemTokens = model.tokenize(session.systemPromptSnapshot).length;
+      const passages = deps.retriever
+        ? await deps.retriever.retrieve({
+            workspaceId: session.workspaceId,
+            userId: request.userId,
+            question: request.question,
+            topN: settings.topN ?? 4,
+            threshold: settings.similarityThreshold ?? 0.25,
+          })
+        : [];
+      if (settings.chatMode === 'query' && passages.length === 0) {
+        // Query mode (seed 000): nothing relevant in the documents means the refusal, not the model.
+        const refusal = settings.refusalResponse ?? 'There is no relevant information in the documents of this workspace.';
+        request.onText(refusal);
+        return insertLog(
+          {
+            session_id: session.id,
+            workspace_id: session.workspaceId,
+            model_id: session.modelId,
+            user_id: request.userId,
+            question: request.question,
+            answer: refusal,
+            asked_at: askedAt,
+            completed_at: nowIso(),
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            ttft_ms: null,
+            tokens_per_second: null,
+            duration_ms: performance.now() - started,
+            stop_reason: 'finished',
+            error_message: null,
+          },
+          [],
+        );
+      }
+
+      const { model, context, sequence } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
+      const countTokens = (text: string) => model.tokenize(text).length;
+      const questionTokens = countTokens(request.question);
+      const systemTokens = countTokens(session.systemPromptSnapshot);
       const room = context.contextSize - systemTokens - templateReserve;
       if (questionTokens >= room) {
         throw new ApiError(
@@ -70,13 +130,20 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
           { questionTokens, contextSize: context.contextSize },
         );
       }
+      const plan = planPrompt({
+        systemPrompt: session.systemPromptSnapshot,
+        question: request.question,
+        history: await recentTurns(session.id, settings.historyTurns),
+        passages,
+        contextSize: context.contextSize,
+        maxTokens: settings.maxTokens,
+        countTokens,
+      });
 
       const controller = new AbortController();
       running.set(request.requestId, controller);
       const { LlamaChatSession } = await loadLlamaModule();
-      const chat = new LlamaChatSession({ contextSequence: sequence, systemPrompt: session.systemPromptSnapshot, autoDisposeSequence: false });
-      const askedAt = nowIso();
-      const started = performance.now();
+      const chat = new LlamaChatSession({ contextSequence: sequence, systemPrompt: plan.systemPrompt, autoDisposeSequence: false });
       let firstTokenAt: number | null = null;
       let completionTokens = 0;
       let answer = '';
@@ -86,8 +153,11 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       const generation = (async () => {
         try {
           chat.setChatHistory([
-            ...(session.systemPromptSnapshot ? [{ type: 'system', text: session.systemPromptSnapshot } as ChatHistoryItem] : []),
-            ...(await history(session.id, settings.historyTurns)),
+            ...(plan.systemPrompt ? [{ type: 'system', text: plan.systemPrompt } as ChatHistoryItem] : []),
+            ...plan.history.flatMap((turn): ChatHistoryItem[] => [
+              { type: 'user', text: turn.question },
+              { type: 'model', response: [turn.answer] },
+            ]),
           ]);
           const result = await chat.promptWithMeta(request.question, {
             maxTokens: settings.maxTokens,
@@ -131,9 +201,8 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
 
       const finished = performance.now();
       const decodeSeconds = firstTokenAt !== null ? (finished - firstTokenAt) / 1000 : 0;
-      const row = await db
-        .insertInto('conversation_logs')
-        .values({
+      return insertLog(
+        {
           session_id: session.id,
           workspace_id: session.workspaceId,
           model_id: session.modelId,
@@ -149,10 +218,9 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
           duration_ms: finished - started,
           stop_reason: stopReason,
           error_message: errorMessage,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toConversationLog(row);
+        },
+        plan.included,
+      );
     },
 
     stop(requestId: string): { stopped: boolean } {
@@ -163,7 +231,8 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
 
     async sessionHistory(sessionId: number): Promise<ConversationLog[]> {
       const rows = await db.selectFrom('conversation_logs').selectAll().where('session_id', '=', sessionId).orderBy('id').execute();
-      return rows.map(toConversationLog);
+      const sources = await sourcesByLog(db, rows.map((row) => row.id));
+      return rows.map((row) => toConversationLog(row, sources.get(row.id) ?? []));
     },
   };
 }

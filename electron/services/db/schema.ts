@@ -12,6 +12,9 @@ export interface DatabaseSchema {
   drafts: DraftsTable;
   datasets: DatasetsTable;
   dataset_items: DatasetItemsTable;
+  documents: DocumentsTable;
+  document_sync_runs: DocumentSyncRunsTable;
+  conversation_log_sources: ConversationLogSourcesTable;
 }
 
 export interface UsersTable {
@@ -40,6 +43,13 @@ export interface WorkspacesTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  top_n: Generated<number>;
+  similarity_threshold: Generated<number>;
+  chat_mode: Generated<'chat' | 'query'>;
+  refusal_response: Generated<string>;
+  chunk_size: Generated<number>;
+  chunk_overlap: Generated<number>;
+  embedder_id: string | null;
 }
 
 export interface ModelsTable {
@@ -132,4 +142,53 @@ export interface DatasetItemsTable {
   dataset_id: number;
   evaluation_id: number;
   split: 'train' | 'valid' | 'test';
+}
+
+export interface DocumentsTable {
+  id: Generated<number>;
+  workspace_id: number;
+  doc_id: string;
+  scope: 'shared' | 'private';
+  owner_id: number;
+  title: string;
+  source_type: string;
+  source_path: string | null;
+  format: string;
+  size_bytes: number;
+  content_hash: string | null;
+  encoding: string | null;
+  status: 'queued' | 'ingesting' | 'ready' | 'failed';
+  error: string | null;
+  chunk_count: number;
+  embedder_id: string | null;
+  dimensions: number | null;
+  pinned: 0 | 1;
+  watched: 0 | 1;
+  file_mtime_ms: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentSyncRunsTable {
+  id: Generated<number>;
+  document_id: number;
+  trigger: 'watch' | 'manual';
+  result: 'updated' | 'unchanged' | 'failed' | 'missing';
+  message: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+export interface ConversationLogSourcesTable {
+  log_id: number;
+  rank: number;
+  chunk_id: string;
+  document_id: number | null;
+  doc_id: string;
+  title: string;
+  page: number | null;
+  section: string | null;
+  score: number;
+  pinned: 0 | 1;
+  prompt_text: string;
 }

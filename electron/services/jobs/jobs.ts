@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { ApiError } from '../../../shared/contract/errors.ts';
 
-export type JobKind = 'model-load' | 'export';
+export type JobKind = 'model-load' | 'export' | 'ingest';
 
 export interface Job {
   id: string;

@@ -1,12 +1,27 @@
 import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
-import type { ConversationLog, LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
+import type { ConversationLog, LogDetail, LogListRow, RetrievedSource } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Db } from '../db/database.ts';
-import type { ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
+import type { ConversationLogSourcesTable, ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
 import { toEvaluation } from '../evaluation/evaluations.ts';
 
-export function toConversationLog(row: Selectable<ConversationLogsTable>): ConversationLog {
+export function toRetrievedSource(row: Selectable<ConversationLogSourcesTable>): RetrievedSource {
+  return {
+    rank: row.rank,
+    chunkId: row.chunk_id,
+    documentId: row.document_id,
+    docId: row.doc_id,
+    title: row.title,
+    page: row.page,
+    section: row.section,
+    score: row.score,
+    pinned: row.pinned === 1,
+    promptText: row.prompt_text,
+  };
+}
+
+export function toConversationLog(row: Selectable<ConversationLogsTable>, sources: RetrievedSource[] = []): ConversationLog {
   return {
     id: row.id,
     sessionId: row.session_id,
@@ -23,7 +38,21 @@ export function toConversationLog(row: Selectable<ConversationLogsTable>): Conve
     tokensPerSecond: row.tokens_per_second,
     stopReason: row.stop_reason,
     errorMessage: row.error_message,
+    sources,
   };
+}
+
+/** The retrieval traces of several logs, grouped by log id, in rank order. */
+export async function sourcesByLog(db: Db, logIds: number[]): Promise<Map<number, RetrievedSource[]>> {
+  const grouped = new Map<number, RetrievedSource[]>();
+  if (logIds.length === 0) return grouped;
+  const rows = await db.selectFrom('conversation_log_sources').selectAll().where('log_id', 'in', logIds).orderBy('log_id').orderBy('rank').execute();
+  for (const row of rows) {
+    const list = grouped.get(row.log_id) ?? [];
+    list.push(toRetrievedSource(row));
+    grouped.set(row.log_id, list);
+  }
+  return grouped;
 }
 
 export type LogFilters = ParsedInput<'logs.query'>['filters'];
@@ -195,8 +224,9 @@ export function createLogService(db: Db) {
           .executeTakeFirstOrThrow(),
         db.selectFrom('evaluations').selectAll().where('log_id', '=', id).orderBy('id').execute(),
       ]);
+      const sources = (await sourcesByLog(db, [id])).get(id) ?? [];
       return {
-        log: toConversationLog(row),
+        log: toConversationLog(row, sources),
         workspaceName: context.workspace_name,
         modelName: context.model_name,
         systemPromptSnapshot: context.system_prompt_snapshot,

@@ -41,6 +41,10 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
         maxTokens: workspace.max_tokens,
         contextSize: workspace.context_size,
         historyTurns: workspace.history_turns,
+        topN: workspace.top_n,
+        similarityThreshold: workspace.similarity_threshold,
+        chatMode: workspace.chat_mode,
+        refusalResponse: workspace.refusal_response,
       };
       const row = await db
         .insertInto('sessions')

@@ -16,6 +16,13 @@ export function toWorkspace(row: Selectable<WorkspacesTable>): Workspace {
     maxTokens: row.max_tokens,
     contextSize: row.context_size,
     historyTurns: row.history_turns,
+    topN: row.top_n,
+    similarityThreshold: row.similarity_threshold,
+    chatMode: row.chat_mode,
+    refusalResponse: row.refusal_response,
+    chunkSize: row.chunk_size,
+    chunkOverlap: row.chunk_overlap,
+    embedderId: row.embedder_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -33,6 +40,13 @@ function toColumns(fields: Partial<WorkspaceFields>) {
     ...(fields.maxTokens !== undefined && { max_tokens: fields.maxTokens }),
     ...(fields.contextSize !== undefined && { context_size: fields.contextSize }),
     ...(fields.historyTurns !== undefined && { history_turns: fields.historyTurns }),
+    ...(fields.topN !== undefined && { top_n: fields.topN }),
+    ...(fields.similarityThreshold !== undefined && { similarity_threshold: fields.similarityThreshold }),
+    ...(fields.chatMode !== undefined && { chat_mode: fields.chatMode }),
+    ...(fields.refusalResponse !== undefined && { refusal_response: fields.refusalResponse }),
+    ...(fields.chunkSize !== undefined && { chunk_size: fields.chunkSize }),
+    ...(fields.chunkOverlap !== undefined && { chunk_overlap: fields.chunkOverlap }),
+    ...(fields.embedderId !== undefined && { embedder_id: fields.embedderId }),
   };
 }
 
@@ -56,14 +70,16 @@ export function createWorkspaceService(db: Db) {
       const row = await db
         .insertInto('workspaces')
         .values({
+          ...toColumns(fields),
           name: fields.name,
           business_domain: fields.businessDomain,
-          category: fields.category,
           system_prompt: fields.systemPrompt,
+          category: fields.category,
           temperature: fields.temperature,
           max_tokens: fields.maxTokens,
           context_size: fields.contextSize,
           history_turns: fields.historyTurns,
+          embedder_id: fields.embedderId,
           created_at: now,
           updated_at: now,
           deleted_at: null,

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as foundation from './001_foundation.ts';
+import * as documents from './002_documents.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -7,6 +8,7 @@ import * as foundation from './001_foundation.ts';
  */
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
+  '002_documents': documents,
 };
 
 export const migrationProvider: MigrationProvider = {

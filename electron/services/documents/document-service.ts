@@ -1,0 +1,404 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Selectable } from 'kysely';
+import type { ParsedInput } from '../../../shared/contract/api.ts';
+import type { DocumentInfo, IngestOutcome, PassageView, SyncRun } from '../../../shared/contract/entities.ts';
+import { ApiError } from '../../../shared/contract/errors.ts';
+import { nowIso, type Db } from '../db/database.ts';
+import type { DocumentsTable } from '../db/schema.ts';
+import type { Job } from '../jobs/jobs.ts';
+import type { SettingsService } from '../settings/settings.ts';
+import type { ChunkRow, VectorStore } from '../vectors/vector-store.ts';
+import type { WorkspaceService } from '../workspaces/workspaces.ts';
+import { formatOf, maxDocumentBytes } from './extract.ts';
+import type { EmbedderLocator, IngestRunner } from './ingest-runner.ts';
+
+export function toDocumentInfo(row: Selectable<DocumentsTable>): DocumentInfo {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    docId: row.doc_id,
+    scope: row.scope,
+    ownerId: row.owner_id,
+    title: row.title,
+    sourceType: row.source_type,
+    sourcePath: row.source_path,
+    format: row.format,
+    sizeBytes: row.size_bytes,
+    encoding: row.encoding,
+    status: row.status,
+    error: row.error,
+    chunkCount: row.chunk_count,
+    embedderId: row.embedder_id,
+    pinned: row.pinned === 1,
+    watched: row.watched === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** A file's default doc_id: readable (its name) and stable (a hash of its absolute path). */
+export function docIdForPath(filePath: string): string {
+  const absolute = path.resolve(filePath);
+  return `file:${path.basename(absolute)}#${crypto.createHash('sha1').update(absolute).digest('hex').slice(0, 10)}`;
+}
+
+/** Supported files below the given paths; folders are walked without following links. */
+function collectFiles(paths: string[], limit = 20_000): Array<{ path: string; error?: ApiError }> {
+  const found: Array<{ path: string; error?: ApiError }> = [];
+  const pending = [...paths.map((p) => path.resolve(p))];
+  while (pending.length > 0 && found.length < limit) {
+    const current = pending.shift()!;
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(current);
+    } catch {
+      found.push({ path: current, error: new ApiError('NOT_FOUND', `${current} does not exist.`, { file: current }) });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      let entries: string[] = [];
+      try {
+        entries = fs.readdirSync(current).sort();
+      } catch {
+        found.push({ path: current, error: new ApiError('DOCUMENT_UNREADABLE', `The folder ${current} cannot be read.`, { file: current }) });
+      }
+      for (const entry of entries) {
+        const child = path.join(current, entry);
+        if (entry.startsWith('.')) continue;
+        try {
+          const childStat = fs.lstatSync(child);
+          if (childStat.isDirectory()) pending.push(child);
+          else if (childStat.isFile() && formatOf(entry)) found.push({ path: child });
+        } catch {
+          // Vanished while listing: skip.
+        }
+      }
+    } else if (stat.isFile()) {
+      found.push(formatOf(current) ? { path: current } : { path: current, error: new ApiError('DOCUMENT_UNSUPPORTED', `${path.basename(current)}: this file type is not supported.`, { file: current }) });
+    }
+  }
+  return found;
+}
+
+export interface DocumentServiceDeps {
+  vectors: VectorStore;
+  runner: IngestRunner;
+  settings: SettingsService;
+  workspaces: WorkspaceService;
+  onProgress: (payload: { jobId: string; path: string | null; docId: string; progress: number; phase: string }) => void;
+}
+
+interface IngestSource {
+  workspaceId: number;
+  docId: string;
+  title: string;
+  format: string;
+  bytes: Uint8Array;
+  fileName: string;
+  sourceType: string;
+  sourcePath: string | null;
+  fileMtimeMs: number | null;
+  scope: 'shared' | 'private';
+  watched?: boolean;
+}
+
+export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
+  async function getRow(id: number, userId?: number) {
+    const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
+    // Another user's private document does not exist as far as this user is concerned.
+    if (!row || (userId !== undefined && row.scope === 'private' && row.owner_id !== userId)) {
+      throw new ApiError('NOT_FOUND', `Document ${id} does not exist.`, { entity: 'document', id });
+    }
+    return row;
+  }
+
+  /** The workspace's embedder (or the app default) and where ONNX models live: `<models>/embeddings`. */
+  async function embedderFor(workspaceId: number): Promise<EmbedderLocator> {
+    const workspace = await deps.workspaces.getRow(workspaceId);
+    const settings = await deps.settings.get();
+    const spec = workspace.embedder_id ?? settings.embedder;
+    if (!spec) {
+      throw new ApiError('EMBEDDER_UNAVAILABLE', 'No embedding model is set up. Put one in the models folder under embeddings/ and choose it in Settings.');
+    }
+    return { spec, onnxDir: path.join(settings.modelsDir, 'embeddings') };
+  }
+
+  /**
+   * Ingests one source: the document row goes to `ingesting`, the worker prepares chunks and
+   * vectors, and LanceDB swaps the document's chunks in one commit. On failure the row says why
+   * and any earlier version stays searchable as it was.
+   */
+  async function ingest(source: IngestSource, userId: number, job: Job): Promise<IngestOutcome> {
+    const workspace = await deps.workspaces.getRow(source.workspaceId);
+    const locator = await embedderFor(source.workspaceId);
+    const { embedderId, dimensions } = await deps.runner.embedderInfo(locator);
+    const now = nowIso();
+    const existing = await db.selectFrom('documents').selectAll().where('workspace_id', '=', source.workspaceId).where('doc_id', '=', source.docId).executeTakeFirst();
+    if (existing && existing.scope === 'private' && existing.owner_id !== userId) {
+      throw new ApiError('CONFLICT', `The document id ${source.docId} belongs to another user's private document.`);
+    }
+    const row = existing
+      ? await db.updateTable('documents').set({ status: 'ingesting', error: null, updated_at: now }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+      : await db
+          .insertInto('documents')
+          .values({
+            workspace_id: source.workspaceId,
+            doc_id: source.docId,
+            scope: source.scope,
+            owner_id: userId,
+            title: source.title,
+            source_type: source.sourceType,
+            source_path: source.sourcePath,
+            format: source.format,
+            size_bytes: source.bytes.length,
+            content_hash: null,
+            encoding: null,
+            status: 'ingesting',
+            error: null,
+            chunk_count: 0,
+            embedder_id: null,
+            dimensions: null,
+            pinned: 0,
+            watched: source.watched ? 1 : 0,
+            file_mtime_ms: source.fileMtimeMs,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+    const report = (progress: number, phase: string) => deps.onProgress({ jobId: job.id, path: source.sourcePath, docId: source.docId, progress, phase });
+    report(0, 'queued');
+    try {
+      const sameIndex = existing?.status === 'ready' && existing.embedder_id === embedderId;
+      const prepared = await deps.runner.prepare(
+        locator,
+        { bytes: source.bytes, fileName: source.fileName, chunkSize: workspace.chunk_size, chunkOverlap: workspace.chunk_overlap, knownHash: sameIndex ? existing.content_hash : null },
+        report,
+        job.signal,
+      );
+      if (!prepared) {
+        const unchanged = await db.updateTable('documents').set({ status: 'ready', file_mtime_ms: source.fileMtimeMs }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+        report(1, 'unchanged');
+        return { path: source.sourcePath, docId: source.docId, result: 'unchanged', document: toDocumentInfo(unchanged), error: null, warnings: [] };
+      }
+      const updatedAt = nowIso();
+      const rows: ChunkRow[] = prepared.chunks.map((chunk, i) => ({
+        chunk_id: `${source.workspaceId}:${source.docId}:${chunk.index}`,
+        workspace_id: source.workspaceId,
+        doc_id: source.docId,
+        document_id: row.id,
+        chunk_index: chunk.index,
+        scope: row.scope,
+        owner_id: row.owner_id,
+        text: chunk.text,
+        page: chunk.page ?? null,
+        section: chunk.section ?? null,
+        source_type: source.sourceType,
+        title: source.title === path.basename(source.fileName) ? prepared.extracted.title : source.title,
+        updated_at: updatedAt,
+        summary: null,
+        entities: null,
+        vector: prepared.vectors[i]!,
+      }));
+      job.throwIfCancelled();
+      await deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows);
+      const done = await db
+        .updateTable('documents')
+        .set({
+          status: 'ready',
+          error: null,
+          title: rows[0]?.title ?? source.title,
+          format: prepared.extracted.format,
+          size_bytes: source.bytes.length,
+          content_hash: prepared.contentHash,
+          encoding: prepared.extracted.encoding ?? null,
+          chunk_count: rows.length,
+          embedder_id: embedderId,
+          dimensions,
+          file_mtime_ms: source.fileMtimeMs,
+          updated_at: updatedAt,
+        })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      report(1, 'ready');
+      return { path: source.sourcePath, docId: source.docId, result: existing ? 'updated' : 'added', document: toDocumentInfo(done), error: null, warnings: prepared.extracted.warnings };
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL', `${source.fileName}: ${(error as Error).message}`);
+      const cancelled = apiError.code === 'CANCELLED';
+      const failed = await db
+        .updateTable('documents')
+        .set({ status: existing?.status === 'ready' ? 'ready' : 'failed', error: cancelled ? 'Cancelled.' : apiError.message, updated_at: nowIso() })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      report(1, cancelled ? 'cancelled' : 'failed');
+      return { path: source.sourcePath, docId: source.docId, result: cancelled ? 'cancelled' : 'failed', document: toDocumentInfo(failed), error: { code: apiError.code, message: apiError.message }, warnings: [] };
+    }
+  }
+
+  function readSource(filePath: string, workspaceId: number, scope: 'shared' | 'private', watched: boolean): IngestSource {
+    const stat = fs.statSync(filePath);
+    if (stat.size > maxDocumentBytes) {
+      throw new ApiError('DOCUMENT_TOO_LARGE', `${path.basename(filePath)} is ${Math.round(stat.size / 1024 / 1024)} MB; documents up to ${maxDocumentBytes / 1024 / 1024} MB are accepted. Split it first.`, { file: filePath });
+    }
+    return {
+      workspaceId,
+      docId: docIdForPath(filePath),
+      title: path.basename(filePath),
+      format: formatOf(filePath) ?? 'txt',
+      bytes: fs.readFileSync(filePath),
+      fileName: path.basename(filePath),
+      sourceType: 'file',
+      sourcePath: filePath,
+      fileMtimeMs: stat.mtimeMs,
+      scope,
+      watched,
+    };
+  }
+
+  async function visibleRows(workspaceId: number, userId: number) {
+    return db
+      .selectFrom('documents')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) => eb.or([eb('scope', '=', 'shared'), eb('owner_id', '=', userId)]))
+      .orderBy('title')
+      .orderBy('id')
+      .execute();
+  }
+
+  async function recordSync(documentId: number, trigger: 'watch' | 'manual', result: SyncRun['result'], message: string | null, startedAt: string): Promise<SyncRun> {
+    const row = await db
+      .insertInto('document_sync_runs')
+      .values({ document_id: documentId, trigger, result, message, started_at: startedAt, finished_at: nowIso() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { id: row.id, documentId: row.document_id, trigger: row.trigger, result: row.result, message: row.message, startedAt: row.started_at, finishedAt: row.finished_at };
+  }
+
+  return {
+    getRow,
+
+    async list(workspaceId: number, userId: number): Promise<DocumentInfo[]> {
+      await deps.workspaces.getRow(workspaceId);
+      return (await visibleRows(workspaceId, userId)).map(toDocumentInfo);
+    },
+
+    /** Files and folders: each file is its own outcome; one bad file never stops the others. */
+    async addFiles(input: ParsedInput<'documents.addFiles'>, userId: number, job: Job): Promise<IngestOutcome[]> {
+      await deps.workspaces.getRow(input.workspaceId);
+      await embedderFor(input.workspaceId);
+      const files = collectFiles(input.paths);
+      const outcomes: IngestOutcome[] = [];
+      for (const [index, file] of files.entries()) {
+        const docId = docIdForPath(file.path);
+        if (job.signal.aborted) {
+          outcomes.push({ path: file.path, docId, result: 'cancelled', document: null, error: { code: 'CANCELLED', message: 'Cancelled.' }, warnings: [] });
+          continue;
+        }
+        try {
+          if (file.error) throw file.error;
+          outcomes.push(await ingest(readSource(file.path, input.workspaceId, input.scope, input.watched), userId, job));
+        } catch (error) {
+          const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${path.basename(file.path)}: ${(error as Error).message}`);
+          outcomes.push({ path: file.path, docId, result: 'failed', document: null, error: { code: apiError.code, message: apiError.message }, warnings: [] });
+        }
+        job.progress((index + 1) / files.length, path.basename(file.path));
+      }
+      return outcomes;
+    },
+
+    /** Text pushed through the API or CLI under a caller-chosen doc_id (seed 002: `board_post:12`). */
+    async addText(input: ParsedInput<'documents.addText'>, userId: number, job: Job): Promise<IngestOutcome> {
+      return ingest(
+        {
+          workspaceId: input.workspaceId,
+          docId: input.docId,
+          title: input.title,
+          format: input.format,
+          bytes: Buffer.from(input.text, 'utf8'),
+          fileName: `${input.title}.${input.format}`,
+          sourceType: input.sourceType,
+          sourcePath: null,
+          fileMtimeMs: null,
+          scope: input.scope,
+        },
+        userId,
+        job,
+      );
+    },
+
+    /** Removes the document and its vectors; the vectors go first so nothing orphaned stays searchable. */
+    async remove(id: number, userId: number): Promise<{ removed: boolean }> {
+      const row = await getRow(id, userId);
+      if (row.embedder_id && row.dimensions) await deps.vectors.deleteDocument(row.embedder_id, row.dimensions, row.workspace_id, row.doc_id);
+      await db.deleteFrom('documents').where('id', '=', id).execute();
+      return { removed: true };
+    },
+
+    async setFlag(id: number, userId: number, flag: 'pinned' | 'watched', value: boolean): Promise<DocumentInfo> {
+      const row = await getRow(id, userId);
+      if (flag === 'watched' && value && !row.source_path) {
+        throw new ApiError('VALIDATION', 'Only documents added from a file can be watched.');
+      }
+      const updated = await db.updateTable('documents').set({ [flag]: value ? 1 : 0 }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+      return toDocumentInfo(updated);
+    },
+
+    /** Re-ingests watched documents whose file changed (seed 000's re-sync queue), logging each run. */
+    async syncWatched(workspaceId: number | undefined, trigger: 'watch' | 'manual', job: Job): Promise<SyncRun[]> {
+      let query = db.selectFrom('documents').selectAll().where('watched', '=', 1);
+      if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
+      const runs: SyncRun[] = [];
+      for (const row of await query.execute()) {
+        const startedAt = nowIso();
+        if (!row.source_path || !fs.existsSync(row.source_path)) {
+          runs.push(await recordSync(row.id, trigger, 'missing', `${row.source_path ?? 'The source'} no longer exists; the indexed version is kept.`, startedAt));
+          continue;
+        }
+        const mtime = fs.statSync(row.source_path).mtimeMs;
+        if (row.file_mtime_ms !== null && mtime === row.file_mtime_ms && row.status === 'ready') {
+          runs.push(await recordSync(row.id, trigger, 'unchanged', null, startedAt));
+          continue;
+        }
+        try {
+          const outcome = await ingest(readSource(row.source_path, row.workspace_id, row.scope, true), row.owner_id, job);
+          const result = outcome.result === 'failed' || outcome.result === 'cancelled' ? 'failed' : outcome.result === 'unchanged' ? 'unchanged' : 'updated';
+          runs.push(await recordSync(row.id, trigger, result, outcome.error?.message ?? null, startedAt));
+        } catch (error) {
+          runs.push(await recordSync(row.id, trigger, 'failed', (error as Error).message, startedAt));
+        }
+      }
+      return runs;
+    },
+
+    async syncRuns(documentId: number, userId: number): Promise<SyncRun[]> {
+      await getRow(documentId, userId);
+      const rows = await db.selectFrom('document_sync_runs').selectAll().where('document_id', '=', documentId).orderBy('id', 'desc').limit(100).execute();
+      return rows.map((row) => ({ id: row.id, documentId: row.document_id, trigger: row.trigger, result: row.result, message: row.message, startedAt: row.started_at, finishedAt: row.finished_at }));
+    },
+
+    /** One chunk of a document, for "open the passage" from a citation; scope-checked like search. */
+    async passage(documentId: number, chunkIndex: number, userId: number): Promise<PassageView> {
+      const row = await getRow(documentId, userId);
+      if (!row.embedder_id || !row.dimensions) throw new ApiError('NOT_FOUND', 'This document has no indexed text yet.');
+      const table = await deps.vectors.table(row.embedder_id, row.dimensions);
+      const [chunk] = (await table
+        .query()
+        .where(`document_id = ${row.id} AND chunk_index = ${Math.trunc(chunkIndex)}`)
+        .select(['text', 'page', 'section', 'chunk_index'])
+        .limit(1)
+        .toArray()) as Array<{ text: string; page: number | null; section: string | null }>;
+      if (!chunk) throw new ApiError('NOT_FOUND', `Passage ${chunkIndex} of document ${documentId} does not exist.`);
+      return { document: toDocumentInfo(row), chunkIndex, text: chunk.text, page: chunk.page ?? null, section: chunk.section ?? null };
+    },
+
+    visibleRows,
+    embedderFor,
+  };
+}
+
+export type DocumentService = ReturnType<typeof createDocumentService>;
