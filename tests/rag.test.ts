@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Caller } from '../electron/core/dispatcher.ts';
+import type { MethodInput, MethodName, MethodOutput } from '../shared/contract/api.ts';
+import { ApiError, isApiErrorPayload } from '../shared/contract/errors.ts';
+import { ensureFixtures } from './fixtures/tiny-models.ts';
+import { openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
+
+const fixtures = await ensureFixtures();
+
+/** A second user, to check seed 004's private scope through every API path. */
+function otherUser(app: TestApp): Caller {
+  const raw = app.core.internals!.db.raw;
+  const id = Number(raw.prepare("INSERT INTO users (username, display_name, role, created_at) VALUES ('b', 'User B', 'evaluator', ?)").run(new Date().toISOString()).lastInsertRowid);
+  return { user: { id, username: 'b', displayName: 'User B', role: 'evaluator', createdAt: '' } };
+}
+
+function callAs(app: TestApp, caller: Caller) {
+  return async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+    const result = await app.core.dispatch(method, input, caller);
+    if (result.ok) return result.value as MethodOutput<M>;
+    throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
+  };
+}
+
+/** The GGUF embedding path, on the foundation's fixture model (random weights: identical text, identical vector). */
+async function ragApp(workspace: Partial<MethodInput<'workspaces.create'>> = {}) {
+  const app = await openTestApp();
+  await app.call('settings.update', { embedder: `gguf:${fixtures.tinyChat}` });
+  const model = await app.call('models.add', { path: fixtures.tinyChat });
+  const ws = await app.call('workspaces.create', { name: 'Docs PoC', temperature: 0, maxTokens: 8, contextSize: 1024, chunkSize: 48, chunkOverlap: 8, similarityThreshold: 0.999, topN: 3, ...workspace });
+  return { app, model, workspace: ws };
+}
+
+const leave = '연차휴가는최소사흘전에신청해야합니다。팀장의승인이필요합니다。';
+const expenses = '経費精算の締め日は毎月二十五日です。領収書の原本を添付してください。';
+
+test('text documents with a stable doc_id are chunked, embedded, replaced atomically and skipped when unchanged', async () => {
+  const { app, workspace } = await ragApp();
+  try {
+    const first = await app.call('documents.addText', { workspaceId: workspace.id, docId: 'board_post:12', title: 'Leave policy', text: `${leave}\n\n${expenses}` });
+    assert.equal(first.result, 'added', JSON.stringify(first.error));
+    assert.equal(first.document!.status, 'ready');
+    assert.ok(first.document!.chunkCount >= 1);
+    assert.match(first.document!.embedderId!, /^gguf:tiny-llama-chat\.gguf$/);
+
+    const same = await app.call('documents.addText', { workspaceId: workspace.id, docId: 'board_post:12', title: 'Leave policy', text: `${leave}\n\n${expenses}` });
+    assert.equal(same.result, 'unchanged');
+
+    const changed = await app.call('documents.addText', { workspaceId: workspace.id, docId: 'board_post:12', title: 'Leave policy', text: leave });
+    assert.equal(changed.result, 'updated');
+    const vectors = app.core.internals!.vectors;
+    const rows = await vectors.countRows(changed.document!.embedderId!, 64, "doc_id = 'board_post:12'");
+    assert.equal(rows, changed.document!.chunkCount, 'old chunks are gone, new ones are in');
+    assert.deepEqual((await app.call('documents.list', { workspaceId: workspace.id })).map((d) => d.docId), ['board_post:12']);
+
+    const badId = await app.raw('documents.addText', { workspaceId: workspace.id, docId: 'bad\u0000id', title: 't', text: 'x' });
+    assert.equal(badId.ok, false);
+  } finally {
+    await app.close();
+  }
+});
+
+test('a folder with good and broken files: each file gets its own outcome and nothing broken is searchable', async () => {
+  const { app, workspace } = await ragApp();
+  try {
+    const folder = tempDir('evaldesk-docs-');
+    fs.writeFileSync(path.join(folder, 'leave.md'), `# 휴가\n${leave}\n`);
+    fs.writeFileSync(path.join(folder, 'expenses.txt'), expenses);
+    fs.writeFileSync(path.join(folder, 'empty.txt'), '');
+    fs.writeFileSync(path.join(folder, 'fake.docx'), 'not a zip at all');
+    fs.writeFileSync(path.join(folder, 'program.txt'), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 31) % 256)));
+    fs.writeFileSync(path.join(folder, 'ignored.exe'), 'MZ');
+    const outcomes = await app.call('documents.addFiles', { workspaceId: workspace.id, paths: [folder, path.join(folder, 'missing.txt')] });
+    const byName = Object.fromEntries(outcomes.map((o) => [path.basename(o.path ?? ''), o]));
+    assert.equal(byName['leave.md']!.result, 'added');
+    assert.equal(byName['expenses.txt']!.result, 'added');
+    assert.equal(byName['empty.txt']!.error?.code, 'DOCUMENT_EMPTY');
+    assert.match(byName['fake.docx']!.error!.message, /not a Word/);
+    assert.match(byName['program.txt']!.error!.message, /binary file/);
+    assert.equal(byName['missing.txt']!.error?.code, 'NOT_FOUND');
+    assert.equal(byName['ignored.exe'], undefined, 'unsupported files inside a folder are skipped');
+
+    const documents = await app.call('documents.list', { workspaceId: workspace.id });
+    const failed = documents.filter((d) => d.status === 'failed');
+    assert.equal(documents.filter((d) => d.status === 'ready').length, 2);
+    assert.ok(failed.every((d) => d.chunkCount === 0 && d.error));
+    const embedderId = documents[0]!.embedderId ?? `gguf:tiny-llama-chat.gguf`;
+    assert.equal(await app.core.internals!.vectors.countRows(embedderId, 64, `document_id IN (${failed.map((d) => d.id).join(',')})`), 0);
+  } finally {
+    await app.close();
+  }
+});
+
+test('answers cite the passages they used; user B never receives user A\'s private chunks through any path', async () => {
+  const { app, workspace, model } = await ragApp({ similarityThreshold: 0.999 });
+  try {
+    const shared = await app.call('documents.addText', { workspaceId: workspace.id, docId: 'shared-leave', title: 'Leave', text: leave });
+    const memo = 'Budget memo: project Falcon costs 42.';
+    const secret = await app.call('documents.addText', { workspaceId: workspace.id, docId: 'a-private', title: 'A notes', text: memo, scope: 'private' });
+    assert.equal(secret.document!.chunkCount, 1);
+    assert.equal(secret.document!.scope, 'private');
+    await app.call('runtime.load', { modelId: model.id });
+
+    const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: model.id });
+    const asA = await app.call('chat.ask', { sessionId: session.id, question: memo, requestId: 'a1' });
+    assert.ok(asA.sources.some((s) => s.docId === 'a-private' && s.score > 0.999), 'the owner retrieves their private passage');
+    assert.ok(asA.sources[0]!.promptText.includes(memo));
+    assert.match(asA.sources[0]!.promptText, /^\[1\] A notes/);
+    const detail = await app.call('logs.get', { id: asA.id });
+    assert.deepEqual(detail.log.sources, asA.sources, 'the trace is stored with the log');
+
+    const b = otherUser(app);
+    const asB = callAs(app, b);
+    assert.deepEqual((await asB('documents.list', { workspaceId: workspace.id })).map((d) => d.docId), ['shared-leave']);
+    await rejectsWithCode(asB('documents.passage', { documentId: secret.document!.id, chunkIndex: 0 }), 'NOT_FOUND');
+    await rejectsWithCode(asB('documents.remove', { id: secret.document!.id }), 'NOT_FOUND');
+    await rejectsWithCode(asB('documents.setPinned', { id: secret.document!.id, pinned: true }), 'NOT_FOUND');
+    const sessionB = await asB('sessions.start', { workspaceId: workspace.id, modelId: model.id });
+    const answerB = await asB('chat.ask', { sessionId: sessionB.id, question: memo, requestId: 'b1' });
+    assert.ok(!answerB.sources.some((s) => s.docId === 'a-private'), 'B asked the exact private text and still got nothing of it');
+    const passage = await asB('documents.passage', { documentId: shared.document!.id, chunkIndex: 0 });
+    assert.ok(passage.text.length > 0);
+  } finally {
+    await app.close();
+  }
+});
+
+test('query mode refuses without calling the model when no passage clears the threshold; pinned documents always go in', async () => {
+  const { app, workspace, model } = await ragApp({ chatMode: 'query', refusalResponse: '문서에 관련 정보가 없습니다.' });
+  try {
+    const added = await app.call('documents.addText', { workspaceId: workspace.id, docId: 'leave', title: 'Leave', text: leave });
+    const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: model.id });
+    // No model is loaded: a refusal must not need one.
+    const tokens: string[] = [];
+    const stop = app.core.events.subscribe((event, payload) => {
+      if (event === 'chat.token') tokens.push((payload as { text: string }).text);
+    });
+    const refused = await app.call('chat.ask', { sessionId: session.id, question: 'Completely unrelated question about the weather', requestId: 'q1' });
+    stop();
+    assert.equal(refused.answer, '문서에 관련 정보가 없습니다.');
+    assert.equal(refused.completionTokens, 0);
+    assert.deepEqual(tokens, ['문서에 관련 정보가 없습니다.']);
+    assert.equal((await app.call('runtime.status', {})).state, 'idle');
+
+    await app.call('documents.setPinned', { id: added.document!.id, pinned: true });
+    await app.call('runtime.load', { modelId: model.id });
+    const answered = await app.call('chat.ask', { sessionId: session.id, question: 'Completely unrelated question about the weather', requestId: 'q2' });
+    assert.ok(answered.sources.length > 0 && answered.sources.every((s) => s.pinned));
+    assert.ok(answered.completionTokens > 0, 'the model answered from the pinned document');
+
+    await app.call('documents.remove', { id: added.document!.id });
+    assert.equal(await app.core.internals!.vectors.countRows(added.document!.embedderId!, 64), 0, 'vectors go with the document');
+  } finally {
+    await app.close();
+  }
+});
+
+test('watched documents are re-ingested when their file changes, with a history of sync runs', async () => {
+  const { app, workspace } = await ragApp();
+  try {
+    const file = path.join(tempDir(), 'policy.md');
+    fs.writeFileSync(file, `# Policy\n${leave}`);
+    const [added] = await app.call('documents.addFiles', { workspaceId: workspace.id, paths: [file], watched: true });
+    assert.equal(added!.document!.watched, true);
+    assert.deepEqual((await app.call('documents.sync', {})).map((r) => r.result), ['unchanged']);
+    fs.writeFileSync(file, `# Policy v2\n${expenses}`);
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    assert.deepEqual((await app.call('documents.sync', {})).map((r) => r.result), ['updated']);
+    fs.rmSync(file);
+    const [missing] = await app.call('documents.sync', {});
+    assert.equal(missing!.result, 'missing');
+    const runs = await app.call('documents.syncRuns', { documentId: added!.document!.id });
+    assert.deepEqual(runs.map((r) => r.result), ['missing', 'updated', 'unchanged']);
+    await rejectsWithCode(app.call('documents.addText', { workspaceId: 999, docId: 'x', title: 't', text: 'x' }), 'NOT_FOUND');
+  } finally {
+    await app.close();
+  }
+});
