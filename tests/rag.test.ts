@@ -123,6 +123,15 @@ test('answers cite the passages they used; user B never receives user A\'s priva
     assert.ok(!answerB.sources.some((s) => s.docId === 'a-private'), 'B asked the exact private text and still got nothing of it');
     const passage = await asB('documents.passage', { documentId: shared.document!.id, chunkIndex: 0 });
     assert.ok(passage.text.length > 0);
+
+    // Training exports can carry the retrieved context in the user turn; the manifest says so.
+    await app.call('evaluations.save', { logId: asA.id, evaluation: 3, correctAnswer: 'Falcon costs 42.' });
+    await app.call('evaluations.save', { logId: answerB.id, evaluation: 1 });
+    const exported = await app.call('export.run', { format: 'mlx', name: 'with-context', includeContext: true });
+    assert.equal(exported.manifest.includesRetrievedContext, true);
+    const lines = ['train.jsonl', 'valid.jsonl'].flatMap((f) => fs.readFileSync(path.join(exported.outDir, f), 'utf8').trim().split('\n'));
+    const userTurns = lines.map((line) => (JSON.parse(line) as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'user')!.content);
+    assert.ok(userTurns.some((turn) => turn.startsWith('Context:\n[1] A notes') && turn.endsWith(`Question: ${memo}`)));
   } finally {
     await app.close();
   }

@@ -226,6 +226,8 @@ export const api = {
         seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
         validRatio: z.number().min(0.01).max(0.5).default(0.1),
         testRatio: z.number().min(0).max(0.5).default(0),
+        /** Put the passages the model was given into the user turn, as it saw them. */
+        includeContext: z.boolean().default(false),
         jobId: z.string().min(1).max(100).optional(),
       })
       .strict(),

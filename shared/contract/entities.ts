@@ -216,6 +216,8 @@ export interface ExportManifest {
   filters: Record<string, unknown>;
   seed: number;
   splitRatios: { train: number; valid: number; test: number };
+  /** True when user turns carry the retrieved passages before the question. */
+  includesRetrievedContext: boolean;
   counts: {
     total: number;
     perSplit: Record<string, number>;

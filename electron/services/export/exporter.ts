@@ -7,6 +7,7 @@ import type { Dataset, ExportManifest, ExportResult } from '../../../shared/cont
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import type { Job } from '../jobs/jobs.ts';
+import { sourcesByLog } from '../logs/logs.ts';
 import { exportFormats, splitFor, type Split } from './formats.ts';
 import { SplitWriter } from './split-writer.ts';
 
@@ -108,12 +109,13 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       for (;;) {
         job.throwIfCancelled();
         const rows = await candidates(input.filters)
-          .select(['e.id', 'e.evaluation', 'e.correct_answer', 'l.question', 'l.answer', 's.system_prompt_snapshot'])
+          .select(['e.id', 'e.evaluation', 'e.correct_answer', 'l.id as log_id', 'l.question', 'l.answer', 's.system_prompt_snapshot'])
           .where('e.id', '>', lastId)
           .orderBy('e.id')
           .limit(chunkSize)
           .execute();
         if (rows.length === 0) break;
+        const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_id)) : null;
         const items: Array<{ dataset_id: number; evaluation_id: number; split: Split }> = [];
         for (const row of rows) {
           const target = row.evaluation === 1 ? row.answer : row.correct_answer;
@@ -124,7 +126,8 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           }
           const split = splitFor(input.seed, row.id, input.validRatio, input.testRatio);
           const writer = writers.get(split) ?? writers.get('train')!;
-          writer.append(format.line({ systemPrompt: row.system_prompt_snapshot, question: row.question, target }), row.id);
+          const context = contexts?.get(row.log_id)?.map((source) => source.promptText);
+          writer.append(format.line({ systemPrompt: row.system_prompt_snapshot, question: row.question, target, ...(context && { context }) }), row.id);
           perEvaluation[String(row.evaluation) as '1' | '2' | '3']++;
           items.push({ dataset_id: dataset.id, evaluation_id: row.id, split: writers.has(split) ? split : 'train' });
         }
@@ -165,6 +168,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
         filters: input.filters,
         seed: input.seed,
         splitRatios: { train: 1 - input.validRatio - input.testRatio, valid: input.validRatio, test: input.testRatio },
+        includesRetrievedContext: input.includeContext,
         counts: {
           total: exampleCount,
           perSplit: Object.fromEntries(splits.map((split, i) => [split, files[i]!.rows])),

@@ -6,6 +6,14 @@ export interface TrainingExample {
   systemPrompt: string;
   question: string;
   target: string;
+  /** Retrieved passages as they were put into the prompt, when the export includes them. */
+  context?: string[];
+}
+
+/** The user turn: the question alone, or the passages the model saw followed by the question. */
+export function userTurn(example: TrainingExample): string {
+  if (!example.context?.length) return example.question;
+  return `Context:\n${example.context.join('\n\n')}\n\nQuestion: ${example.question}`;
 }
 
 interface FormatSpec {
@@ -17,7 +25,7 @@ interface FormatSpec {
 function chatMessages(example: TrainingExample) {
   return [
     ...(example.systemPrompt.trim() ? [{ role: 'system', content: example.systemPrompt }] : []),
-    { role: 'user', content: example.question },
+    { role: 'user', content: userTurn(example) },
     { role: 'assistant', content: example.target },
   ];
 }
