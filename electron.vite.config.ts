@@ -12,7 +12,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'electron/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'electron/main/index.ts'),
+          // Document ingestion runs in a worker thread; it needs its own entry file.
+          'ingest-worker': resolve(import.meta.dirname, 'electron/services/documents/ingest-worker.ts'),
+        },
+      },
     },
   },
   preload: {

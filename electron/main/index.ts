@@ -75,7 +75,12 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     const { appVersion } = await import('../core/paths.ts');
-    core = await createAppCore({ dataDir: app.getPath('userData'), appVersion: app.getVersion() || appVersion(), lockDataDir: true });
+    core = await createAppCore({
+      dataDir: app.getPath('userData'),
+      appVersion: app.getVersion() || appVersion(),
+      lockDataDir: true,
+      ingestWorkerPath: path.join(import.meta.dirname, 'ingest-worker.js'),
+    });
     if (core.startupError?.code === 'INSTANCE_RUNNING') {
       dialog.showErrorBox('EvalDesk', core.startupError.message);
       app.quit();
