@@ -105,6 +105,14 @@ interface IngestSource {
 }
 
 export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
+  let indexing: Promise<unknown> = Promise.resolve();
+  /** Builds the ANN index in the background once a table is big enough; one build at a time. */
+  function maintainIndex(embedderId: string, dimensions: number) {
+    indexing = indexing
+      .then(() => deps.vectors.ensureAnnIndex(embedderId, dimensions))
+      .catch((error: unknown) => console.error('[evaldesk] vector index build failed', error));
+  }
+
   async function getRow(id: number, userId?: number) {
     const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
     // Another user's private document does not exist as far as this user is concerned.
@@ -204,6 +212,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       }));
       job.throwIfCancelled();
       await deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows);
+      maintainIndex(embedderId, dimensions);
       const done = await db
         .updateTable('documents')
         .set({
