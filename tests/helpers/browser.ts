@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
@@ -11,8 +10,8 @@ export function chromiumPath(): string {
   return found;
 }
 
+/** Playwright gives a non-persistent launch its own fresh profile folder. */
 export async function launchBrowser(): Promise<Browser> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'evaldesk-chromium-'));
   return chromium.launch({
     executablePath: chromiumPath(),
     args: [
@@ -24,7 +23,6 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--user-data-dir=${profile}`,
     ],
   });
 }

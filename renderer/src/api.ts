@@ -1,0 +1,44 @@
+import { createClient } from '../../shared/contract/client.ts';
+import { ApiError } from '../../shared/contract/errors.ts';
+import type { RawBridge } from '../../shared/contract/transport.ts';
+import { createWebBridge } from '../../shared/contract/web-client.ts';
+import { i18n } from './i18n/index.ts';
+
+declare global {
+  interface Window {
+    /** Set by the Electron preload; absent when the app runs through the web bridge. */
+    evaldesk?: RawBridge;
+  }
+}
+
+const tokenKey = 'evaldesk.token';
+
+/** Electron's preload bridge when present, otherwise the local web bridge with the URL's token. */
+function selectBridge(): RawBridge {
+  if (window.evaldesk) return window.evaldesk;
+  const fromUrl = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(tokenKey, fromUrl);
+    // Keep the token out of the address bar (and out of screenshots and history).
+    window.history.replaceState(null, '', window.location.pathname);
+  }
+  return createWebBridge(window.location.origin, sessionStorage.getItem(tokenKey) ?? '');
+}
+
+export const api = createClient(selectBridge());
+
+/** A message for the person: the translated text for the error code, else the app's English sentence. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    // The main process writes complete English sentences; other languages get the translated
+    // summary with the specific English detail (file names, numbers) after it.
+    if (i18n.language === 'en') return error.message;
+    const translated = i18n.t(`errors.${error.code}`, { defaultValue: '' });
+    return translated ? `${translated} (${error.message})` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function newRequestId(): string {
+  return crypto.randomUUID();
+}

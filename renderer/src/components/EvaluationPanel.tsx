@@ -1,0 +1,195 @@
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ConversationLog, Evaluation, Priority, Verdict } from '../../../shared/contract/entities.ts';
+import { api, describeError } from '../api.ts';
+import { useDraft } from './useDraft.ts';
+
+interface Form {
+  evaluation: Verdict | null;
+  reason: string;
+  correctAnswer: string;
+  priority: Priority | null;
+  memo: string;
+}
+
+const emptyForm: Form = { evaluation: null, reason: '', correctAnswer: '', priority: null, memo: '' };
+
+function fromEvaluation(evaluation: Evaluation | null): Form {
+  if (!evaluation) return emptyForm;
+  return {
+    evaluation: evaluation.evaluation,
+    reason: evaluation.reason ?? '',
+    correctAnswer: evaluation.correctAnswer ?? '',
+    priority: evaluation.priority,
+    memo: evaluation.memo ?? '',
+  };
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
+}
+
+export interface EvaluationPanelProps {
+  log: ConversationLog;
+  /** The current user's saved verdict on this log, if any. */
+  existing: Evaluation | null;
+  onSaved?: (evaluation: Evaluation) => void;
+  autoFocus?: boolean;
+}
+
+/**
+ * Keyboard-first judging of one answer: 1/2/3 set the verdict; 2 and 3 move to the correct answer,
+ * pre-filled with the model's answer; Ctrl/Cmd+Enter saves. Every change is kept as a draft.
+ */
+export function EvaluationPanel({ log, existing, onSaved, autoFocus }: EvaluationPanelProps) {
+  const { t } = useTranslation();
+  const [form, setForm] = useState<Form>(fromEvaluation(existing));
+  const [state, setState] = useState<'saved' | 'dirty' | 'saving' | 'error' | 'new'>(existing ? 'saved' : 'new');
+  const [error, setError] = useState<string | null>(null);
+  const [restored, setRestored] = useState(false);
+  const panel = useRef<HTMLDivElement>(null);
+  const correction = useRef<HTMLTextAreaElement>(null);
+  const draftKey = `evaluation:${log.id}`;
+  const { discard } = useDraft(draftKey, form, state === 'dirty');
+
+  // A draft newer than the saved verdict wins: it is what the person typed last.
+  useEffect(() => {
+    let cancelled = false;
+    setForm(fromEvaluation(existing));
+    setState(existing ? 'saved' : 'new');
+    setRestored(false);
+    api.call('drafts.get', { key: draftKey }).then((draft) => {
+      if (cancelled || !draft) return;
+      if (!existing || draft.updatedAt > existing.updatedAt) {
+        setForm({ ...emptyForm, ...(draft.value as Partial<Form>) });
+        setState('dirty');
+        setRestored(true);
+      }
+    }, () => {});
+    return () => {
+      cancelled = true;
+    };
+  }, [log.id, existing, draftKey]);
+
+  useEffect(() => {
+    if (autoFocus) panel.current?.focus();
+  }, [autoFocus, log.id]);
+
+  const update = (patch: Partial<Form>) => {
+    setForm((current) => ({ ...current, ...patch }));
+    setState('dirty');
+  };
+
+  const choose = (verdict: Verdict) => {
+    const patch: Partial<Form> = { evaluation: verdict };
+    if (verdict !== 1 && form.correctAnswer === '') patch.correctAnswer = log.answer;
+    update(patch);
+    if (verdict !== 1) setTimeout(() => correction.current?.focus(), 0);
+  };
+
+  const save = async () => {
+    if (form.evaluation === null) return;
+    setState('saving');
+    setError(null);
+    try {
+      // Seed 001: reason, correct answer and priority belong to verdicts 2 and 3 only; the form
+      // keeps them while the person flips verdicts, and only the applicable ones are sent.
+      const saved = await api.call('evaluations.save', {
+        logId: log.id,
+        evaluation: form.evaluation,
+        memo: form.memo || null,
+        ...(form.evaluation !== 1 && { reason: form.reason || null, correctAnswer: form.correctAnswer || null, priority: form.priority }),
+      });
+      await discard();
+      setState('saved');
+      setRestored(false);
+      onSaved?.(saved);
+    } catch (caught) {
+      setState('error');
+      setError(describeError(caught));
+    }
+  };
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
+      event.preventDefault();
+      void save();
+      return;
+    }
+    if (isTyping(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === '1' || event.key === '2' || event.key === '3') {
+      event.preventDefault();
+      choose(Number(event.key) as Verdict);
+    }
+  };
+
+  const verdicts: Array<{ value: Verdict; label: string; className: string }> = [
+    { value: 1, label: t('eval.good'), className: 'good' },
+    { value: 2, label: t('eval.insufficient'), className: 'insufficient' },
+    { value: 3, label: t('eval.wrong'), className: 'wrong' },
+  ];
+  const needsCorrection = form.evaluation === 2 || form.evaluation === 3;
+
+  return (
+    <div className="evaluation" ref={panel} tabIndex={0} onKeyDown={onKeyDown} data-testid="evaluation-panel" aria-label={t('eval.title')}>
+      <div className="verdicts">
+        {verdicts.map((verdict) => (
+          <button
+            key={verdict.value}
+            className={`verdict ${verdict.className} ${form.evaluation === verdict.value ? 'selected' : ''}`}
+            data-testid={`verdict-${verdict.value}`}
+            aria-pressed={form.evaluation === verdict.value}
+            onClick={() => choose(verdict.value)}
+          >
+            <kbd>{verdict.value}</kbd> {verdict.label}
+          </button>
+        ))}
+        <span className={`save-state ${state}`} data-testid="evaluation-state">
+          {state !== 'new' && t(`eval.state.${state}`)}
+        </span>
+      </div>
+      {restored && <p className="notice small">{t('eval.restored')}</p>}
+      {needsCorrection && (
+        <div className="correction">
+          <label className="field wide">
+            <span className="field-label">{t('eval.correctAnswer')}</span>
+            <textarea ref={correction} data-testid="correct-answer" rows={5} value={form.correctAnswer} onChange={(e) => update({ correctAnswer: e.target.value })} />
+          </label>
+          {form.correctAnswer.trim() === '' && <p className="hint">{t('eval.draftNote')}</p>}
+          <div className="row">
+            <label className="field">
+              <span className="field-label">{t('eval.reason')}</span>
+              <input data-testid="reason" value={form.reason} onChange={(e) => update({ reason: e.target.value })} />
+            </label>
+            <label className="field">
+              <span className="field-label">{t('eval.priority')}</span>
+              <select data-testid="priority" value={form.priority ?? ''} onChange={(e) => update({ priority: e.target.value === '' ? null : (Number(e.target.value) as Priority) })}>
+                <option value="">–</option>
+                {([1, 2, 3] as const).map((priority) => (
+                  <option key={priority} value={priority}>
+                    {priority} · {t(`eval.priorities.${priority}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        </div>
+      )}
+      <label className="field wide">
+        <span className="field-label">{t('eval.memo')}</span>
+        <input data-testid="memo" value={form.memo} onChange={(e) => update({ memo: e.target.value })} />
+      </label>
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button className="primary" data-testid="evaluation-save" disabled={form.evaluation === null || state === 'saving'} onClick={() => void save()}>
+          {t('eval.save')} <kbd>Ctrl+Enter</kbd>
+        </button>
+        <span className="hint">{t('eval.keys')}</span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PassageView, RetrievedSource } from '../../../shared/contract/entities.ts';
+import { api, describeError } from '../api.ts';
+
+/** Citations under an answer: each opens the passage, in its document, as the model saw it. */
+export function Sources({ sources }: { sources: RetrievedSource[] }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState<{ source: RetrievedSource; passage: PassageView | null; error: string | null } | null>(null);
+  if (sources.length === 0) return null;
+
+  const show = async (source: RetrievedSource) => {
+    setOpen({ source, passage: null, error: null });
+    if (source.documentId === null) return;
+    const chunkIndex = Number(source.chunkId.split(':').at(-1));
+    try {
+      setOpen({ source, passage: await api.call('documents.passage', { documentId: source.documentId, chunkIndex }), error: null });
+    } catch (caught) {
+      setOpen({ source, passage: null, error: describeError(caught) });
+    }
+  };
+
+  return (
+    <div className="sources" data-testid="sources">
+      <span className="field-label">{t('chat.sources')}</span>
+      <ol>
+        {sources.map((source) => (
+          <li key={source.rank}>
+            <button className="link" data-testid="citation" onClick={() => void show(source)}>
+              [{source.rank}] {source.title}
+              {source.page !== null && ` · p. ${source.page}`}
+              {source.section && ` · § ${source.section}`}
+            </button>
+            <span className="muted"> {source.pinned ? t('chat.pinned') : t('chat.score', { score: source.score.toFixed(2) })}</span>
+          </li>
+        ))}
+      </ol>
+      {open && (
+        <div className="modal-backdrop" onClick={() => setOpen(null)}>
+          <div className="modal" role="dialog" onClick={(e) => e.stopPropagation()} data-testid="passage-dialog">
+            <header>
+              <h3>
+                [{open.source.rank}] {open.source.title}
+              </h3>
+              <button onClick={() => setOpen(null)}>{t('common.close')}</button>
+            </header>
+            <p className="muted">
+              {open.source.docId}
+              {open.source.page !== null && ` · p. ${open.source.page}`}
+              {open.source.section && ` · § ${open.source.section}`} · {t('chat.score', { score: open.source.score.toFixed(3) })}
+            </p>
+            {open.error && <p className="error-text">{open.error}</p>}
+            <pre className="passage" data-testid="passage-text">{open.passage?.text ?? open.source.promptText}</pre>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,247 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ConversationLog, SessionInfo } from '../../../shared/contract/entities.ts';
+import { ApiError } from '../../../shared/contract/errors.ts';
+import { api, describeError, newRequestId } from '../api.ts';
+import { AnswerCard } from '../components/AnswerCard.tsx';
+import { ErrorText } from '../components/Field.tsx';
+import { useDraft } from '../components/useDraft.ts';
+import { useApp } from '../store.ts';
+
+export function ChatScreen() {
+  const { t } = useTranslation();
+  const { workspaces, models, runtime, sessionId, setSession } = useApp();
+  const [workspaceId, setWorkspaceId] = useState<number | null>(workspaces[0]?.id ?? null);
+  const [modelId, setModelId] = useState<number | null>(runtime?.modelId ?? models[0]?.id ?? null);
+  const [session, setSessionInfo] = useState<SessionInfo | null>(null);
+  const [history, setHistory] = useState<ConversationLog[]>([]);
+  const [question, setQuestion] = useState('');
+  const [questionDirty, setQuestionDirty] = useState(false);
+  const [streaming, setStreaming] = useState<{ requestId: string; question: string; text: string } | null>(null);
+  const [focusLogId, setFocusLogId] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [needsLoad, setNeedsLoad] = useState(false);
+  const streamText = useRef('');
+  const transcriptEnd = useRef<HTMLDivElement>(null);
+  const draftKey = session ? `question:${session.id}` : null;
+  const questionDraft = useDraft(draftKey, question, questionDirty, 400);
+
+  // Re-open the session the person was working in, with its transcript and unsent question.
+  useEffect(() => {
+    if (sessionId === null) return;
+    let cancelled = false;
+    void (async () => {
+      try {
+        const [info, logs, draft] = await Promise.all([api.call('sessions.get', { id: sessionId }), api.call('chat.history', { sessionId }), api.call('drafts.get', { key: `question:${sessionId}` })]);
+        if (cancelled) return;
+        setSessionInfo(info);
+        setWorkspaceId(info.workspaceId);
+        setModelId(info.modelId);
+        setHistory(logs);
+        if (typeof draft?.value === 'string') setQuestion(draft.value);
+      } catch (caught) {
+        if (!cancelled) setError(describeError(caught));
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [sessionId]);
+
+  // Stream tokens into a ref and repaint once per animation frame: smooth even at 1,000 tokens/s.
+  useEffect(() => {
+    if (!streaming) return;
+    let frame = 0;
+    const unsubscribe = api.on('chat.token', ({ requestId, text }) => {
+      if (requestId !== streaming.requestId) return;
+      streamText.current += text;
+      if (!frame) {
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          setStreaming((current) => (current && current.requestId === requestId ? { ...current, text: streamText.current } : current));
+        });
+      }
+    });
+    return () => {
+      unsubscribe();
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [streaming?.requestId]);
+
+  useEffect(() => {
+    transcriptEnd.current?.scrollIntoView({ block: 'end' });
+  }, [history.length, streaming?.text]);
+
+  const start = async () => {
+    if (workspaceId === null || modelId === null) return;
+    setError(null);
+    try {
+      const info = await api.call('sessions.start', { workspaceId, modelId });
+      setSessionInfo(info);
+      setHistory([]);
+      setQuestion('');
+      setSession(info.id);
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+
+  const loadModel = async () => {
+    if (!session) return;
+    setError(null);
+    try {
+      await api.call('runtime.load', { modelId: session.modelId });
+      setNeedsLoad(false);
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+
+  const ask = async () => {
+    if (!session || streaming) return;
+    if (question.trim() === '') {
+      setError(t('chat.empty'));
+      return;
+    }
+    const requestId = newRequestId();
+    const asked = question;
+    streamText.current = '';
+    setError(null);
+    setNeedsLoad(false);
+    setStreaming({ requestId, question: asked, text: '' });
+    try {
+      const log = await api.call('chat.ask', { sessionId: session.id, question: asked, requestId });
+      setHistory((current) => [...current, log]);
+      setQuestion('');
+      setQuestionDirty(false);
+      await questionDraft.discard();
+      setFocusLogId(log.id);
+    } catch (caught) {
+      // The question stays in the box (and in its draft): nothing typed is lost.
+      setError(describeError(caught));
+      if (caught instanceof ApiError && caught.code === 'MODEL_NOT_LOADED') setNeedsLoad(true);
+    } finally {
+      setStreaming(null);
+    }
+  };
+
+  const stop = () => {
+    if (streaming) void api.call('chat.stop', { requestId: streaming.requestId });
+  };
+
+  const onSaved = useCallback(
+    async (log: ConversationLog) => {
+      if (!session) return;
+      const next = await api.call('logs.nextUnevaluated', { afterLogId: log.id, sessionId: session.id });
+      if (next.logId === null) {
+        setNotice(t('eval.noMore'));
+        setFocusLogId(null);
+        document.querySelector<HTMLTextAreaElement>('[data-testid="question"]')?.focus();
+      } else {
+        setNotice(null);
+        setFocusLogId(next.logId);
+        document.querySelector(`[data-log-id="${next.logId}"]`)?.scrollIntoView({ block: 'center' });
+      }
+    },
+    [session, t],
+  );
+
+  const sessionModel = models.find((m) => m.id === session?.modelId);
+  const sessionWorkspace = workspaces.find((w) => w.id === session?.workspaceId);
+
+  return (
+    <div className="chat">
+      <div className="session-bar">
+        <label>
+          {t('chat.workspace')}
+          <select data-testid="chat-workspace" value={workspaceId ?? ''} onChange={(e) => setWorkspaceId(Number(e.target.value))}>
+            {workspaces.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('chat.model')}
+          <select data-testid="chat-model" value={modelId ?? ''} onChange={(e) => setModelId(Number(e.target.value))}>
+            {models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.displayName}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button className="primary" data-testid="session-start" disabled={workspaceId === null || modelId === null} onClick={() => void start()}>
+          {session ? t('chat.newSession') : t('chat.start')}
+        </button>
+        {session && (
+          <span className="muted" data-testid="session-info">
+            {t('chat.session', { id: session.id })} · {sessionWorkspace?.name} · {sessionModel?.displayName}
+          </span>
+        )}
+      </div>
+      {!session && <p className="muted empty-state">{t('chat.noSession')}</p>}
+      {session && (
+        <>
+          <div className="transcript" data-testid="transcript">
+            {history.map((log) => (
+              <AnswerCard key={log.id} log={log} focus={focusLogId === log.id} onSaved={(saved) => void onSaved(saved)} />
+            ))}
+            {streaming && (
+              <article className="exchange streaming">
+                <div className="qa">
+                  <div className="question">{streaming.question}</div>
+                  <div className="answer" data-testid="streaming-answer">
+                    {streaming.text}
+                    <span className="cursor" />
+                  </div>
+                  <p className="stats">{t('chat.streaming')}</p>
+                </div>
+              </article>
+            )}
+            <div ref={transcriptEnd} />
+          </div>
+          {notice && <p className="notice">{notice}</p>}
+          <ErrorText error={error} testId="chat-error" />
+          {(needsLoad || (runtime?.modelId !== session.modelId && runtime?.state !== 'loading')) && (
+            <p className="warning">
+              {t('chat.modelNotLoaded')}{' '}
+              <button data-testid="chat-load-model" onClick={() => void loadModel()}>
+                {t('chat.loadNow')}
+              </button>
+            </p>
+          )}
+          <div className="composer">
+            <textarea
+              data-testid="question"
+              rows={3}
+              placeholder={t('chat.placeholder')}
+              value={question}
+              onChange={(e) => {
+                setQuestion(e.target.value);
+                setQuestionDirty(true);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+                  e.preventDefault();
+                  void ask();
+                }
+              }}
+            />
+            {streaming ? (
+              <button className="danger" data-testid="stop" onClick={stop}>
+                {t('chat.stop')}
+              </button>
+            ) : (
+              <button className="primary" data-testid="send" disabled={question.trim() === ''} onClick={() => void ask()}>
+                {t('chat.send')}
+              </button>
+            )}
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,190 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { DocumentInfo, DocumentScope, IngestOutcome } from '../../../shared/contract/entities.ts';
+import { api, describeError, newRequestId } from '../api.ts';
+import { ErrorText, Field } from '../components/Field.tsx';
+import { formatBytes } from '../format.ts';
+import { useApp } from '../store.ts';
+
+const textFormats = ['txt', 'md', 'html', 'csv', 'json'] as const;
+
+export function DocumentsScreen() {
+  const { t } = useTranslation();
+  const workspaces = useApp((state) => state.workspaces);
+  const [workspaceId, setWorkspaceId] = useState<number | null>(workspaces[0]?.id ?? null);
+  const [documents, setDocuments] = useState<DocumentInfo[]>([]);
+  const [paths, setPaths] = useState('');
+  const [scope, setScope] = useState<DocumentScope>('shared');
+  const [watched, setWatched] = useState(false);
+  const [job, setJob] = useState<string | null>(null);
+  const [progress, setProgress] = useState<Record<string, { progress: number; phase: string; name: string }>>({});
+  const [outcomes, setOutcomes] = useState<IngestOutcome[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+
+  const refresh = useCallback(async () => {
+    if (workspaceId === null) return;
+    try {
+      setDocuments(await api.call('documents.list', { workspaceId }));
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  }, [workspaceId]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  useEffect(
+    () =>
+      api.on('document.progress', (event) => {
+        setProgress((current) => ({ ...current, [event.docId]: { progress: event.progress, phase: event.phase, name: event.path?.split(/[\\/]/).pop() ?? event.docId } }));
+      }),
+    [],
+  );
+
+  const run = async (work: (jobId: string) => Promise<IngestOutcome[]>) => {
+    const jobId = newRequestId();
+    setJob(jobId);
+    setError(null);
+    setOutcomes([]);
+    setProgress({});
+    try {
+      setOutcomes(await work(jobId));
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setJob(null);
+      void refresh();
+    }
+  };
+
+  const addPaths = () => {
+    if (workspaceId === null) return;
+    const list = paths.split('\n').map((line) => line.trim()).filter(Boolean);
+    if (list.length === 0) return;
+    void run((jobId) => api.call('documents.addFiles', { workspaceId, paths: list, scope, watched, jobId }));
+  };
+
+  /** Dropped files: text formats are sent as text (a browser cannot hand over a file path). */
+  const onDrop = (event: React.DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    if (workspaceId === null) return;
+    const files = [...event.dataTransfer.files];
+    void run(async (jobId) => {
+      const results: IngestOutcome[] = [];
+      for (const file of files) {
+        const format = file.name.split('.').pop()?.toLowerCase() ?? '';
+        if (!(textFormats as readonly string[]).includes(format)) {
+          results.push({ path: file.name, docId: file.name, result: 'failed', document: null, error: { code: 'DOCUMENT_UNSUPPORTED', message: `${file.name}: add PDF and Word files by path.` }, warnings: [] });
+          continue;
+        }
+        results.push(
+          await api.call('documents.addText', { workspaceId, docId: `upload:${file.name}`, title: file.name, text: await file.text(), format: format as (typeof textFormats)[number], scope, jobId }),
+        );
+      }
+      return results;
+    });
+  };
+
+  const act = async (work: () => Promise<unknown>) => {
+    try {
+      await work();
+      await refresh();
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+
+  return (
+    <div className="page" onDragOver={(e) => (e.preventDefault(), setDragging(true))} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
+      <div className="pane-header">
+        <h2>{t('documents.title')}</h2>
+        <select data-testid="documents-workspace" value={workspaceId ?? ''} onChange={(e) => setWorkspaceId(Number(e.target.value))}>
+          {workspaces.map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name}
+            </option>
+          ))}
+        </select>
+        <button onClick={() => void act(() => api.call('documents.sync', workspaceId === null ? {} : { workspaceId }))}>{t('documents.sync')}</button>
+      </div>
+      <div className={dragging ? 'dropzone active' : 'dropzone'}>
+        <Field label={t('documents.paths')} wide>
+          <textarea data-testid="document-paths" rows={3} value={paths} onChange={(e) => setPaths(e.target.value)} />
+        </Field>
+        <div className="row">
+          <select value={scope} onChange={(e) => setScope(e.target.value as DocumentScope)} aria-label={t('documents.scope')}>
+            <option value="shared">{t('documents.shared')}</option>
+            <option value="private">{t('documents.private')}</option>
+          </select>
+          <label className="check">
+            <input type="checkbox" checked={watched} onChange={(e) => setWatched(e.target.checked)} /> {t('documents.watch')}
+          </label>
+          {job ? (
+            <button onClick={() => void api.call('jobs.cancel', { jobId: job })}>{t('common.cancel')}</button>
+          ) : (
+            <button className="primary" data-testid="documents-add" disabled={paths.trim() === '' || workspaceId === null} onClick={addPaths}>
+              {t('documents.add')}
+            </button>
+          )}
+        </div>
+        <p className="hint">{t('documents.drop')}</p>
+      </div>
+      {Object.entries(progress).map(([docId, item]) => (
+        <div key={docId} className="progress-row" data-testid="document-progress">
+          <span>{item.name}</span>
+          <progress max={1} value={item.progress} />
+          <span className="muted">{item.phase}</span>
+        </div>
+      ))}
+      {outcomes
+        .filter((outcome) => outcome.error)
+        .map((outcome) => (
+          <p key={outcome.docId} className="error-text" data-testid="document-failure">
+            {outcome.error!.message}
+          </p>
+        ))}
+      <ErrorText error={error} />
+      {documents.length === 0 && <p className="muted">{t('documents.empty')}</p>}
+      <table className="table" data-testid="documents">
+        <tbody>
+          {documents.map((doc) => (
+            <tr key={doc.id} data-testid="document-row">
+              <td>
+                <strong>{doc.title}</strong>
+                <div className="muted path">{doc.docId}</div>
+              </td>
+              <td>
+                <span className={`badge ${doc.status}`}>{t(`documents.statuses.${doc.status}`)}</span>
+                {doc.error && <div className="error-text small">{doc.error}</div>}
+              </td>
+              <td>
+                {doc.chunkCount} {t('documents.chunks')}
+              </td>
+              <td>{formatBytes(doc.sizeBytes)}</td>
+              <td>{doc.scope === 'private' ? t('documents.private') : t('documents.shared')}</td>
+              <td className="muted">{doc.embedderId ?? '–'}</td>
+              <td>
+                <label className="check">
+                  <input type="checkbox" checked={doc.pinned} onChange={(e) => void act(() => api.call('documents.setPinned', { id: doc.id, pinned: e.target.checked }))} /> {t('documents.pin')}
+                </label>
+                {doc.sourcePath && (
+                  <label className="check">
+                    <input type="checkbox" checked={doc.watched} onChange={(e) => void act(() => api.call('documents.setWatched', { id: doc.id, watched: e.target.checked }))} /> {t('documents.watched')}
+                  </label>
+                )}
+              </td>
+              <td>
+                <button className="danger" onClick={() => window.confirm(t('documents.removeConfirm')) && void act(() => api.call('documents.remove', { id: doc.id }))}>
+                  {t('documents.remove')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,220 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { MethodInput } from '../../../shared/contract/api.ts';
+import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
+import { api, describeError } from '../api.ts';
+import { AnswerStats } from '../components/AnswerCard.tsx';
+import { EvaluationPanel } from '../components/EvaluationPanel.tsx';
+import { ErrorText } from '../components/Field.tsx';
+import { Sources } from '../components/Sources.tsx';
+import { formatDate } from '../format.ts';
+import { useApp } from '../store.ts';
+
+type Filters = NonNullable<MethodInput<'logs.query'>['filters']>;
+type Sort = NonNullable<MethodInput<'logs.query'>['sort']>;
+
+const pageSize = 100;
+const rowHeight = 56;
+
+export function LogsScreen() {
+  const { t } = useTranslation();
+  const { workspaces, models, language, user, openLogId, openLog } = useApp();
+  const [filters, setFilters] = useState<Filters>({});
+  const [text, setText] = useState('');
+  const [sort, setSort] = useState<Sort>('newest');
+  const [rows, setRows] = useState<LogListRow[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [detail, setDetail] = useState<LogDetail | null>(null);
+  const generation = useRef(0);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  // Filtering and paging happen in SQL; the list only ever holds the pages scrolled through.
+  const reload = useCallback(async () => {
+    const mine = ++generation.current;
+    setLoading(true);
+    setError(null);
+    try {
+      const [page, count] = await Promise.all([api.call('logs.query', { filters, sort, limit: pageSize }), api.call('logs.count', { filters })]);
+      if (mine !== generation.current) return;
+      setRows(page.rows);
+      setCursor(page.nextCursor);
+      setTotal(count.total);
+    } catch (caught) {
+      if (mine === generation.current) setError(describeError(caught));
+    } finally {
+      if (mine === generation.current) setLoading(false);
+    }
+  }, [filters, sort]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  // Text search waits until typing pauses.
+  useEffect(() => {
+    const timer = setTimeout(() => setFilters((current) => ({ ...current, text: text.trim() || undefined })), 250);
+    return () => clearTimeout(timer);
+  }, [text]);
+
+  const loadMore = useCallback(async () => {
+    if (!cursor || loading) return;
+    const mine = generation.current;
+    setLoading(true);
+    try {
+      const page = await api.call('logs.query', { filters, sort, limit: pageSize, cursor });
+      if (mine !== generation.current) return;
+      setRows((current) => [...current, ...page.rows]);
+      setCursor(page.nextCursor);
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setLoading(false);
+    }
+  }, [cursor, loading, filters, sort]);
+
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12 });
+  const items = virtualizer.getVirtualItems();
+  useEffect(() => {
+    const last = items.at(-1);
+    if (last && last.index >= rows.length - 20) void loadMore();
+  }, [items, rows.length, loadMore]);
+
+  const open = useCallback(async (id: number) => {
+    try {
+      setDetail(await api.call('logs.get', { id }));
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  }, []);
+
+  useEffect(() => {
+    if (openLogId !== null) {
+      void open(openLogId);
+      openLog(null);
+    }
+  }, [openLogId, open, openLog]);
+
+  const setFilter = <K extends keyof Filters>(key: K, value: Filters[K] | undefined) => setFilters((current) => ({ ...current, [key]: value }));
+  const numberOrUndefined = (value: string) => (value === '' ? undefined : Number(value));
+
+  const afterSave = async (logId: number) => {
+    void reload();
+    const next = await api.call('logs.nextUnevaluated', { afterLogId: logId, ...(filters.workspaceId !== undefined && { workspaceId: filters.workspaceId }) });
+    if (next.logId !== null) await open(next.logId);
+  };
+
+  return (
+    <div className="logs">
+      <div className="filters" data-testid="log-filters">
+        <select value={filters.workspaceId ?? ''} onChange={(e) => setFilter('workspaceId', numberOrUndefined(e.target.value))} aria-label={t('chat.workspace')}>
+          <option value="">{t('chat.workspace')}: {t('common.all')}</option>
+          {workspaces.map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name}
+            </option>
+          ))}
+        </select>
+        <select value={filters.modelId ?? ''} onChange={(e) => setFilter('modelId', numberOrUndefined(e.target.value))} aria-label={t('chat.model')}>
+          <option value="">{t('chat.model')}: {t('common.all')}</option>
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.displayName}
+            </option>
+          ))}
+        </select>
+        <select data-testid="filter-evaluation" value={filters.evaluation ?? ''} onChange={(e) => setFilter('evaluation', numberOrUndefined(e.target.value) as Filters['evaluation'])}>
+          <option value="">{t('logs.evaluation')}: {t('common.all')}</option>
+          <option value="0">{t('logs.notEvaluated')}</option>
+          <option value="1">1 · {t('eval.good')}</option>
+          <option value="2">2 · {t('eval.insufficient')}</option>
+          <option value="3">3 · {t('eval.wrong')}</option>
+        </select>
+        <select value={filters.priority ?? ''} onChange={(e) => setFilter('priority', numberOrUndefined(e.target.value) as Filters['priority'])}>
+          <option value="">{t('logs.priority')}: {t('common.all')}</option>
+          {([1, 2, 3] as const).map((p) => (
+            <option key={p} value={p}>
+              {p} · {t(`eval.priorities.${p}`)}
+            </option>
+          ))}
+        </select>
+        <select value={filters.status ?? ''} onChange={(e) => setFilter('status', numberOrUndefined(e.target.value) as Filters['status'])}>
+          <option value="">{t('logs.status')}: {t('common.all')}</option>
+          {([1, 2, 3] as const).map((s) => (
+            <option key={s} value={s}>
+              {s} · {t(`eval.statuses.${s}`)}
+            </option>
+          ))}
+        </select>
+        <input type="date" aria-label={t('logs.from')} title={t('logs.from')} value={filters.from ?? ''} onChange={(e) => setFilter('from', e.target.value || undefined)} />
+        <input type="date" aria-label={t('logs.to')} title={t('logs.to')} value={filters.to ?? ''} onChange={(e) => setFilter('to', e.target.value || undefined)} />
+        <input data-testid="filter-text" placeholder={t('logs.search')} value={text} onChange={(e) => setText(e.target.value)} />
+        <select data-testid="log-sort" value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
+          {(['newest', 'oldest', 'slowest', 'longest'] as const).map((s) => (
+            <option key={s} value={s}>
+              {t(`logs.sorts.${s}`)}
+            </option>
+          ))}
+        </select>
+        <span className="muted" data-testid="log-total">
+          {total === null ? t('common.loading') : t('logs.total', { count: total })}
+        </span>
+      </div>
+      <ErrorText error={error} />
+      <div className="logs-body">
+        <div className="log-list" ref={scroller} data-testid="log-list">
+          {rows.length === 0 && !loading && <p className="muted empty-state">{t('logs.empty')}</p>}
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {items.map((item) => {
+              const row = rows[item.index]!;
+              return (
+                <button
+                  key={row.id}
+                  className={detail?.log.id === row.id ? 'log-row active' : 'log-row'}
+                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${item.start}px)` }}
+                  onClick={() => void open(row.id)}
+                  data-testid="log-row"
+                >
+                  <span className={`verdict-dot v${row.evaluation ?? 0}`}>{row.evaluation ?? '·'}</span>
+                  <span className="log-text">
+                    <strong>{row.question}</strong>
+                    <span className="muted">{row.answerPreview}</span>
+                  </span>
+                  <span className="log-meta muted">
+                    {formatDate(row.askedAt, language)}
+                    <br />
+                    {row.workspaceName} · {row.modelName}
+                  </span>
+                </button>
+              );
+            })}
+          </div>
+        </div>
+        {detail && (
+          <aside className="log-detail" data-testid="log-detail">
+            <header>
+              <h3>#{detail.log.id}</h3>
+              <span className="muted">
+                {detail.workspaceName} · {detail.modelName} · {formatDate(detail.log.askedAt, language)}
+              </span>
+            </header>
+            <h4>{t('logs.question')}</h4>
+            <div className="question">{detail.log.question}</div>
+            <h4>{t('logs.answer')}</h4>
+            <div className="answer">{detail.log.answer}</div>
+            <AnswerStats log={detail.log} />
+            <Sources sources={detail.log.sources} />
+            <details>
+              <summary>{t('logs.systemPrompt')}</summary>
+              <pre className="passage">{detail.systemPromptSnapshot || '–'}</pre>
+            </details>
+            <EvaluationPanel log={detail.log} existing={detail.evaluations.find((e) => e.evaluatorId === user?.id) ?? null} onSaved={() => void afterSave(detail.log.id)} />
+          </aside>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,177 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { MethodInput } from '../../../shared/contract/api.ts';
+import type { Workspace } from '../../../shared/contract/entities.ts';
+import { api, describeError } from '../api.ts';
+import { ErrorText, Field } from '../components/Field.tsx';
+import { useApp } from '../store.ts';
+
+type Form = Required<MethodInput<'workspaces.create'>>;
+
+const blank: Form = {
+  name: '',
+  businessDomain: '',
+  category: 'qa',
+  systemPrompt: '',
+  temperature: 0.7,
+  maxTokens: 512,
+  contextSize: 4096,
+  historyTurns: 4,
+  topN: 4,
+  similarityThreshold: 0.25,
+  chatMode: 'chat',
+  refusalResponse: 'There is no relevant information in the documents of this workspace.',
+  chunkSize: 256,
+  chunkOverlap: 32,
+  embedderId: null,
+};
+
+function toForm(workspace: Workspace): Form {
+  const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = workspace;
+  return fields;
+}
+
+export function WorkspacesScreen() {
+  const { t } = useTranslation();
+  const { workspaces, refreshWorkspaces } = useApp();
+  const [editingId, setEditingId] = useState<number | null>(workspaces[0]?.id ?? null);
+  const [form, setForm] = useState<Form>(workspaces[0] ? toForm(workspaces[0]) : blank);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  const edit = (workspace: Workspace | null) => {
+    setEditingId(workspace?.id ?? null);
+    setForm(workspace ? toForm(workspace) : blank);
+    setError(null);
+    setNotice(null);
+  };
+  const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((current) => ({ ...current, [key]: value }));
+  const number = (key: keyof Form) => (event: React.ChangeEvent<HTMLInputElement>) => set(key, Number(event.target.value) as never);
+
+  const save = async () => {
+    setSaving(true);
+    setError(null);
+    try {
+      const saved = editingId === null ? await api.call('workspaces.create', form) : await api.call('workspaces.update', { id: editingId, patch: form });
+      await refreshWorkspaces();
+      setEditingId(saved.id);
+      setNotice(t('workspaces.saved'));
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const remove = async () => {
+    if (editingId === null || !window.confirm(t('workspaces.deleteConfirm'))) return;
+    try {
+      await api.call('workspaces.delete', { id: editingId });
+      await refreshWorkspaces();
+      edit(null);
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+
+  return (
+    <div className="split">
+      <section className="list-pane">
+        <div className="pane-header">
+          <h2>{t('workspaces.title')}</h2>
+          <button data-testid="workspace-new" onClick={() => edit(null)}>
+            {t('common.new')}
+          </button>
+        </div>
+        {workspaces.length === 0 && <p className="muted">{t('workspaces.empty')}</p>}
+        <ul className="item-list">
+          {workspaces.map((workspace) => (
+            <li key={workspace.id}>
+              <button className={workspace.id === editingId ? 'item active' : 'item'} onClick={() => edit(workspace)} data-testid="workspace-item">
+                <strong>{workspace.name}</strong>
+                <span className="muted">
+                  {t(`workspaces.categories.${workspace.category}`)} · {workspace.businessDomain || '–'}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section className="detail-pane">
+        <h2>{editingId === null ? t('workspaces.create') : form.name}</h2>
+        <div className="form-grid">
+          <Field label={t('workspaces.name')}>
+            <input data-testid="workspace-name" value={form.name} onChange={(e) => set('name', e.target.value)} />
+          </Field>
+          <Field label={t('workspaces.domain')}>
+            <input data-testid="workspace-domain" value={form.businessDomain} onChange={(e) => set('businessDomain', e.target.value)} />
+          </Field>
+          <Field label={t('workspaces.category')}>
+            <select data-testid="workspace-category" value={form.category} onChange={(e) => set('category', e.target.value as Form['category'])}>
+              {(['qa', 'doc_gen', 'summary'] as const).map((category) => (
+                <option key={category} value={category}>
+                  {t(`workspaces.categories.${category}`)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t('workspaces.systemPrompt')} wide>
+            <textarea data-testid="workspace-system-prompt" rows={4} value={form.systemPrompt} onChange={(e) => set('systemPrompt', e.target.value)} />
+          </Field>
+          <Field label={t('workspaces.temperature')}>
+            <input type="number" step="0.1" min="0" max="2" value={form.temperature} onChange={number('temperature')} />
+          </Field>
+          <Field label={t('workspaces.maxTokens')}>
+            <input data-testid="workspace-max-tokens" type="number" min="1" value={form.maxTokens} onChange={number('maxTokens')} />
+          </Field>
+          <Field label={t('workspaces.contextSize')}>
+            <input type="number" min="256" step="256" value={form.contextSize} onChange={number('contextSize')} />
+          </Field>
+          <Field label={t('workspaces.historyTurns')}>
+            <input type="number" min="0" value={form.historyTurns} onChange={number('historyTurns')} />
+          </Field>
+        </div>
+        <h3>{t('workspaces.retrieval')}</h3>
+        <div className="form-grid">
+          <Field label={t('workspaces.chatMode')}>
+            <select value={form.chatMode} onChange={(e) => set('chatMode', e.target.value as Form['chatMode'])}>
+              <option value="chat">{t('workspaces.modeChat')}</option>
+              <option value="query">{t('workspaces.modeQuery')}</option>
+            </select>
+          </Field>
+          <Field label={t('workspaces.topN')}>
+            <input type="number" min="1" max="50" value={form.topN} onChange={number('topN')} />
+          </Field>
+          <Field label={t('workspaces.threshold')}>
+            <input type="number" min="-1" max="1" step="0.05" value={form.similarityThreshold} onChange={number('similarityThreshold')} />
+          </Field>
+          <Field label={t('workspaces.chunkSize')}>
+            <input type="number" min="16" value={form.chunkSize} onChange={number('chunkSize')} />
+          </Field>
+          <Field label={t('workspaces.chunkOverlap')}>
+            <input type="number" min="0" value={form.chunkOverlap} onChange={number('chunkOverlap')} />
+          </Field>
+          <Field label={t('workspaces.embedder')}>
+            <input value={form.embedderId ?? ''} onChange={(e) => set('embedderId', e.target.value.trim() === '' ? null : e.target.value)} />
+          </Field>
+          <Field label={t('workspaces.refusal')} wide>
+            <input value={form.refusalResponse} onChange={(e) => set('refusalResponse', e.target.value)} />
+          </Field>
+        </div>
+        <ErrorText error={error} />
+        {notice && <p className="notice">{notice}</p>}
+        <div className="actions">
+          <button className="primary" data-testid="workspace-save" disabled={saving} onClick={() => void save()}>
+            {saving ? t('common.saving') : t('common.save')}
+          </button>
+          {editingId !== null && (
+            <button className="danger" onClick={() => void remove()}>
+              {t('common.delete')}
+            </button>
+          )}
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import { create } from 'zustand';
+import type { AppInfo, ModelInfo, RuntimeStatus, User, Workspace } from '../../shared/contract/entities.ts';
+import { api } from './api.ts';
+import { i18n, type Language } from './i18n/index.ts';
+
+const sessionKey = 'evaldesk.sessionId';
+
+export type Screen = 'workspaces' | 'models' | 'chat' | 'logs' | 'documents' | 'export';
+
+interface AppState {
+  ready: boolean;
+  info: AppInfo | null;
+  user: User | null;
+  screen: Screen;
+  language: Language;
+  runtime: RuntimeStatus | null;
+  workspaces: Workspace[];
+  models: ModelInfo[];
+  /** The chat session being worked in; kept across screen changes. */
+  sessionId: number | null;
+  /** A log opened from elsewhere (citations, next-unevaluated) for the log browser. */
+  openLogId: number | null;
+  go(screen: Screen): void;
+  setLanguage(language: Language): Promise<void>;
+  refreshWorkspaces(): Promise<void>;
+  refreshModels(): Promise<void>;
+  setRuntime(status: RuntimeStatus): void;
+  setSession(id: number | null): void;
+  openLog(id: number | null): void;
+  boot(): Promise<void>;
+}
+
+export const useApp = create<AppState>((set, get) => ({
+  ready: false,
+  info: null,
+  user: null,
+  screen: 'chat',
+  language: 'en',
+  runtime: null,
+  workspaces: [],
+  models: [],
+  sessionId: null,
+  openLogId: null,
+  go: (screen) => set({ screen }),
+  async setLanguage(language) {
+    await i18n.changeLanguage(language);
+    document.documentElement.lang = language;
+    set({ language });
+    await api.call('settings.update', { language }).catch(() => {});
+  },
+  async refreshWorkspaces() {
+    set({ workspaces: await api.call('workspaces.list', {}) });
+  },
+  async refreshModels() {
+    set({ models: await api.call('models.list', {}) });
+  },
+  setRuntime: (runtime) => set({ runtime }),
+  setSession: (sessionId) => {
+    // Which session was open is UI state worth keeping across a reload or restart.
+    if (sessionId === null) localStorage.removeItem(sessionKey);
+    else localStorage.setItem(sessionKey, String(sessionId));
+    set({ sessionId });
+  },
+  openLog: (openLogId) => set({ openLogId, ...(openLogId !== null && { screen: 'logs' as const }) }),
+  async boot() {
+    const info = await api.call('app.info', {});
+    if (info.startupError) {
+      set({ info, ready: true });
+      return;
+    }
+    const [settings, user, runtime] = await Promise.all([api.call('settings.get', {}), api.call('users.current', {}), api.call('runtime.status', {})]);
+    await i18n.changeLanguage(settings.language);
+    document.documentElement.lang = settings.language;
+    api.on('runtime.changed', (status) => get().setRuntime(status));
+    set({ info, user, runtime, language: settings.language });
+    await Promise.all([get().refreshWorkspaces(), get().refreshModels()]);
+    const remembered = Number(localStorage.getItem(sessionKey));
+    set({ ready: true, screen: get().workspaces.length === 0 ? 'workspaces' : 'chat', sessionId: Number.isInteger(remembered) && remembered > 0 ? remembered : null });
+  },
+}));

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startWebBridge, type WebBridge } from '../electron/adapters/web/web-bridge.ts';
+import { projectRoot } from '../electron/core/paths.ts';
+import { ensureFixtures } from './fixtures/tiny-models.ts';
+import { launchBrowser, screenshotDir } from './helpers/browser.ts';
+import { openTestApp, tempDir, type TestApp } from './helpers/app.ts';
+
+/**
+ * End to end through the real renderer (built by `npm run build:renderer`) in Chromium, the local
+ * web bridge, and the real services and llama.cpp runtime behind it.
+ */
+const fixtures = await ensureFixtures();
+const rendererDir = path.join(projectRoot, 'out', 'renderer');
+let app: TestApp;
+let bridge: WebBridge;
+let browser: Browser;
+let page: Page;
+
+async function shot(name: string) {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(rendererDir, 'index.html')), 'build the renderer first: npm run build:renderer');
+  app = await openTestApp();
+  bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => console.error('[page error]', error.message));
+});
+
+after(async () => {
+  await browser?.close();
+  await bridge?.close();
+  await app?.close();
+});
+
+test('the whole loop in the UI: workspace, model, streamed answer, verdict 3 with correction, MLX export', async () => {
+  const tokenFrames: string[] = [];
+  page.on('websocket', (socket) => socket.on('framereceived', (frame) => typeof frame.payload === 'string' && frame.payload.includes('"chat.token"') && tokenFrames.push(frame.payload)));
+  await page.goto(bridge.url);
+
+  // A first start lands on the workspace editor.
+  await page.getByTestId('workspace-name').fill('법무팀 계약 검토 PoC');
+  await page.getByTestId('workspace-domain').fill('Legal');
+  await page.getByTestId('workspace-system-prompt').fill('You are the legal team assistant. Answer briefly.');
+  await page.getByTestId('workspace-max-tokens').fill('200');
+  await page.getByTestId('workspace-save').click();
+  await page.getByTestId('workspace-item').first().waitFor();
+  await shot('01-workspaces');
+
+  await page.getByTestId('nav-models').click();
+  await page.getByTestId('model-path').fill(fixtures.notAModel);
+  await page.getByTestId('model-add').click();
+  assert.match(await page.getByTestId('models-error').innerText(), /not a GGUF model file/);
+  await page.getByTestId('model-path').fill(fixtures.tinyChat);
+  await page.getByTestId('model-add').click();
+  await page.getByTestId('model-row').first().waitFor();
+  await page.getByTestId('model-load').click();
+  await page.getByTestId('model-unload').waitFor();
+  assert.equal(await page.getByTestId('backend').innerText(), 'CPU');
+  await shot('02-models');
+
+  await page.getByTestId('nav-chat').click();
+  await page.getByTestId('session-start').click();
+  await page.getByTestId('session-info').waitFor();
+  const question = page.getByTestId('question');
+  await question.fill('해지 통보 기간은 며칠인가요?');
+  await question.press('Enter');
+  await page.getByTestId('streaming-answer').waitFor({ state: 'attached' });
+  await page.getByTestId('exchange').first().waitFor();
+  assert.ok(tokenFrames.length >= 2, `tokens streamed to the browser (${tokenFrames.length} frames)`);
+  const answer = await page.getByTestId('answer').first().innerText();
+  assert.equal(await question.inputValue(), '', 'the question box is cleared after a successful ask');
+  await shot('03-chat-answer');
+
+  // Keyboard-first evaluation: focus is on the panel after the answer; 3 opens the correction.
+  await page.getByTestId('evaluation-panel').first().focus();
+  await page.keyboard.press('3');
+  const correction = page.getByTestId('correct-answer');
+  await correction.waitFor();
+  assert.equal(await correction.inputValue(), answer, 'the correction starts from the model answer');
+  assert.ok(await correction.evaluate((element) => element === document.activeElement), 'focus moved to the correction');
+  await correction.fill('해지 통보는 30일 전에 서면으로 해야 합니다.');
+  await page.getByTestId('reason').fill('기간이 틀림');
+  await page.getByTestId('priority').selectOption('1');
+  await shot('04-evaluation');
+  await page.keyboard.press('Control+Enter');
+  await page.getByTestId('evaluation-state').filter({ hasText: 'Saved' }).waitFor();
+  const saved = await app.call('logs.get', { id: 1 });
+  assert.equal(saved.evaluations[0]?.evaluation, 3);
+  assert.equal(saved.evaluations[0]?.correctAnswer, '해지 통보는 30일 전에 서면으로 해야 합니다.');
+  assert.equal(saved.evaluations[0]?.priority, 1);
+
+  // A second, good answer so the export has a train and a valid example.
+  await question.fill('What documents are needed?');
+  await page.getByTestId('send').click();
+  await page.getByTestId('exchange').nth(1).waitFor();
+  await page.getByTestId('evaluation-panel').nth(1).focus();
+  await page.keyboard.press('1');
+  await page.keyboard.press('Control+Enter');
+  await page.getByTestId('evaluation-state').nth(1).filter({ hasText: 'Saved' }).waitFor();
+
+  await page.getByTestId('nav-logs').click();
+  await page.getByTestId('log-row').first().waitFor();
+  assert.match(await page.getByTestId('log-total').innerText(), /2 logs/);
+  await page.getByTestId('log-row').first().click();
+  await page.getByTestId('log-detail').waitFor();
+  await shot('05-logs');
+
+  await page.getByTestId('nav-export').click();
+  const outDir = path.join(tempDir(), 'mlx-from-ui');
+  await page.getByTestId('export-name').fill('ui-export');
+  await page.getByTestId('export-out-dir').fill(outDir);
+  await page.getByTestId('export-run').click();
+  await page.getByTestId('export-result').waitFor();
+  await shot('06-export');
+  const lines = ['train.jsonl', 'valid.jsonl'].flatMap((file) => fs.readFileSync(path.join(outDir, file), 'utf8').trim().split('\n'));
+  const messages = lines.map((line) => (JSON.parse(line) as { messages: Array<{ role: string; content: string }> }).messages);
+  assert.equal(messages.length, 2);
+  const corrected = messages.find((m) => m[1]!.content === '해지 통보 기간은 며칠인가요?')!;
+  assert.deepEqual(corrected.map((m) => m.role), ['system', 'user', 'assistant']);
+  assert.equal(corrected[0]!.content, 'You are the legal team assistant. Answer briefly.');
+  assert.equal(corrected[2]!.content, '해지 통보는 30일 전에 서면으로 해야 합니다.');
+  const manifest = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.counts.perEvaluation, { '1': 1, '2': 0, '3': 1 });
+});
+
+test('what is typed survives a reload: the question box and an unsaved correction come back', async () => {
+  await page.getByTestId('nav-chat').click();
+  await page.getByTestId('question').fill('A question I have not sent yet');
+  await page.getByTestId('evaluation-panel').first().focus();
+  await page.keyboard.press('2');
+  await page.getByTestId('correct-answer').fill('A correction I did not save');
+  await page.waitForTimeout(700);
+  await page.reload();
+  await page.getByTestId('nav-chat').click();
+  await page.getByTestId('exchange').first().waitFor();
+  assert.equal(await page.getByTestId('question').inputValue(), 'A question I have not sent yet');
+  await page.getByTestId('correct-answer').waitFor();
+  assert.equal(await page.getByTestId('correct-answer').first().inputValue(), 'A correction I did not save');
+  await shot('07-restored-draft');
+});
+
+test('bad input in the UI: an empty question cannot be sent, and the Korean and Japanese UI render', async () => {
+  await page.getByTestId('question').fill('   ');
+  assert.equal(await page.getByTestId('send').isDisabled(), true);
+  await page.getByTestId('language').selectOption('ko');
+  await page.getByTestId('nav-chat').filter({ hasText: '질문 및 평가' }).waitFor();
+  await shot('08-korean');
+  await page.getByTestId('language').selectOption('ja');
+  await page.getByTestId('nav-chat').filter({ hasText: '質問と評価' }).waitFor();
+  await shot('09-japanese');
+  await page.getByTestId('language').selectOption('en');
+});
