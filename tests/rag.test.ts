@@ -188,3 +188,32 @@ test('watched documents are re-ingested when their file changes, with a history 
     await app.close();
   }
 });
+
+test('switching the embedder re-embeds every document in the background and keeps the old vectors', async () => {
+  const { app, workspace } = await ragApp();
+  try {
+    await app.call('documents.addText', { workspaceId: workspace.id, docId: 'leave', title: 'Leave', text: leave });
+    const file = path.join(tempDir(), 'expenses.txt');
+    fs.writeFileSync(file, expenses);
+    await app.call('documents.addFiles', { workspaceId: workspace.id, paths: [file] });
+    fs.rmSync(file); // re-embedding must not need the original file
+    const progress: number[] = [];
+    const stop = app.core.events.subscribe((event, payload) => {
+      if (event === 'job.progress' && (payload as { kind: string }).kind === 'ingest') progress.push((payload as { progress: number }).progress);
+    });
+    await app.call('workspaces.update', { id: workspace.id, patch: { embedderId: `gguf:${fixtures.tinyNoChat}` } });
+    let documents = await app.call('documents.list', { workspaceId: workspace.id });
+    for (let i = 0; i < 100 && documents.some((d) => d.embedderId !== 'gguf:tiny-llama-nochat.gguf' || d.status !== 'ready'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      documents = await app.call('documents.list', { workspaceId: workspace.id });
+    }
+    stop();
+    assert.deepEqual(documents.map((d) => [d.embedderId, d.status]), [['gguf:tiny-llama-nochat.gguf', 'ready'], ['gguf:tiny-llama-nochat.gguf', 'ready']]);
+    assert.ok(progress.includes(1), 'the re-embedding job reported progress');
+    const vectors = app.core.internals!.vectors;
+    assert.ok((await vectors.countRows('gguf:tiny-llama-nochat.gguf', 64)) >= 2);
+    assert.ok((await vectors.countRows('gguf:tiny-llama-chat.gguf', 64)) >= 2, 'old vectors are not wiped');
+  } finally {
+    await app.close();
+  }
+});

@@ -6,6 +6,7 @@ import { ApiError } from '../../shared/contract/errors.ts';
 import { createChatService } from '../services/chat/chat-service.ts';
 import { openDatabase, type OpenedDatabase } from '../services/db/database.ts';
 import { acquireInstanceLock, type InstanceLock } from '../services/db/instance-lock.ts';
+import { createContentStore } from '../services/documents/content-store.ts';
 import { createDocumentService } from '../services/documents/document-service.ts';
 import { createIngestRunner } from '../services/documents/ingest-runner.ts';
 import { createDraftService } from '../services/drafts/drafts.ts';
@@ -95,7 +96,14 @@ export async function createAppCore(options: AppCoreOptions) {
     threads: embedderThreads,
     ...(options.ingestWorkerPath && { workerPath: options.ingestWorkerPath }),
   });
-  const documents = createDocumentService(db, { vectors, runner, settings, workspaces, onProgress: (payload) => events.emit('document.progress', payload) });
+  const documents = createDocumentService(db, {
+    vectors,
+    runner,
+    settings,
+    workspaces,
+    store: createContentStore(path.join(dataDir, 'document-store')),
+    onProgress: (payload) => events.emit('document.progress', payload),
+  });
   const retriever = createRetriever({ vectors, documents, threads: embedderThreads });
   const chat = createChatService(db, { runtime, sessions, retriever });
   const localUser: User = await users.ensureLocalUser();
@@ -109,7 +117,15 @@ export async function createAppCore(options: AppCoreOptions) {
     'workspaces.list': () => workspaces.list(),
     'workspaces.get': ({ id }) => workspaces.get(id),
     'workspaces.create': (input) => workspaces.create(input),
-    'workspaces.update': ({ id, patch }) => workspaces.update(id, patch),
+    'workspaces.update': async ({ id, patch }) => {
+      const before = await workspaces.get(id);
+      const updated = await workspaces.update(id, patch);
+      // A new embedder means new vectors: re-embed in the background, with progress, keeping the old ones.
+      if (patch.embedderId !== undefined && patch.embedderId !== before.embedderId) {
+        void jobs.run('ingest', `reembed:${id}:${Date.now()}`, (job) => documents.reembed(id, job)).catch((error: unknown) => console.error('[evaldesk] re-embedding failed', error));
+      }
+      return updated;
+    },
     'workspaces.delete': ({ id }) => workspaces.remove(id),
 
     'models.list': () => models.list(),
@@ -164,6 +180,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'documents.setWatched': ({ id, watched }, caller) => documents.setFlag(id, caller.user.id, 'watched', watched),
     'documents.sync': ({ workspaceId }) => jobs.run('ingest', undefined, (job) => documents.syncWatched(workspaceId, 'manual', job)),
     'documents.syncRuns': ({ documentId }, caller) => documents.syncRuns(documentId, caller.user.id),
+    'documents.reembed': ({ workspaceId, jobId }) => jobs.run('ingest', jobId, (job) => documents.reembed(workspaceId, job)),
     'documents.passage': ({ documentId, chunkIndex }, caller) => documents.passage(documentId, chunkIndex, caller.user.id),
 
     'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
@@ -177,6 +194,7 @@ export async function createAppCore(options: AppCoreOptions) {
     localCaller: (): Caller => ({ user: localUser }),
     internals: { db: opened, runtime, vectors },
     async close() {
+      await jobs.cancelAll();
       await runner.close();
       await retriever.close();
       await vectors.close();

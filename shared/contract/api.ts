@@ -274,6 +274,10 @@ export const api = {
   'documents.setWatched': method<DocumentInfo>()({ input: z.object({ id, watched: z.boolean() }).strict(), permission: 'ask' }),
   'documents.sync': method<SyncRun[]>()({ input: z.object({ workspaceId: id.optional() }).strict(), permission: 'ask' }),
   'documents.syncRuns': method<SyncRun[]>()({ input: z.object({ documentId: id }).strict(), permission: 'read' }),
+  'documents.reembed': method<IngestOutcome[]>()({
+    input: z.object({ workspaceId: id, jobId: z.string().min(1).max(100).optional() }).strict(),
+    permission: 'manage',
+  }),
   'documents.passage': method<PassageView>()({
     input: z.object({ documentId: id, chunkIndex: z.number().int().min(0) }).strict(),
     permission: 'read',

@@ -84,6 +84,8 @@ function collectFiles(paths: string[], limit = 20_000): Array<{ path: string; er
 
 export interface DocumentServiceDeps {
   vectors: VectorStore;
+  /** Keeps each ingested version's bytes, so a document can be re-embedded without its source. */
+  store: { put(hash: string, bytes: Uint8Array): void; get(hash: string): Uint8Array | null };
   runner: IngestRunner;
   settings: SettingsService;
   workspaces: WorkspaceService;
@@ -211,6 +213,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         vector: prepared.vectors[i]!,
       }));
       job.throwIfCancelled();
+      deps.store.put(prepared.contentHash, source.bytes);
       await deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows);
       maintainIndex(embedderId, dimensions);
       const done = await db
@@ -382,6 +385,34 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         }
       }
       return runs;
+    },
+
+    /**
+     * Re-embeds a workspace's documents with its current embedder (after the embedder changed),
+     * from the stored copy of what was ingested. Old vectors stay in the old embedder's table:
+     * nothing is wiped, and switching back finds them again.
+     */
+    async reembed(workspaceId: number, job: Job): Promise<IngestOutcome[]> {
+      const { embedderId } = await deps.runner.embedderInfo(await embedderFor(workspaceId));
+      const rows = await db.selectFrom('documents').selectAll().where('workspace_id', '=', workspaceId).where('status', '=', 'ready').execute();
+      const outcomes: IngestOutcome[] = [];
+      for (const [index, row] of rows.entries()) {
+        if (row.embedder_id === embedderId) continue;
+        const bytes = row.content_hash ? deps.store.get(row.content_hash) : null;
+        if (!bytes) {
+          outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: { code: 'NOT_FOUND', message: `${row.title}: the ingested copy is missing; add the document again.` }, warnings: [] });
+          continue;
+        }
+        outcomes.push(
+          await ingest(
+            { workspaceId, docId: row.doc_id, title: row.title, format: row.format, bytes, fileName: row.source_path ? path.basename(row.source_path) : `${row.title}.${row.format}`, sourceType: row.source_type, sourcePath: row.source_path, fileMtimeMs: row.file_mtime_ms, scope: row.scope },
+            row.owner_id,
+            job,
+          ),
+        );
+        job.progress((index + 1) / rows.length, row.title);
+      }
+      return outcomes;
     },
 
     async syncRuns(documentId: number, userId: number): Promise<SyncRun[]> {

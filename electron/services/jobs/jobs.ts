@@ -15,6 +15,7 @@ export interface Job {
 /** Long work (model loads, exports) registers here to report progress and be cancellable by id. */
 export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind; progress: number; detail?: string }) => void) {
   const running = new Map<string, AbortController>();
+  const settled = new Set<Promise<unknown>>();
 
   return {
     async run<T>(kind: JobKind, requestedId: string | undefined, work: (job: Job) => Promise<T>): Promise<T> {
@@ -36,14 +37,25 @@ export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind
           if (controller.signal.aborted) throw new ApiError('CANCELLED', 'The operation was cancelled; nothing was kept.');
         },
       };
-      try {
+      const pending = (async () => {
         job.progress(0);
         const result = await work(job);
         job.progress(1);
         return result;
+      })();
+      const tracked = pending.catch(() => {});
+      settled.add(tracked);
+      try {
+        return await pending;
       } finally {
         running.delete(id);
+        settled.delete(tracked);
       }
+    },
+    /** Cancels every running job and waits for them to wind down (before closing the database). */
+    async cancelAll(): Promise<void> {
+      for (const controller of running.values()) controller.abort();
+      await Promise.all([...settled]);
     },
     cancel(id: string): { cancelled: boolean } {
       const controller = running.get(id);
