@@ -186,7 +186,7 @@ export function createVectorStore(options: VectorStoreOptions) {
         .select(['chunk_id', 'doc_id', 'document_id', 'chunk_index', 'scope', 'text', 'page', 'section', 'title', '_distance'])
         .limit(request.topN);
       // With an HNSW index, a wider beam keeps recall high; filtering happens before the search.
-      if (await hasAnnIndex(target)) query = query.ef(Math.max(128, request.topN * 16));
+      if (await hasAnnIndex(target)) query = query.ef(Math.max(256, request.topN * 32)).refineFactor(2);
       const rows = (await query.toArray()) as Array<Record<string, unknown>>;
       return rows
         .map((row) => ({
@@ -217,7 +217,10 @@ export function createVectorStore(options: VectorStoreOptions) {
       await target.createIndex('vector', {
         config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(rows / 500_000)) }),
       });
-      await target.createIndex('workspace_id', { config: lancedb.Index.btree() });
+      // Scalar indexes make the scope prefilter (workspace, scope, owner) a cheap bitmap lookup.
+      await target.createIndex('workspace_id', { config: lancedb.Index.bitmap() });
+      await target.createIndex('scope', { config: lancedb.Index.bitmap() });
+      await target.createIndex('owner_id', { config: lancedb.Index.btree() });
       indexed.add(target.name);
       return true;
     },
