@@ -60,21 +60,17 @@ test('an answer streams token by token and is logged with its measurements', asy
 });
 
 test('stopping mid-stream keeps the partial answer, marked as stopped', async () => {
-  const { app, session } = await chatApp({ maxTokens: 400, temperature: 1 });
+  const { app, session } = await chatApp({ maxTokens: 400, temperature: 0 });
   try {
     const { chunks, stop } = collectTokens(app, 'long', (count) => {
       if (count === 3) void app.call('chat.stop', { requestId: 'long' });
     });
     const log = await app.call('chat.ask', { sessionId: session.id, question: 'Write a long essay about contracts.', requestId: 'long' });
     stop();
-    console.log(`stop test: ${log.stopReason} after ${log.completionTokens} tokens`);
-    if (log.stopReason === 'finished') {
-      assert.ok(chunks.length < 3, 'only an answer that ended on its own before the stop may finish');
-    } else {
-      assert.equal(log.stopReason, 'stopped');
-      assert.ok(log.answer.length > 0, 'the partial answer is kept');
-      assert.ok(log.completionTokens >= 3 && log.completionTokens < 400);
-    }
+    // Temperature 0 makes the answer deterministic: without the stop it runs to 400 tokens.
+    assert.equal(log.stopReason, 'stopped');
+    assert.ok(log.answer.length > 0 && log.answer === chunks.join(''), 'the partial answer is kept');
+    assert.ok(log.completionTokens >= 3 && log.completionTokens < 400);
     assert.deepEqual(await app.call('chat.stop', { requestId: 'long' }), { stopped: false });
     // The model keeps working after a stop.
     const next = await app.call('chat.ask', { sessionId: session.id, question: 'Short one', requestId: 'after' });
@@ -114,7 +110,7 @@ test('asking without a loaded model, or in an ended session, says what to do', a
 });
 
 test('when the runtime fails mid-stream the partial answer is logged as an error and the app recovers', async () => {
-  const { app, session, model } = await chatApp({ maxTokens: 400, temperature: 1 });
+  const { app, session, model } = await chatApp({ maxTokens: 400, temperature: 0 });
   try {
     let killed = false;
     const { stop } = collectTokens(app, 'crash', (count) => {
@@ -143,11 +139,11 @@ test('when the runtime fails mid-stream the partial answer is logged as an error
 });
 
 test('unloading during a generation stops it first and logs what was produced', async () => {
-  const { app, session } = await chatApp({ maxTokens: 400, temperature: 1 });
+  const { app, session } = await chatApp({ maxTokens: 400, temperature: 0 });
   try {
     let unloading: Promise<unknown> | null = null;
     const { stop } = collectTokens(app, 'unload', (count) => {
-      if (count === 2) unloading = app.call('runtime.unload', {});
+      if (count === 1) unloading = app.call('runtime.unload', {});
     });
     const log = await app.call('chat.ask', { sessionId: session.id, question: 'Go on and on.', requestId: 'unload' });
     stop();

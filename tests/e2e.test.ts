@@ -137,7 +137,12 @@ test('what is typed survives a reload: the question box and an unsaved correctio
   await page.getByTestId('evaluation-panel').first().focus();
   await page.keyboard.press('2');
   await page.getByTestId('correct-answer').fill('A correction I did not save');
-  await page.waitForTimeout(700);
+  // Autosave is debounced: wait until both drafts reached the main process, then "crash" the page.
+  for (let i = 0; i < 100; i++) {
+    const [question, evaluation] = await Promise.all([app.call('drafts.get', { key: 'question:1' }), app.call('drafts.get', { key: 'evaluation:1' })]);
+    if (question?.value === 'A question I have not sent yet' && (evaluation?.value as { correctAnswer?: string } | undefined)?.correctAnswer === 'A correction I did not save') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await page.reload();
   await page.getByTestId('nav-chat').click();
   await page.getByTestId('exchange').first().waitFor();

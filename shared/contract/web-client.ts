@@ -49,10 +49,13 @@ export function createWebBridge(baseUrl: string, token: string): RawBridge & { c
       let response: Response;
       const unreachable = { ok: false, error: { code: 'INTERNAL', message: 'EvalDesk is not reachable. Is the app still running?' } } as const;
       try {
+        const body = JSON.stringify({ method, input: input ?? {} });
         response = await fetch(new URL(webBridgePaths.call, baseUrl), {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ method, input: input ?? {} }),
+          body,
+          // A draft saved as the page closes must still arrive; browsers allow keepalive up to 64 KB.
+          keepalive: body.length < 60_000,
         });
       } catch {
         return unreachable;
