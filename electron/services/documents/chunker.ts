@@ -74,7 +74,8 @@ export function chunkSections(sections: TextSection[], options: ChunkOptions): C
     if (current.length === 0) return;
     const first = current[0]!;
     const text = current.map((u) => u.text).join('').trim();
-    chunks.push({ index: chunks.length, text, tokens: options.countTokens(text), ...(first.page !== undefined && { page: first.page }), ...(first.section !== undefined && { section: first.section }) });
+    // The sum of the sentences' counts bounds the chunk's (special tokens are counted per sentence).
+    chunks.push({ index: chunks.length, text, tokens: current.reduce((sum, u) => sum + u.tokens, 0), ...(first.page !== undefined && { page: first.page }), ...(first.section !== undefined && { section: first.section }) });
     // Overlap: keep trailing whole sentences (same page) worth at most `overlap` tokens.
     const carried: Unit[] = [];
     let carriedTokens = 0;

@@ -39,6 +39,9 @@ export function toDocumentInfo(row: Selectable<DocumentsTable>): DocumentInfo {
 }
 
 /** A file's default doc_id: readable (its name) and stable (a hash of its absolute path). */
+/** Documents prepared and committed concurrently by one addFiles call. */
+const ingestWindow = 3;
+
 export function docIdForPath(filePath: string): string {
   const absolute = path.resolve(filePath);
   return `file:${path.basename(absolute)}#${crypto.createHash('sha1').update(absolute).digest('hex').slice(0, 10)}`;
@@ -108,9 +111,19 @@ interface IngestSource {
 
 export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
   let indexing: Promise<unknown> = Promise.resolve();
-  /** Builds the ANN index in the background once a table is big enough; one build at a time. */
+  let writing: Promise<unknown> = Promise.resolve();
+  const serializeWrite = <T>(write: () => Promise<T>): Promise<T> => {
+    const result = writing.then(write);
+    writing = result.catch(() => {});
+    return result;
+  };
+  /** Builds the ANN index in the background once a table is big enough; one check at a time. */
+  let indexCheckPending = false;
   function maintainIndex(embedderId: string, dimensions: number) {
+    if (indexCheckPending) return;
+    indexCheckPending = true;
     indexing = indexing
+      .then(() => (indexCheckPending = false))
       .then(() => deps.vectors.ensureAnnIndex(embedderId, dimensions))
       .catch((error: unknown) => console.error('[evaldesk] vector index build failed', error));
   }
@@ -214,7 +227,12 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       }));
       job.throwIfCancelled();
       deps.store.put(prepared.contentHash, source.bytes);
-      await deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows);
+      // One LanceDB commit at a time per process: concurrent commits to a table would conflict.
+      await serializeWrite(() =>
+        existing
+          ? deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows)
+          : deps.vectors.addDocument(embedderId, dimensions, rows),
+      );
       maintainIndex(embedderId, dimensions);
       const done = await db
         .updateTable('documents')
@@ -304,22 +322,30 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       await deps.workspaces.getRow(input.workspaceId);
       await embedderFor(input.workspaceId);
       const files = collectFiles(input.paths);
-      const outcomes: IngestOutcome[] = [];
-      for (const [index, file] of files.entries()) {
+      const outcomes: IngestOutcome[] = new Array(files.length);
+      let done = 0;
+      const one = async (index: number) => {
+        const file = files[index]!;
         const docId = docIdForPath(file.path);
         if (job.signal.aborted) {
-          outcomes.push({ path: file.path, docId, result: 'cancelled', document: null, error: { code: 'CANCELLED', message: 'Cancelled.' }, warnings: [] });
-          continue;
+          outcomes[index] = { path: file.path, docId, result: 'cancelled', document: null, error: { code: 'CANCELLED', message: 'Cancelled.' }, warnings: [] };
+        } else {
+          try {
+            if (file.error) throw file.error;
+            outcomes[index] = await ingest(readSource(file.path, input.workspaceId, input.scope, input.watched), userId, job);
+          } catch (error) {
+            const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${path.basename(file.path)}: ${(error as Error).message}`);
+            outcomes[index] = { path: file.path, docId, result: 'failed', document: null, error: { code: apiError.code, message: apiError.message }, warnings: [] };
+          }
         }
-        try {
-          if (file.error) throw file.error;
-          outcomes.push(await ingest(readSource(file.path, input.workspaceId, input.scope, input.watched), userId, job));
-        } catch (error) {
-          const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${path.basename(file.path)}: ${(error as Error).message}`);
-          outcomes.push({ path: file.path, docId, result: 'failed', document: null, error: { code: apiError.code, message: apiError.message }, warnings: [] });
-        }
-        job.progress((index + 1) / files.length, path.basename(file.path));
-      }
+        job.progress(++done / files.length, path.basename(file.path));
+      };
+      // A few documents in flight: the worker embeds the next one while this thread commits the
+      // previous one to LanceDB. Memory stays bounded by the window, not by the folder size.
+      let next = 0;
+      await Promise.all(Array.from({ length: Math.min(ingestWindow, files.length) }, async () => {
+        while (next < files.length) await one(next++);
+      }));
       return outcomes;
     },
 

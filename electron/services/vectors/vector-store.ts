@@ -162,6 +162,13 @@ export function createVectorStore(options: VectorStoreOptions) {
         .execute(rows.map((row) => ({ ...row, vector: Array.from(row.vector) })));
     },
 
+    /** A document's first version: a plain append is one commit too, and cheaper than a merge. */
+    async addDocument(embedderId: string, dimensions: number, rows: ChunkRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      const target = await table(embedderId, dimensions);
+      await target.add(rows.map((row) => ({ ...row, vector: Array.from(row.vector) })));
+    },
+
     async deleteDocument(embedderId: string, dimensions: number, workspaceId: number, docId: string): Promise<void> {
       const target = await table(embedderId, dimensions);
       await target.delete(`workspace_id = ${integer(workspaceId)} AND doc_id = ${literal(docId)}`);
