@@ -6,6 +6,7 @@ import { chunkSections } from '../electron/services/documents/chunker.ts';
 import { decodeText } from '../electron/services/documents/decode-text.ts';
 import { extractDocument } from '../electron/services/documents/extract.ts';
 import { ApiError } from '../shared/contract/errors.ts';
+import { writeSimplePdf } from './fixtures/pdf-writer.ts';
 
 const japanese = '経費精算の締め日は毎月二十五日です。領収書の原本を添付してください。';
 const korean = '연차 휴가는 최소 사흘 전에 신청해야 합니다. 팀장의 승인이 필요합니다.';
@@ -63,9 +64,20 @@ test('each format keeps its structure: markdown and HTML sections, CSV headers, 
   assert.ok(docx.sections[0]!.text.includes(chinese));
 });
 
+test('a PDF is read page by page from its text layer', async () => {
+  const pdf = await extractDocument(writeSimplePdf(['Leave policy: apply three days ahead.', 'Expenses close on the 25th (receipts required).']), 'handbook.pdf');
+  assert.deepEqual(pdf.sections.map((s) => [s.page, s.text]), [
+    [1, 'Leave policy: apply three days ahead.'],
+    [2, 'Expenses close on the 25th (receipts required).'],
+  ]);
+  const chunks = chunkSections(pdf.sections, { size: 100, overlap: 0, countTokens: (text) => text.length });
+  assert.deepEqual(chunks.map((c) => c.page), [1, 2], 'citations can point at the page');
+});
+
 test('broken, empty, binary, unsupported and oversized files get a clear per-file message', async () => {
   await rejectsWith(extractDocument(Buffer.from('PK\u0003\u0004 not really a zip'), 'fake.docx'), 'DOCUMENT_UNREADABLE', /not a Word \(\.docx\) document/);
   await rejectsWith(extractDocument(Buffer.from('%PDF-1.7\n garbage without objects'), 'broken.pdf'), 'DOCUMENT_UNREADABLE', /not a readable PDF/);
+  await rejectsWith(extractDocument(writeSimplePdf(['Confidential'], { userPassword: 'secret' }), 'locked.pdf'), 'DOCUMENT_UNREADABLE', /password-protected/);
   await rejectsWith(extractDocument(new Uint8Array(0), 'empty.txt'), 'DOCUMENT_EMPTY', /empty/);
   await rejectsWith(extractDocument(Buffer.from('   \n\n  '), 'blank.md'), 'DOCUMENT_EMPTY', /no text/);
   const binary = Buffer.alloc(4096);
