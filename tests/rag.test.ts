@@ -73,6 +73,10 @@ test('a folder with good and broken files: each file gets its own outcome and no
     fs.writeFileSync(path.join(folder, 'fake.docx'), 'not a zip at all');
     fs.writeFileSync(path.join(folder, 'program.txt'), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 31) % 256)));
     fs.writeFileSync(path.join(folder, 'ignored.exe'), 'MZ');
+    // 500 MB, stored sparse: refused from its size, without reading it into memory.
+    const huge = fs.openSync(path.join(folder, 'huge.txt'), 'w');
+    fs.ftruncateSync(huge, 500 * 1024 * 1024);
+    fs.closeSync(huge);
     const outcomes = await app.call('documents.addFiles', { workspaceId: workspace.id, paths: [folder, path.join(folder, 'missing.txt')] });
     const byName = Object.fromEntries(outcomes.map((o) => [path.basename(o.path ?? ''), o]));
     assert.equal(byName['leave.md']!.result, 'added');
@@ -81,6 +85,8 @@ test('a folder with good and broken files: each file gets its own outcome and no
     assert.match(byName['fake.docx']!.error!.message, /not a Word/);
     assert.match(byName['program.txt']!.error!.message, /binary file/);
     assert.equal(byName['missing.txt']!.error?.code, 'NOT_FOUND');
+    assert.equal(byName['huge.txt']!.error?.code, 'DOCUMENT_TOO_LARGE');
+    assert.match(byName['huge.txt']!.error!.message, /500 MB/);
     assert.equal(byName['ignored.exe'], undefined, 'unsupported files inside a folder are skipped');
 
     const documents = await app.call('documents.list', { workspaceId: workspace.id });
@@ -213,6 +219,31 @@ test('switching the embedder re-embeds every document in the background and keep
     const vectors = app.core.internals!.vectors;
     assert.ok((await vectors.countRows('gguf:tiny-llama-nochat.gguf', 64)) >= 2);
     assert.ok((await vectors.countRows('gguf:tiny-llama-chat.gguf', 64)) >= 2, 'old vectors are not wiped');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a folder with a thousand files is ingested completely, with progress, and stays searchable', async () => {
+  const { app, workspace } = await ragApp({ similarityThreshold: 0.9, topN: 1 });
+  try {
+    const folder = tempDir('evaldesk-many-');
+    for (let i = 0; i < 1000; i++) {
+      fs.mkdirSync(path.join(folder, `dept-${i % 10}`), { recursive: true });
+      fs.writeFileSync(path.join(folder, `dept-${i % 10}`, `memo-${i}.txt`), `Memo ${i}: item ${i} is filed.`);
+    }
+    const progress: number[] = [];
+    const stop = app.core.events.subscribe((event, payload) => {
+      if (event === 'job.progress' && (payload as { kind: string }).kind === 'ingest') progress.push((payload as { progress: number }).progress);
+    });
+    const outcomes = await app.call('documents.addFiles', { workspaceId: workspace.id, paths: [folder] });
+    stop();
+    assert.equal(outcomes.length, 1000);
+    assert.ok(outcomes.every((o) => o.result === 'added'), JSON.stringify(outcomes.find((o) => o.result !== 'added')));
+    assert.equal(progress.at(-1), 1);
+    assert.equal((await app.call('documents.list', { workspaceId: workspace.id })).length, 1000);
+    const embedderId = outcomes[0]!.document!.embedderId!;
+    assert.equal(await app.core.internals!.vectors.countRows(embedderId, 64), 1000);
   } finally {
     await app.close();
   }

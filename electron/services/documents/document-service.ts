@@ -41,6 +41,8 @@ export function toDocumentInfo(row: Selectable<DocumentsTable>): DocumentInfo {
 /** A file's default doc_id: readable (its name) and stable (a hash of its absolute path). */
 /** Documents prepared and committed concurrently by one addFiles call. */
 const ingestWindow = 3;
+/** After this many documents in one batch, compact the vector table's fragments. */
+const compactAfter = 20;
 
 export function docIdForPath(filePath: string): string {
   const absolute = path.resolve(filePath);
@@ -346,6 +348,12 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       await Promise.all(Array.from({ length: Math.min(ingestWindow, files.length) }, async () => {
         while (next < files.length) await one(next++);
       }));
+      const written = outcomes.find((o) => o.document?.embedderId && o.document.status === 'ready');
+      if (outcomes.length > compactAfter && written?.document) {
+        const { embedderId, id } = written.document;
+        const dimensions = (await getRow(id)).dimensions!;
+        await serializeWrite(() => deps.vectors.optimize(embedderId!, dimensions));
+      }
       return outcomes;
     },
 

@@ -174,6 +174,11 @@ export function createVectorStore(options: VectorStoreOptions) {
       await target.delete(`workspace_id = ${integer(workspaceId)} AND doc_id = ${literal(docId)}`);
     },
 
+    /** Compacts the small fragments many one-document commits leave behind, and folds new rows into indexes. */
+    async optimize(embedderId: string, dimensions: number): Promise<void> {
+      await (await table(embedderId, dimensions)).optimize();
+    },
+
     async countRows(embedderId: string, dimensions: number, filter?: string): Promise<number> {
       return (await table(embedderId, dimensions)).countRows(filter);
     },
