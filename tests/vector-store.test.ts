@@ -72,3 +72,24 @@ test('LanceDB: replace by doc_id, delete, scope isolation, threshold and top N',
     await store.close();
   }
 });
+
+test('hybrid search adds full-text matches (n-grams, so CJK without spaces works) under the same scope filter', async () => {
+  const store = createVectorStore({ dir: path.join(tempDir(), 'vectors') });
+  try {
+    await store.replaceDocument('test-embedder', dims, 1, 'rules', [
+      row({ chunk_id: '1:rules:0', doc_id: 'rules', vector: unit(0), text: '年次有給休暇は入社6か月後に付与されます' }),
+      row({ chunk_id: '1:rules:1', doc_id: 'rules', chunk_index: 1, vector: unit(1), text: 'Expense reports close on the 25th' }),
+      row({ chunk_id: '1:rules:2', doc_id: 'rules', chunk_index: 2, vector: unit(2), text: '出張旅費の精算は月末まで', scope: 'private', owner_id: 9 }),
+    ]);
+    // The query vector points at chunk 1 only; the words point at chunk 0 (and at a private chunk).
+    const request = { vector: unit(1), workspaceId: 1, userId: 1, topN: 3, threshold: 0.5 };
+    const vectorOnly = await store.search('test-embedder', dims, request);
+    assert.deepEqual(vectorOnly.map((h) => h.chunkId), ['1:rules:1']);
+    const hybrid = await store.search('test-embedder', dims, { ...request, fullText: '有給休暇 精算' });
+    assert.deepEqual(hybrid.map((h) => h.chunkId).sort(), ['1:rules:0', '1:rules:1']);
+    assert.ok(hybrid.every((h) => h.scope === 'shared'), 'the private chunk matching the words is still filtered out');
+    assert.equal(hybrid.find((h) => h.chunkId === '1:rules:0')!.score, 0, 'full-text hits keep their true cosine score');
+  } finally {
+    await store.close();
+  }
+});

@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { ipcChannels } from '../adapters/ipc/channels.ts';
 
 /**
@@ -14,4 +14,12 @@ contextBridge.exposeInMainWorld('evaldesk', {
     ipcRenderer.on(ipcChannels.event, handler);
     return () => ipcRenderer.removeListener(ipcChannels.event, handler);
   },
+});
+
+/**
+ * Dropped files carry their path only in Electron: the renderer passes the path to the main
+ * process, which reads the file itself (the renderer never touches files).
+ */
+contextBridge.exposeInMainWorld('evaldeskFiles', {
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
 });

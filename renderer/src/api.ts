@@ -8,6 +8,8 @@ declare global {
   interface Window {
     /** Set by the Electron preload; absent when the app runs through the web bridge. */
     evaldesk?: RawBridge;
+    /** Set by the Electron preload: the filesystem path of a dropped file. */
+    evaldeskFiles?: { pathForFile(file: File): string };
   }
 }
 

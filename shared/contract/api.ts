@@ -42,6 +42,7 @@ export const workspaceInput = z.object({
   chunkSize: z.number().int().min(16).max(8192).default(256),
   chunkOverlap: z.number().int().min(0).max(4096).default(32),
   embedderId: z.string().min(1).max(4096).nullable().default(null),
+  hybridSearch: z.boolean().default(false),
 });
 
 /** Seed 002's stable document ids (`board_post:12`): printable, no control characters. */

@@ -23,6 +23,7 @@ export interface GenerationSettings {
   similarityThreshold?: number;
   chatMode?: ChatMode;
   refusalResponse?: string;
+  hybridSearch?: boolean;
 }
 
 export type ChatMode = 'chat' | 'query';
@@ -39,6 +40,8 @@ export interface RetrievalSettings {
   chunkOverlap: number;
   /** `onnx:<model folder>` or `gguf:<path>`; null uses the app's default embedder. */
   embedderId: string | null;
+  /** Also match passages by their words (full-text, n-grams for CJK), fused with vector ranking. */
+  hybridSearch: boolean;
 }
 
 export interface Workspace extends Required<Pick<GenerationSettings, 'temperature' | 'maxTokens' | 'contextSize' | 'historyTurns'>>, RetrievalSettings {

@@ -90,6 +90,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
             question: request.question,
             topN: settings.topN ?? 4,
             threshold: settings.similarityThreshold ?? 0.25,
+            hybrid: settings.hybridSearch ?? false,
           })
         : [];
       if (settings.chatMode === 'query' && passages.length === 0) {

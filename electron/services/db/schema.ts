@@ -50,6 +50,7 @@ export interface WorkspacesTable {
   chunk_size: Generated<number>;
   chunk_overlap: Generated<number>;
   embedder_id: string | null;
+  hybrid_search: Generated<0 | 1>;
 }
 
 export interface ModelsTable {

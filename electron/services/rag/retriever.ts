@@ -22,6 +22,7 @@ export interface RetrievalRequest {
   question: string;
   topN: number;
   threshold: number;
+  hybrid?: boolean;
 }
 
 /**
@@ -78,6 +79,7 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
         userId: request.userId,
         topN: request.topN,
         threshold: request.threshold,
+        ...(request.hybrid && { fullText: request.question }),
       });
       const seen = new Set(passages.map((p) => p.chunkId));
       for (const hit of hits) {

@@ -45,6 +45,7 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
         similarityThreshold: workspace.similarity_threshold,
         chatMode: workspace.chat_mode,
         refusalResponse: workspace.refusal_response,
+        hybridSearch: workspace.hybrid_search === 1,
       };
       const row = await db
         .insertInto('sessions')

@@ -48,6 +48,32 @@ export interface SearchRequest {
   threshold: number;
   /** Restrict to some documents (pinned context, tests); optional. */
   documentIds?: number[];
+  /** Hybrid search: also run a full-text query and fuse both rankings (reciprocal rank fusion). */
+  fullText?: string;
+}
+
+/** Reciprocal rank fusion's usual constant. */
+const rrfK = 60;
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * (b[i] ?? 0);
+  return sum;
+}
+
+function toHit(row: Record<string, unknown>, score: number): SearchHit {
+  return {
+    chunkId: String(row['chunk_id']),
+    docId: String(row['doc_id']),
+    documentId: Number(row['document_id']),
+    chunkIndex: Number(row['chunk_index']),
+    scope: row['scope'] as Scope,
+    text: String(row['text']),
+    page: row['page'] === null || row['page'] === undefined ? null : Number(row['page']),
+    section: (row['section'] as string | null) ?? null,
+    title: String(row['title']),
+    score,
+  };
 }
 
 /** Values interpolated into LanceDB filters are ids or escaped literals, never raw user text. */
@@ -112,6 +138,18 @@ export function createVectorStore(options: VectorStoreOptions) {
   const tables = new Map<string, Promise<Table>>();
   const annIndexThreshold = options.annIndexThreshold ?? 50_000;
   const indexed = new Set<string>();
+  const fullTextIndexed = new Set<string>();
+
+  /** The n-gram full-text index on chunk text, created on first hybrid search and refreshed by optimize(). */
+  async function ensureFullTextIndex(target: Table): Promise<void> {
+    if (fullTextIndexed.has(target.name)) return;
+    const indices = await target.listIndices();
+    if (!indices.some((index) => index.columns.includes('text'))) {
+      const lancedb = await import('@lancedb/lancedb');
+      await target.createIndex('text', { config: lancedb.Index.fts({ baseTokenizer: 'ngram', ngramMinLength: 2, ngramMaxLength: 3, lowercase: true, stem: false, removeStopWords: false }) });
+    }
+    fullTextIndexed.add(target.name);
+  }
 
   async function hasAnnIndex(target: Table): Promise<boolean> {
     if (indexed.has(target.name)) return true;
@@ -191,29 +229,39 @@ export function createVectorStore(options: VectorStoreOptions) {
       const target = await table(embedderId, dimensions);
       let filter = scopeFilter(request.workspaceId, request.userId);
       if (request.documentIds?.length) filter += ` AND document_id IN (${request.documentIds.map(integer).join(', ')})`;
-      let query = target
-        .vectorSearch(Array.from(request.vector))
-        .distanceType('cosine')
-        .where(filter)
-        .select(['chunk_id', 'doc_id', 'document_id', 'chunk_index', 'scope', 'text', 'page', 'section', 'title', '_distance'])
-        .limit(request.topN);
+      const columns = ['chunk_id', 'doc_id', 'document_id', 'chunk_index', 'scope', 'text', 'page', 'section', 'title'];
+      let query = target.vectorSearch(Array.from(request.vector)).distanceType('cosine').where(filter).select([...columns, '_distance']).limit(request.topN);
       // With an HNSW index, a wider beam keeps recall high; filtering happens before the search.
       if (await hasAnnIndex(target)) query = query.ef(Math.max(256, request.topN * 32)).refineFactor(2);
-      const rows = (await query.toArray()) as Array<Record<string, unknown>>;
-      return rows
-        .map((row) => ({
-          chunkId: String(row['chunk_id']),
-          docId: String(row['doc_id']),
-          documentId: Number(row['document_id']),
-          chunkIndex: Number(row['chunk_index']),
-          scope: row['scope'] as Scope,
-          text: String(row['text']),
-          page: row['page'] === null || row['page'] === undefined ? null : Number(row['page']),
-          section: (row['section'] as string | null) ?? null,
-          title: String(row['title']),
-          score: similarityFromDistance(Number(row['_distance'])),
-        }))
-        .filter((hit) => hit.score >= request.threshold);
+      const vectorRows = (await query.toArray()) as Array<Record<string, unknown>>;
+      const hits = vectorRows.map((row) => toHit(row, similarityFromDistance(Number(row['_distance'])))).filter((hit) => hit.score >= request.threshold);
+      if (!request.fullText?.trim()) return hits;
+
+      // Full-text side: words (n-grams, so CJK without spaces works) under the same scope filter.
+      // Its hits are scored with the same cosine similarity (vectors are normalised), so scores
+      // stay comparable; they qualify by matching the words even below the threshold.
+      await ensureFullTextIndex(target);
+      const textRows = (await target
+        .query()
+        .fullTextSearch(request.fullText)
+        .where(filter)
+        .select([...columns, 'vector'])
+        .limit(request.topN)
+        .toArray()) as Array<Record<string, unknown>>;
+      const textHits = textRows.map((row) => toHit(row, similarityFromDistance(1 - dot(request.vector, row['vector'] as ArrayLike<number>))));
+      const fused = new Map<string, { hit: SearchHit; rank: number }>();
+      const fuse = (list: SearchHit[]) =>
+        list.forEach((hit, index) => {
+          const entry = fused.get(hit.chunkId) ?? { hit, rank: 0 };
+          entry.rank += 1 / (rrfK + index + 1);
+          fused.set(hit.chunkId, entry);
+        });
+      fuse(hits);
+      fuse(textHits);
+      return [...fused.values()]
+        .sort((a, b) => b.rank - a.rank)
+        .slice(0, request.topN)
+        .map((entry) => entry.hit);
     },
 
     /**

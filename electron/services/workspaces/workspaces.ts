@@ -23,6 +23,7 @@ export function toWorkspace(row: Selectable<WorkspacesTable>): Workspace {
     chunkSize: row.chunk_size,
     chunkOverlap: row.chunk_overlap,
     embedderId: row.embedder_id,
+    hybridSearch: row.hybrid_search === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -47,6 +48,7 @@ function toColumns(fields: Partial<WorkspaceFields>) {
     ...(fields.chunkSize !== undefined && { chunk_size: fields.chunkSize }),
     ...(fields.chunkOverlap !== undefined && { chunk_overlap: fields.chunkOverlap }),
     ...(fields.embedderId !== undefined && { embedder_id: fields.embedderId }),
+    ...(fields.hybridSearch !== undefined && { hybrid_search: fields.hybridSearch ? (1 as const) : (0 as const) }),
   };
 }
 

@@ -66,12 +66,21 @@ export function DocumentsScreen() {
     void run((jobId) => api.call('documents.addFiles', { workspaceId, paths: list, scope, watched, jobId }));
   };
 
-  /** Dropped files: text formats are sent as text (a browser cannot hand over a file path). */
+  /**
+   * Dropped files: in the desktop app they are added by path like any other; in a browser, which
+   * cannot hand over a path, text formats are sent as text.
+   */
   const onDrop = (event: React.DragEvent) => {
     event.preventDefault();
     setDragging(false);
     if (workspaceId === null) return;
     const files = [...event.dataTransfer.files];
+    const desktop = window.evaldeskFiles;
+    if (desktop) {
+      const dropped = files.map((file) => desktop.pathForFile(file)).filter(Boolean);
+      if (dropped.length) void run((jobId) => api.call('documents.addFiles', { workspaceId, paths: dropped, scope, watched, jobId }));
+      return;
+    }
     void run(async (jobId) => {
       const results: IngestOutcome[] = [];
       for (const file of files) {

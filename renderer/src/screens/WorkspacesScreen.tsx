@@ -24,6 +24,7 @@ const blank: Form = {
   chunkSize: 256,
   chunkOverlap: 32,
   embedderId: null,
+  hybridSearch: false,
 };
 
 function toForm(workspace: Workspace): Form {
@@ -155,6 +156,9 @@ export function WorkspacesScreen() {
           <Field label={t('workspaces.embedder')}>
             <input value={form.embedderId ?? ''} onChange={(e) => set('embedderId', e.target.value.trim() === '' ? null : e.target.value)} />
           </Field>
+          <label className="check">
+            <input type="checkbox" checked={form.hybridSearch} onChange={(e) => set('hybridSearch', e.target.checked)} /> {t('workspaces.hybrid')}
+          </label>
           <Field label={t('workspaces.refusal')} wide>
             <input value={form.refusalResponse} onChange={(e) => set('refusalResponse', e.target.value)} />
           </Field>

@@ -13,6 +13,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     sql`ALTER TABLE workspaces ADD COLUMN chunk_size INTEGER NOT NULL DEFAULT 256 CHECK (chunk_size BETWEEN 16 AND 8192)`,
     sql`ALTER TABLE workspaces ADD COLUMN chunk_overlap INTEGER NOT NULL DEFAULT 32 CHECK (chunk_overlap >= 0)`,
     sql`ALTER TABLE workspaces ADD COLUMN embedder_id TEXT`,
+    sql`ALTER TABLE workspaces ADD COLUMN hybrid_search INTEGER NOT NULL DEFAULT 0 CHECK (hybrid_search IN (0, 1))`,
     sql`CREATE TABLE documents (
       id INTEGER PRIMARY KEY,
       workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
@@ -68,7 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['conversation_log_sources', 'document_sync_runs', 'documents']) await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db);
-  for (const column of ['embedder_id', 'chunk_overlap', 'chunk_size', 'refusal_response', 'chat_mode', 'similarity_threshold', 'top_n']) {
+  for (const column of ['hybrid_search', 'embedder_id', 'chunk_overlap', 'chunk_size', 'refusal_response', 'chat_mode', 'similarity_threshold', 'top_n']) {
     await sql`ALTER TABLE workspaces DROP COLUMN ${sql.ref(column)}`.execute(db);
   }
 }
