@@ -26,8 +26,8 @@ function callAs(app: TestApp, caller: Caller) {
 }
 
 /** The GGUF embedding path, on the foundation's fixture model (random weights: identical text, identical vector). */
-async function ragApp(workspace: Partial<MethodInput<'workspaces.create'>> = {}) {
-  const app = await openTestApp();
+async function ragApp(workspace: Partial<MethodInput<'workspaces.create'>> = {}, options: { watchIntervalMs?: number } = {}) {
+  const app = await openTestApp(options);
   await app.call('settings.update', { embedder: `gguf:${fixtures.tinyChat}` });
   const model = await app.call('models.add', { path: fixtures.tinyChat });
   const ws = await app.call('workspaces.create', { name: 'Docs PoC', temperature: 0, maxTokens: 8, contextSize: 1024, chunkSize: 48, chunkOverlap: 8, similarityThreshold: 0.999, topN: 3, ...workspace });
@@ -244,6 +244,51 @@ test('a folder with a thousand files is ingested completely, with progress, and 
     assert.equal((await app.call('documents.list', { workspaceId: workspace.id })).length, 1000);
     const embedderId = outcomes[0]!.document!.embedderId!;
     assert.equal(await app.core.internals!.vectors.countRows(embedderId, 64), 1000);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the background sync picks up a changed watched file by itself', async () => {
+  const { app, workspace } = await ragApp({}, { watchIntervalMs: 200 });
+  try {
+    const file = path.join(tempDir(), 'watched.txt');
+    fs.writeFileSync(file, 'Version one of the rules.');
+    const [added] = await app.call('documents.addFiles', { workspaceId: workspace.id, paths: [file], watched: true });
+    fs.writeFileSync(file, 'Version two of the rules, with a new paragraph.');
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    let runs = await app.call('documents.syncRuns', { documentId: added!.document!.id });
+    for (let i = 0; i < 100 && !runs.some((r) => r.result === 'updated'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      runs = await app.call('documents.syncRuns', { documentId: added!.document!.id });
+    }
+    assert.ok(runs.some((r) => r.result === 'updated' && r.trigger === 'watch'), JSON.stringify(runs));
+  } finally {
+    await app.close();
+  }
+});
+
+test('cancelling a folder ingestion stops it; nothing half-ingested is searchable', async () => {
+  const { app, workspace } = await ragApp();
+  try {
+    const folder = tempDir('evaldesk-cancel-');
+    for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(folder, `note-${String(i).padStart(3, '0')}.txt`), `Note ${i} about the policy.`);
+    let cancelled = false;
+    const stop = app.core.events.subscribe((event, payload) => {
+      if (event === 'document.progress' && !cancelled && (payload as { phase: string }).phase === 'ready') {
+        cancelled = true;
+        void app.call('jobs.cancel', { jobId: 'ingest-1' });
+      }
+    });
+    const outcomes = await app.call('documents.addFiles', { workspaceId: workspace.id, paths: [folder], jobId: 'ingest-1' });
+    stop();
+    const added = outcomes.filter((o) => o.result === 'added');
+    assert.ok(outcomes.some((o) => o.result === 'cancelled'), 'later files were cancelled');
+    assert.ok(added.length < 200);
+    const embedderId = added[0]!.document!.embedderId!;
+    assert.equal(await app.core.internals!.vectors.countRows(embedderId, 64), added.reduce((sum, o) => sum + o.document!.chunkCount, 0), 'only completed documents have vectors');
+    const documents = await app.call('documents.list', { workspaceId: workspace.id });
+    assert.ok(documents.every((d) => d.status === 'ready' || d.status === 'failed'), 'no document is left half-ingested');
   } finally {
     await app.close();
   }

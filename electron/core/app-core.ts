@@ -36,6 +36,8 @@ export interface AppCoreOptions {
   gpu?: 'auto' | 'cpu';
   /** The ingestion worker's entry file when bundled (electron-vite); the .ts source otherwise. */
   ingestWorkerPath?: string;
+  /** How often watched documents are checked for changes; 0 turns the background sync off. */
+  watchIntervalMs?: number;
 }
 
 /**
@@ -106,6 +108,20 @@ export async function createAppCore(options: AppCoreOptions) {
   });
   const retriever = createRetriever({ vectors, documents, threads: embedderThreads });
   const chat = createChatService(db, { runtime, sessions, retriever });
+  // Seed 000's re-sync queue: watched documents are checked in the background; one pass at a time.
+  let syncing = false;
+  const watchTimer =
+    (options.watchIntervalMs ?? 60_000) > 0
+      ? setInterval(() => {
+          if (syncing) return;
+          syncing = true;
+          void jobs
+            .run('ingest', `watch:${Date.now()}`, (job) => documents.syncWatched(undefined, 'watch', job))
+            .catch((error: unknown) => console.error('[evaldesk] watched document sync failed', error))
+            .finally(() => (syncing = false));
+        }, options.watchIntervalMs ?? 60_000)
+      : null;
+  watchTimer?.unref();
   const localUser: User = await users.ensureLocalUser();
 
   const implementations: Implementations = {
@@ -194,6 +210,7 @@ export async function createAppCore(options: AppCoreOptions) {
     localCaller: (): Caller => ({ user: localUser }),
     internals: { db: opened, runtime, vectors },
     async close() {
+      if (watchTimer) clearInterval(watchTimer);
       await jobs.cancelAll();
       await runner.close();
       await retriever.close();

@@ -20,9 +20,9 @@ export interface TestApp {
 }
 
 /** A real app core on a fresh temp data folder, CPU only with one thread (see ENGINEERING.md). */
-export async function openTestApp(options: { dataDir?: string; lockDataDir?: boolean } = {}): Promise<TestApp> {
+export async function openTestApp(options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
-  const core = await createAppCore({ dataDir, appVersion: '0.0.0-test', threads: 1, gpu: 'cpu', lockDataDir: options.lockDataDir ?? false });
+  const core = await createAppCore({ dataDir, appVersion: '0.0.0-test', threads: 1, gpu: 'cpu', lockDataDir: options.lockDataDir ?? false, watchIntervalMs: options.watchIntervalMs ?? 0 });
   return {
     core,
     dataDir,
