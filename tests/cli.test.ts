@@ -70,3 +70,19 @@ test('CLI bad input: clear messages and exit codes, nothing changed', async () =
   assert.equal(badJson.code, 2);
   assert.match((await evaldesk(dataDir, '--json', 'models', 'list')).stdout.trim(), /^\[\]$/);
 });
+
+test('the CLI ingests documents: one line per file, failures named, exit code 1 when any failed', async () => {
+  const dataDir = tempDir();
+  assert.equal((await evaldesk(dataDir, 'call', 'settings.update', JSON.stringify({ embedder: `gguf:${fixtures.tinyChat}` }))).code, 0);
+  await evaldesk(dataDir, 'workspaces', 'create', '--name', 'Docs');
+  const folder = tempDir('evaldesk-cli-docs-');
+  fs.writeFileSync(path.join(folder, 'rules.md'), '# 規程\n休暇は三日前までに申請します。');
+  fs.writeFileSync(path.join(folder, 'broken.pdf'), '%PDF-1.4 nothing else');
+  const added = await evaldesk(dataDir, 'documents', 'add', '--workspace', '1', folder);
+  assert.equal(added.code, 1);
+  assert.match(added.stdout, /^added\t.*rules\.md$/m);
+  assert.match(added.stdout, /^failed\t.*broken\.pdf\tbroken\.pdf is not a readable PDF/m);
+  const listed = await evaldesk(dataDir, 'documents', 'list', '--workspace', '1');
+  assert.match(listed.stdout, /ready\t1 chunks\tshared\tfile:rules\.md#/);
+  assert.equal((await evaldesk(dataDir, 'documents', 'add', folder)).code, 2, 'a missing --workspace is a usage error');
+});

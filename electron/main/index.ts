@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { ipcChannels } from '../adapters/ipc/channels.ts';
 import { registerIpcAdapter } from '../adapters/ipc/ipc-adapter.ts';
 import { createAppCore, type AppCore } from '../core/app-core.ts';
 
@@ -93,6 +94,14 @@ if (!app.requestSingleInstanceLock()) {
       caller: core.localCaller,
       isTrustedUrl,
       windows: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
+    });
+    ipcMain.handle(ipcChannels.pickFiles, async (event, folders: unknown) => {
+      if (!isTrustedUrl(event.senderFrame?.url ?? '') || !mainWindow) return [];
+      const result = await dialog.showOpenDialog(mainWindow, {
+        properties: folders === true ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'],
+        filters: folders === true ? [] : [{ name: 'Documents', extensions: ['txt', 'md', 'html', 'htm', 'csv', 'json', 'pdf', 'docx'] }],
+      });
+      return result.canceled ? [] : result.filePaths;
     });
     createWindow();
     app.on('activate', () => {

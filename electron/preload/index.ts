@@ -22,4 +22,5 @@ contextBridge.exposeInMainWorld('evaldesk', {
  */
 contextBridge.exposeInMainWorld('evaldeskFiles', {
   pathForFile: (file: File) => webUtils.getPathForFile(file),
+  pick: (folders: boolean): Promise<string[]> => ipcRenderer.invoke(ipcChannels.pickFiles, folders),
 });

@@ -9,7 +9,7 @@ declare global {
     /** Set by the Electron preload; absent when the app runs through the web bridge. */
     evaldesk?: RawBridge;
     /** Set by the Electron preload: the filesystem path of a dropped file. */
-    evaldeskFiles?: { pathForFile(file: File): string };
+    evaldeskFiles?: { pathForFile(file: File): string; pick(folders: boolean): Promise<string[]> };
   }
 }
 

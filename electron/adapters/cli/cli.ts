@@ -25,6 +25,9 @@ Usage: evaldesk [--data-dir DIR] [--threads N] [--cpu] [--json] <command> [optio
   export --format mlx|openai --name N [--out DIR] [--seed N] [--valid R] [--test R]
          [--workspace ID] [--model ID] [--evaluations 1,2,3] [--priorities ..] [--statuses ..]
   mark-trained <datasetId>             mark a dataset's evaluations as trained (status 2)
+  documents list --workspace ID
+  documents add --workspace ID [--private] [--watch] <file or folder>...
+                                       ingest documents (one line per file: added/failed + why)
   call <method> [json]                 call any API method with a JSON input
 
 The data folder defaults to ${defaultDataDir()} (or EVALDESK_DATA_DIR).`;
@@ -80,6 +83,8 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
       evaluations: { type: 'string' },
       priorities: { type: 'string' },
       statuses: { type: 'string' },
+      private: { type: 'boolean' },
+      watch: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
@@ -225,6 +230,32 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
           ].join('\n'),
         );
         return 0;
+      }
+      case 'documents': {
+        const workspaceId = numberOption(values.workspace, 'workspace');
+        if (!workspaceId) throw new UsageError('documents needs --workspace ID.');
+        if (sub === 'list' || sub === undefined) {
+          const list = await call('documents.list', { workspaceId });
+          print(list, () => list.map((d) => `${d.id}\t${d.status}\t${d.chunkCount} chunks\t${d.scope}\t${d.docId}`).join('\n') || 'No documents.');
+          return 0;
+        }
+        if (sub !== 'add' || rest.length < 2) throw new UsageError('Usage: documents add --workspace ID <file or folder>...');
+        const stopProgress = core.events.subscribe((event, payload) => {
+          const progress = payload as { docId: string; phase: string };
+          if (event === 'document.progress' && !values.json && (progress.phase === 'ready' || progress.phase === 'failed')) io.err.write(`${progress.phase}: ${progress.docId}\n`);
+        });
+        try {
+          const outcomes = await call('documents.addFiles', {
+            workspaceId,
+            paths: rest.slice(1).map((p) => path.resolve(p)),
+            scope: values.private ? 'private' : 'shared',
+            watched: Boolean(values.watch),
+          });
+          print(outcomes, () => outcomes.map((o) => `${o.result}\t${o.path ?? o.docId}${o.error ? `\t${o.error.message}` : ''}`).join('\n'));
+          return outcomes.some((o) => o.result === 'failed') ? 1 : 0;
+        } finally {
+          stopProgress();
+        }
       }
       case 'mark-trained': {
         const result = await call('export.markTrained', { datasetId: numberOption(sub, 'datasetId') ?? 0 });

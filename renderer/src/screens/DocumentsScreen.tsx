@@ -131,6 +131,12 @@ export function DocumentsScreen() {
           <label className="check">
             <input type="checkbox" checked={watched} onChange={(e) => setWatched(e.target.checked)} /> {t('documents.watch')}
           </label>
+          {window.evaldeskFiles && (
+            <>
+              <button onClick={() => void window.evaldeskFiles!.pick(false).then((picked) => picked.length && setPaths(picked.join('\n')))}>{t('documents.pickFiles')}</button>
+              <button onClick={() => void window.evaldeskFiles!.pick(true).then((picked) => picked.length && setPaths(picked.join('\n')))}>{t('documents.pickFolder')}</button>
+            </>
+          )}
           {job ? (
             <button onClick={() => void api.call('jobs.cancel', { jobId: job })}>{t('common.cancel')}</button>
           ) : (
