@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PassageView, RetrievedSource } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
@@ -7,6 +7,12 @@ import { api, describeError } from '../api.ts';
 export function Sources({ sources }: { sources: RetrievedSource[] }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<{ source: RetrievedSource; passage: PassageView | null; error: string | null } | null>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && setOpen(null);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open]);
   if (sources.length === 0) return null;
 
   const show = async (source: RetrievedSource) => {

@@ -40,6 +40,7 @@ export function LogsScreen() {
     try {
       const [page, count] = await Promise.all([api.call('logs.query', { filters, sort, limit: pageSize }), api.call('logs.count', { filters })]);
       if (mine !== generation.current) return;
+      scroller.current?.scrollTo({ top: 0 });
       setRows(page.rows);
       setCursor(page.nextCursor);
       setTotal(count.total);
@@ -160,7 +161,7 @@ export function LogsScreen() {
           ))}
         </select>
         <span className="muted" data-testid="log-total">
-          {total === null ? t('common.loading') : t('logs.total', { count: total })}
+          {total === null ? t('common.loading') : t('logs.total', { count: total.toLocaleString(language) as unknown as number })}
         </span>
       </div>
       <ErrorText error={error} />
@@ -193,6 +194,7 @@ export function LogsScreen() {
             })}
           </div>
         </div>
+        {!detail && <aside className="log-detail muted">{t('logs.pick')}</aside>}
         {detail && (
           <aside className="log-detail" data-testid="log-detail">
             <header>

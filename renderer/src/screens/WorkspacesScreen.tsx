@@ -121,7 +121,7 @@ export function WorkspacesScreen() {
             <textarea data-testid="workspace-system-prompt" rows={4} value={form.systemPrompt} onChange={(e) => set('systemPrompt', e.target.value)} />
           </Field>
           <Field label={t('workspaces.temperature')}>
-            <input type="number" step="0.1" min="0" max="2" value={form.temperature} onChange={number('temperature')} />
+            <input data-testid="workspace-temperature" type="number" step="0.1" min="0" max="2" value={form.temperature} onChange={number('temperature')} />
           </Field>
           <Field label={t('workspaces.maxTokens')}>
             <input data-testid="workspace-max-tokens" type="number" min="1" value={form.maxTokens} onChange={number('maxTokens')} />
