@@ -227,6 +227,7 @@ test('switching the embedder re-embeds every document in the background and keep
 test('a folder with a thousand files is ingested completely, with progress, and stays searchable', async () => {
   const { app, workspace } = await ragApp({ similarityThreshold: 0.9, topN: 1 });
   try {
+    await app.call('settings.update', { annIndexThreshold: 1000 });
     const folder = tempDir('evaldesk-many-');
     for (let i = 0; i < 1000; i++) {
       fs.mkdirSync(path.join(folder, `dept-${i % 10}`), { recursive: true });
@@ -243,7 +244,17 @@ test('a folder with a thousand files is ingested completely, with progress, and 
     assert.equal(progress.at(-1), 1);
     assert.equal((await app.call('documents.list', { workspaceId: workspace.id })).length, 1000);
     const embedderId = outcomes[0]!.document!.embedderId!;
-    assert.equal(await app.core.internals!.vectors.countRows(embedderId, 64), 1000);
+    const vectors = app.core.internals!.vectors;
+    assert.equal(await vectors.countRows(embedderId, 64), 1000);
+    // Above the configured threshold an ANN index is built in the background; search keeps working.
+    let indexed = false;
+    for (let i = 0; i < 100 && !indexed; i++) {
+      indexed = await vectors.hasVectorIndex(embedderId, 64);
+      if (!indexed) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(indexed, 'the vector index was built');
+    const probe = await vectors.search(embedderId, 64, { vector: new Float32Array(64).fill(0.125), workspaceId: workspace.id, userId: 1, topN: 5, threshold: -1 });
+    assert.equal(probe.length, 5);
   } finally {
     await app.close();
   }

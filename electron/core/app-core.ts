@@ -93,7 +93,7 @@ export async function createAppCore(options: AppCoreOptions) {
   const drafts = createDraftService(db);
   const exporter = createExporter(db, { appVersion: options.appVersion, exportsDir: path.join(dataDir, 'exports') });
   const embedderThreads = options.threads ?? defaultThreadCount();
-  const vectors = createVectorStore({ dir: path.join(dataDir, 'vectors') });
+  const vectors = createVectorStore({ dir: path.join(dataDir, 'vectors'), annIndexThreshold: async () => (await settings.get()).annIndexThreshold });
   const runner = createIngestRunner({
     threads: embedderThreads,
     ...(options.ingestWorkerPath && { workerPath: options.ingestWorkerPath }),

@@ -104,6 +104,7 @@ export const api = {
         gpuLayers: z.union([z.literal('auto'), z.literal('max'), z.number().int().min(0).max(10_000)]).optional(),
         gpu: z.enum(['auto', 'cpu']).optional(),
         embedder: z.string().min(1).max(4096).nullable().optional(),
+        annIndexThreshold: z.number().int().min(1000).max(100_000_000).optional(),
       })
       .strict(),
     permission: 'manage',

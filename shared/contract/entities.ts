@@ -107,6 +107,8 @@ export interface AppSettings extends RuntimeSettings {
   modelsDir: string;
   /** Default embedder for workspaces that name none; null until one is installed. */
   embedder: string | null;
+  /** Chunks in one vector table above which an approximate (HNSW) index is built. */
+  annIndexThreshold: number;
   language: 'en' | 'ko' | 'ja';
 }
 

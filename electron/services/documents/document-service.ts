@@ -113,12 +113,6 @@ interface IngestSource {
 
 export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
   let indexing: Promise<unknown> = Promise.resolve();
-  let writing: Promise<unknown> = Promise.resolve();
-  const serializeWrite = <T>(write: () => Promise<T>): Promise<T> => {
-    const result = writing.then(write);
-    writing = result.catch(() => {});
-    return result;
-  };
   /** Builds the ANN index in the background once a table is big enough; one check at a time. */
   let indexCheckPending = false;
   function maintainIndex(embedderId: string, dimensions: number) {
@@ -229,12 +223,9 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       }));
       job.throwIfCancelled();
       deps.store.put(prepared.contentHash, source.bytes);
-      // One LanceDB commit at a time per process: concurrent commits to a table would conflict.
-      await serializeWrite(() =>
-        existing
-          ? deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows)
-          : deps.vectors.addDocument(embedderId, dimensions, rows),
-      );
+      await (existing
+        ? deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows)
+        : deps.vectors.addDocument(embedderId, dimensions, rows));
       maintainIndex(embedderId, dimensions);
       const done = await db
         .updateTable('documents')
@@ -352,7 +343,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       if (outcomes.length > compactAfter && written?.document) {
         const { embedderId, id } = written.document;
         const dimensions = (await getRow(id)).dimensions!;
-        await serializeWrite(() => deps.vectors.optimize(embedderId!, dimensions));
+        await deps.vectors.optimize(embedderId!, dimensions);
       }
       return outcomes;
     },
@@ -459,13 +450,14 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
     async passage(documentId: number, chunkIndex: number, userId: number): Promise<PassageView> {
       const row = await getRow(documentId, userId);
       if (!row.embedder_id || !row.dimensions) throw new ApiError('NOT_FOUND', 'This document has no indexed text yet.');
-      const table = await deps.vectors.table(row.embedder_id, row.dimensions);
-      const [chunk] = (await table
-        .query()
-        .where(`document_id = ${row.id} AND chunk_index = ${Math.trunc(chunkIndex)}`)
-        .select(['text', 'page', 'section', 'chunk_index'])
-        .limit(1)
-        .toArray()) as Array<{ text: string; page: number | null; section: string | null }>;
+      const [chunk] = (await deps.vectors.withTable(row.embedder_id, row.dimensions, (table) =>
+        table
+          .query()
+          .where(`document_id = ${row.id} AND chunk_index = ${Math.trunc(chunkIndex)}`)
+          .select(['text', 'page', 'section', 'chunk_index'])
+          .limit(1)
+          .toArray(),
+      )) as Array<{ text: string; page: number | null; section: string | null }>;
       if (!chunk) throw new ApiError('NOT_FOUND', `Passage ${chunkIndex} of document ${documentId} does not exist.`);
       return { document: toDocumentInfo(row), chunkIndex, text: chunk.text, page: chunk.page ?? null, section: chunk.section ?? null };
     },

@@ -53,8 +53,9 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
       const passages: RetrievedPassage[] = [];
 
       for (const doc of documents.filter((d) => d.pinned === 1 && d.embedder_id === embedder.id)) {
-        const table = await deps.vectors.table(embedder.id, embedder.dimensions);
-        const rows = (await table.query().where(`document_id = ${doc.id}`).select(['chunk_id', 'chunk_index', 'text', 'page', 'section']).limit(10_000).toArray()) as Array<Record<string, unknown>>;
+        const rows = (await deps.vectors.withTable(embedder.id, embedder.dimensions, (table) =>
+          table.query().where(`document_id = ${doc.id}`).select(['chunk_id', 'chunk_index', 'text', 'page', 'section']).limit(10_000).toArray(),
+        )) as Array<Record<string, unknown>>;
         rows.sort((a, b) => Number(a['chunk_index']) - Number(b['chunk_index']));
         for (const row of rows) {
           passages.push({

@@ -5,7 +5,7 @@ import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Db } from '../db/database.ts';
 
 export function defaultSettings(dataDir: string): AppSettings {
-  return { modelsDir: path.join(dataDir, 'models'), embedder: null, language: 'en', threads: 0, gpuLayers: 'auto', gpu: 'auto' };
+  return { modelsDir: path.join(dataDir, 'models'), embedder: null, annIndexThreshold: 50_000, language: 'en', threads: 0, gpuLayers: 'auto', gpu: 'auto' };
 }
 
 /** App settings live in the settings table as one JSON value per key, merged over the defaults. */
