@@ -1,15 +1,5 @@
 /** Small display helpers shared by the screens. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return '–';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes } from '../../shared/format.ts';
 
 export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined) return '–';

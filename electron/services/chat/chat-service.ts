@@ -82,6 +82,8 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       const settings = session.settingsSnapshot;
       const askedAt = nowIso();
       const started = performance.now();
+      // What every log of this question records, whatever happens next.
+      const identity = { session_id: session.id, workspace_id: session.workspaceId, model_id: session.modelId, user_id: request.userId, question: request.question, asked_at: askedAt };
 
       const passages = deps.retriever
         ? await deps.retriever.retrieve({
@@ -99,13 +101,8 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
         request.onText(refusal);
         return insertLog(
           {
-            session_id: session.id,
-            workspace_id: session.workspaceId,
-            model_id: session.modelId,
-            user_id: request.userId,
-            question: request.question,
+            ...identity,
             answer: refusal,
-            asked_at: askedAt,
             completed_at: nowIso(),
             prompt_tokens: 0,
             completion_tokens: 0,
@@ -204,13 +201,8 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       const decodeSeconds = firstTokenAt !== null ? (finished - firstTokenAt) / 1000 : 0;
       return insertLog(
         {
-          session_id: session.id,
-          workspace_id: session.workspaceId,
-          model_id: session.modelId,
-          user_id: request.userId,
-          question: request.question,
+          ...identity,
           answer,
-          asked_at: askedAt,
           completed_at: nowIso(),
           prompt_tokens: promptTokens,
           completion_tokens: completionTokens,

@@ -3,6 +3,7 @@ import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node
 import { loadLlamaModule } from './llama-module.ts';
 import type { GpuBackend, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
+import { formatBytes } from '../../../shared/format.ts';
 
 export interface LoadRequest {
   modelId: number;
@@ -232,14 +233,3 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
 }
 
 export type LlamaRuntime = ReturnType<typeof createLlamaRuntime>;
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
