@@ -99,5 +99,7 @@ test('static files never escape the renderer folder', async () => {
     assert.notEqual(attempt.status, 200);
     assert.doesNotMatch(attempt.body, /secret/);
     assert.equal((await request(port, { path: '/../../etc/passwd', headers: host })).status, 404);
+    assert.equal((await request(port, { path: '/%E0%A4%A', headers: host })).status, 400, 'a malformed escape is answered, not fatal');
+    assert.equal((await request(port, { path: '/', headers: host })).status, 200, 'the bridge is still up');
   });
 });

@@ -103,8 +103,14 @@ export async function startWebBridge(options: WebBridgeOptions) {
   }
 
   function serveStatic(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url ?? '/', origin);
-    let relative = decodeURIComponent(url.pathname);
+    let relative: string;
+    try {
+      relative = decodeURIComponent(new URL(req.url ?? '/', origin).pathname);
+    } catch {
+      // A malformed escape (`/%E0%A4%A`) is a bad request, not a reason to take the bridge down.
+      res.writeHead(400, securityHeaders).end('Bad request');
+      return;
+    }
     if (relative === '/' || relative === '') relative = '/index.html';
     const root = path.resolve(options.rendererDir);
     const file = path.resolve(root, `.${relative}`);
