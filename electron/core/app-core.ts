@@ -212,6 +212,7 @@ export async function createAppCore(options: AppCoreOptions) {
     async close() {
       if (watchTimer) clearInterval(watchTimer);
       await jobs.cancelAll();
+      await documents.idle();
       await runner.close();
       await retriever.close();
       await vectors.close();

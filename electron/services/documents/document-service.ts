@@ -464,6 +464,9 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
 
     visibleRows,
     embedderFor,
+
+    /** Resolves once background index maintenance started by ingestion has finished. */
+    idle: () => indexing,
   };
 }
 

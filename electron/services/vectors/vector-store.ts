@@ -317,10 +317,22 @@ export function createVectorStore(options: VectorStoreOptions) {
       return true;
     },
 
+    /** Waits for queued operations, then releases the handles (a failing close must not block quitting). */
     async close(): Promise<void> {
-      for (const pending of tables.values()) (await pending.catch(() => null))?.close();
+      await Promise.all([...queues.values()]);
+      for (const pending of tables.values()) {
+        try {
+          (await pending.catch(() => null))?.close();
+        } catch {
+          // A handle still busy in a background index build is released by the build itself.
+        }
+      }
       tables.clear();
-      (await connection?.catch(() => null))?.close();
+      try {
+        (await connection?.catch(() => null))?.close();
+      } catch {
+        // Same as above.
+      }
       connection = null;
     },
   };
