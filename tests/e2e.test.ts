@@ -154,6 +154,23 @@ test('what is typed survives a reload: the question box and an unsaved correctio
   await page.getByTestId('correct-answer').waitFor();
   assert.equal(await page.getByTestId('correct-answer').first().inputValue(), 'A correction I did not save');
   await shot('07-restored-draft');
+
+  // The workspace editor keeps an unsaved system prompt the same way.
+  await page.getByTestId('nav-workspaces').click();
+  await page.getByTestId('workspace-system-prompt').fill('A long system prompt being written…');
+  for (let i = 0; i < 100; i++) {
+    const draft = await app.call('drafts.get', { key: 'workspace:1' });
+    if ((draft?.value as { systemPrompt?: string } | undefined)?.systemPrompt === 'A long system prompt being written…') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await page.reload();
+  await page.getByTestId('nav-workspaces').click();
+  await page.getByTestId('workspace-system-prompt').filter({ hasText: 'A long system prompt being written…' }).waitFor();
+  await page.getByTestId('workspace-save').click();
+  await page.getByText('Saved', { exact: true }).waitFor();
+  assert.equal((await app.call('workspaces.get', { id: 1 })).systemPrompt, 'A long system prompt being written…');
+  assert.equal(await app.call('drafts.get', { key: 'workspace:1' }), null, 'the draft is gone once saved');
+  await page.getByTestId('nav-chat').click();
 });
 
 test('bad input in the UI: an empty question cannot be sent, and the Korean and Japanese UI render', async () => {

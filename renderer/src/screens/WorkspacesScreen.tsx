@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodInput } from '../../../shared/contract/api.ts';
 import type { Workspace } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
 import { ErrorText, Field } from '../components/Field.tsx';
+import { useDraft } from '../components/useDraft.ts';
 import { useApp } from '../store.ts';
 
 type Form = Required<MethodInput<'workspaces.create'>>;
@@ -40,14 +41,33 @@ export function WorkspacesScreen() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const [dirty, setDirty] = useState(false);
+  // A long system prompt is typed work too: it is kept as a draft until saved.
+  const draftKey = `workspace:${editingId ?? 'new'}`;
+  const draft = useDraft(draftKey, form, dirty);
 
   const edit = (workspace: Workspace | null) => {
     setEditingId(workspace?.id ?? null);
     setForm(workspace ? toForm(workspace) : blank);
+    setDirty(false);
     setError(null);
     setNotice(null);
+    void api.call('drafts.get', { key: `workspace:${workspace?.id ?? 'new'}` }).then((saved) => {
+      if (saved && (!workspace || saved.updatedAt > workspace.updatedAt)) {
+        setForm({ ...(workspace ? toForm(workspace) : blank), ...(saved.value as Partial<Form>) });
+        setDirty(true);
+        setNotice(t('eval.restored'));
+      }
+    }, () => {});
   };
-  const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((current) => ({ ...current, [key]: value }));
+  useEffect(() => {
+    edit(workspaces.find((w) => w.id === editingId) ?? null);
+    // Only on first show: later edits come from the list.
+  }, []);
+  const set = <K extends keyof Form>(key: K, value: Form[K]) => {
+    setForm((current) => ({ ...current, [key]: value }));
+    setDirty(true);
+  };
   const number = (key: keyof Form) => (event: React.ChangeEvent<HTMLInputElement>) => set(key, Number(event.target.value) as never);
 
   const save = async () => {
@@ -55,6 +75,8 @@ export function WorkspacesScreen() {
     setError(null);
     try {
       const saved = editingId === null ? await api.call('workspaces.create', form) : await api.call('workspaces.update', { id: editingId, patch: form });
+      await draft.discard();
+      setDirty(false);
       await refreshWorkspaces();
       setEditingId(saved.id);
       setNotice(t('workspaces.saved'));
