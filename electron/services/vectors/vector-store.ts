@@ -191,7 +191,7 @@ export function createVectorStore(options: VectorStoreOptions) {
     const columns = ['chunk_id', 'doc_id', 'document_id', 'chunk_index', 'scope', 'text', 'page', 'section', 'title'];
     let query = target.vectorSearch(Array.from(request.vector)).distanceType('cosine').where(filter).select([...columns, '_distance']).limit(request.topN);
     // With an HNSW index, a wider beam keeps recall high; filtering happens before the search.
-    if (await hasAnnIndex(target)) query = query.ef(Math.max(256, request.topN * 32)).refineFactor(2);
+    if (await hasAnnIndex(target)) query = query.ef(Math.max(512, request.topN * 64)).refineFactor(4);
     const vectorRows = (await query.toArray()) as Array<Record<string, unknown>>;
     const hits = vectorRows.map((row) => toHit(row, similarityFromDistance(Number(row['_distance'])))).filter((hit) => hit.score >= request.threshold);
     if (!request.fullText?.trim()) return hits;
