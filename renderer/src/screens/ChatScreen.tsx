@@ -4,6 +4,7 @@ import type { ConversationLog, SessionInfo } from '../../../shared/contract/enti
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { AnswerCard } from '../components/AnswerCard.tsx';
+import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { useDraft } from '../components/useDraft.ts';
 import { useApp } from '../store.ts';
@@ -155,23 +156,11 @@ export function ChatScreen() {
       <div className="session-bar">
         <label>
           {t('chat.workspace')}
-          <select data-testid="chat-workspace" value={workspaceId ?? ''} onChange={(e) => setWorkspaceId(Number(e.target.value))}>
-            {workspaces.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
+          <EntitySelect kind="workspace" testId="chat-workspace" value={workspaceId} onChange={setWorkspaceId} />
         </label>
         <label>
           {t('chat.model')}
-          <select data-testid="chat-model" value={modelId ?? ''} onChange={(e) => setModelId(Number(e.target.value))}>
-            {models.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.displayName}
-              </option>
-            ))}
-          </select>
+          <EntitySelect kind="model" testId="chat-model" value={modelId} onChange={setModelId} />
         </label>
         <button className="primary" data-testid="session-start" disabled={workspaceId === null || modelId === null} onClick={() => void start()}>
           {session ? t('chat.newSession') : t('chat.start')}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DocumentInfo, DocumentScope, IngestOutcome } from '../../../shared/contract/entities.ts';
 import { api, describeError, newRequestId } from '../api.ts';
+import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText, Field } from '../components/Field.tsx';
 import { formatBytes } from '../format.ts';
 import { useApp } from '../store.ts';
@@ -110,13 +111,7 @@ export function DocumentsScreen() {
     <div className="page" onDragOver={(e) => (e.preventDefault(), setDragging(true))} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
       <div className="pane-header">
         <h2>{t('documents.title')}</h2>
-        <select data-testid="documents-workspace" value={workspaceId ?? ''} onChange={(e) => setWorkspaceId(Number(e.target.value))}>
-          {workspaces.map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-        </select>
+        <EntitySelect kind="workspace" testId="documents-workspace" value={workspaceId} onChange={setWorkspaceId} />
         <button onClick={() => void act(() => api.call('documents.sync', workspaceId === null ? {} : { workspaceId }))}>{t('documents.sync')}</button>
       </div>
       <div className={dragging ? 'dropzone active' : 'dropzone'}>

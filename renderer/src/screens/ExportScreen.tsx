@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Dataset, ExportFormat, ExportResult } from '../../../shared/contract/entities.ts';
 import { api, describeError, newRequestId } from '../api.ts';
+import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText, Field } from '../components/Field.tsx';
 import { formatDate } from '../format.ts';
 import { useApp } from '../store.ts';
@@ -14,12 +15,12 @@ function toggle(list: Code[], value: Code): Code[] {
 
 export function ExportScreen() {
   const { t } = useTranslation();
-  const { workspaces, models, language } = useApp();
+  const language = useApp((state) => state.language);
   const [format, setFormat] = useState<ExportFormat>('mlx');
   const [name, setName] = useState(`dataset-${new Date().toISOString().slice(0, 10)}`);
   const [outDir, setOutDir] = useState('');
-  const [workspaceId, setWorkspaceId] = useState<number | ''>('');
-  const [modelId, setModelId] = useState<number | ''>('');
+  const [workspaceId, setWorkspaceId] = useState<number | null>(null);
+  const [modelId, setModelId] = useState<number | null>(null);
   const [evaluations, setEvaluations] = useState<Code[]>([1, 2, 3]);
   const [priorities, setPriorities] = useState<Code[]>([1, 2, 3]);
   const [statuses, setStatuses] = useState<Code[]>([1]);
@@ -57,8 +58,8 @@ export function ExportScreen() {
         includeContext,
         jobId: id,
         filters: {
-          ...(workspaceId !== '' && { workspaceId }),
-          ...(modelId !== '' && { modelId }),
+          ...(workspaceId !== null && { workspaceId }),
+          ...(modelId !== null && { modelId }),
           ...(evaluations.length < 3 && evaluations.length > 0 && { evaluations }),
           // Priorities exist only on 2/3 verdicts: filtering by them drops the 1s.
           ...(priorities.length < 3 && priorities.length > 0 && { priorities }),
@@ -116,24 +117,10 @@ export function ExportScreen() {
           <input data-testid="export-out-dir" value={outDir} onChange={(e) => setOutDir(e.target.value)} />
         </Field>
         <Field label={t('chat.workspace')}>
-          <select value={workspaceId} onChange={(e) => setWorkspaceId(e.target.value === '' ? '' : Number(e.target.value))}>
-            <option value="">{t('common.all')}</option>
-            {workspaces.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
+          <EntitySelect kind="workspace" anyLabel={t('common.all')} value={workspaceId} onChange={setWorkspaceId} />
         </Field>
         <Field label={t('chat.model')}>
-          <select value={modelId} onChange={(e) => setModelId(e.target.value === '' ? '' : Number(e.target.value))}>
-            <option value="">{t('common.all')}</option>
-            {models.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.displayName}
-              </option>
-            ))}
-          </select>
+          <EntitySelect kind="model" anyLabel={t('common.all')} value={modelId} onChange={setModelId} />
         </Field>
         {codes(t('export.evaluations'), evaluations, setEvaluations, (c) => t(['', 'eval.good', 'eval.insufficient', 'eval.wrong'][c]!), 'export-evaluations')}
         {codes(t('export.priorities'), priorities, setPriorities, (c) => t(`eval.priorities.${c}`), 'export-priorities')}

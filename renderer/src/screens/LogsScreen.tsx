@@ -6,6 +6,7 @@ import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts
 import { api, describeError } from '../api.ts';
 import { AnswerStats } from '../components/AnswerCard.tsx';
 import { EvaluationPanel } from '../components/EvaluationPanel.tsx';
+import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { Sources } from '../components/Sources.tsx';
 import { formatDate } from '../format.ts';
@@ -19,7 +20,7 @@ const rowHeight = 56;
 
 export function LogsScreen() {
   const { t } = useTranslation();
-  const { workspaces, models, language, user, openLogId, openLog } = useApp();
+  const { language, user, openLogId, openLog } = useApp();
   const [filters, setFilters] = useState<Filters>({});
   const [text, setText] = useState('');
   const [sort, setSort] = useState<Sort>('newest');
@@ -111,22 +112,8 @@ export function LogsScreen() {
   return (
     <div className="logs">
       <div className="filters" data-testid="log-filters">
-        <select value={filters.workspaceId ?? ''} onChange={(e) => setFilter('workspaceId', numberOrUndefined(e.target.value))} aria-label={t('chat.workspace')}>
-          <option value="">{t('chat.workspace')}: {t('common.all')}</option>
-          {workspaces.map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-        </select>
-        <select value={filters.modelId ?? ''} onChange={(e) => setFilter('modelId', numberOrUndefined(e.target.value))} aria-label={t('chat.model')}>
-          <option value="">{t('chat.model')}: {t('common.all')}</option>
-          {models.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.displayName}
-            </option>
-          ))}
-        </select>
+        <EntitySelect kind="workspace" ariaLabel={t('chat.workspace')} anyLabel={`${t('chat.workspace')}: ${t('common.all')}`} value={filters.workspaceId ?? null} onChange={(id) => setFilter('workspaceId', id ?? undefined)} />
+        <EntitySelect kind="model" ariaLabel={t('chat.model')} anyLabel={`${t('chat.model')}: ${t('common.all')}`} value={filters.modelId ?? null} onChange={(id) => setFilter('modelId', id ?? undefined)} />
         <select data-testid="filter-evaluation" value={filters.evaluation ?? ''} onChange={(e) => setFilter('evaluation', numberOrUndefined(e.target.value) as Filters['evaluation'])}>
           <option value="">{t('logs.evaluation')}: {t('common.all')}</option>
           <option value="0">{t('logs.notEvaluated')}</option>
