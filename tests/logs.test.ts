@@ -30,6 +30,10 @@ test('the log browser filters, sorts and pages in SQL with stable keyset cursors
 
     const unevaluated = await app.call('logs.count', { filters: { evaluation: 0 } });
     assert.equal(unevaluated.total, 125);
+    // Counts driven from the evaluations side agree with the page query.
+    assert.equal((await app.call('logs.count', { filters: { evaluation: 3 } })).total, 125);
+    const priorityOne = await app.call('logs.query', { filters: { priority: 1 }, limit: 500 });
+    assert.equal((await app.call('logs.count', { filters: { priority: 1 } })).total, priorityOne.rows.length);
 
     const highPriority = await app.call('logs.query', { filters: { priority: 1, status: 1 }, limit: 500 });
     assert.ok(highPriority.rows.length > 0 && highPriority.rows.every((r) => r.priority === 1 && r.status === 1));

@@ -207,6 +207,22 @@ export function createLogService(db: Db) {
     },
 
     async count(filters: LogFilters, viewerId: number): Promise<{ total: number }> {
+      const byVerdict = (filters.evaluation !== undefined && filters.evaluation !== 0) || filters.priority !== undefined || filters.status !== undefined;
+      if (byVerdict) {
+        // Counting every match (no page limit) is cheaper from the evaluations side: its index
+        // holds the verdict columns, and only matching logs are looked up (1M logs: 3.5 s -> this).
+        const { evaluation, priority, status, ...logFilters } = filters;
+        let query = db.selectFrom('evaluations as e').where('e.evaluator_id', '=', viewerId);
+        // Every evaluation has its log (foreign key): without log filters there is nothing to join.
+        if (Object.values(logFilters).some((value) => value !== undefined && value !== '')) {
+          query = query.where('e.log_id', 'in', (await filtered(logFilters, viewerId)).select('l.id'));
+        }
+        if (evaluation !== undefined && evaluation !== 0) query = query.where('e.evaluation', '=', evaluation);
+        if (priority !== undefined) query = query.where('e.priority', '=', priority);
+        if (status !== undefined) query = query.where('e.status', '=', status);
+        const row = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        return { total: Number(row.total) };
+      }
       const row = await (await filtered(filters, viewerId)).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
       return { total: Number(row.total) };
     },
