@@ -206,7 +206,7 @@ test('documents in the UI: add a file, see it indexed, ask, see the citation and
   await page.getByTestId('nav-chat').click();
   const before = await page.getByTestId('session-info').innerText();
   await page.getByTestId('session-start').click();
-  // Type only once the new session is in place (starting one clears the question box).
+  // Type once the new session is in place (it loads its own saved question, if any).
   await page.getByTestId('session-info').filter({ hasNotText: before }).waitFor();
   await page.getByTestId('question').fill('有給休暇は何日ですか？');
   await page.getByTestId('send').click();

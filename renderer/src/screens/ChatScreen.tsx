@@ -81,7 +81,8 @@ export function ChatScreen() {
       const info = await api.call('sessions.start', { workspaceId, modelId });
       setSessionInfo(info);
       setHistory([]);
-      setQuestion('');
+      // A question typed before starting the new session goes with it (and into its draft).
+      if (question.trim() !== '') setQuestionDirty(true);
       setSession(info.id);
     } catch (caught) {
       setError(describeError(caught));
