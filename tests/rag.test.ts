@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Caller } from '../electron/core/dispatcher.ts';
-import type { MethodInput, MethodName, MethodOutput } from '../shared/contract/api.ts';
-import { ApiError, isApiErrorPayload } from '../shared/contract/errors.ts';
+import type { MethodInput } from '../shared/contract/api.ts';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
-import { openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
+import { callAs, openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
 
 const fixtures = await ensureFixtures();
 
@@ -15,14 +14,6 @@ function otherUser(app: TestApp): Caller {
   const raw = app.core.internals!.db.raw;
   const id = Number(raw.prepare("INSERT INTO users (username, display_name, role, created_at) VALUES ('b', 'User B', 'evaluator', ?)").run(new Date().toISOString()).lastInsertRowid);
   return { user: { id, username: 'b', displayName: 'User B', role: 'evaluator', createdAt: '' } };
-}
-
-function callAs(app: TestApp, caller: Caller) {
-  return async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
-    const result = await app.core.dispatch(method, input, caller);
-    if (result.ok) return result.value as MethodOutput<M>;
-    throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
-  };
 }
 
 /** The GGUF embedding path, on the foundation's fixture model (random weights: identical text, identical vector). */
@@ -119,7 +110,7 @@ test('answers cite the passages they used; user B never receives user A\'s priva
     assert.deepEqual(detail.log.sources, asA.sources, 'the trace is stored with the log');
 
     const b = otherUser(app);
-    const asB = callAs(app, b);
+    const asB = callAs(app.core, b);
     assert.deepEqual((await asB('documents.list', { workspaceId: workspace.id })).map((d) => d.docId), ['shared-leave']);
     await rejectsWithCode(asB('documents.passage', { documentId: secret.document!.id, chunkIndex: 0 }), 'NOT_FOUND');
     await rejectsWithCode(asB('documents.remove', { id: secret.document!.id }), 'NOT_FOUND');

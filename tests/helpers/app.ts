@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/api.ts';
 import { ApiError, isApiErrorPayload } from '../../shared/contract/errors.ts';
 import { createAppCore, type AppCore } from '../../electron/core/app-core.ts';
+import type { Caller } from '../../electron/core/dispatcher.ts';
 
 export function tempDir(prefix = 'evaldesk-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -26,11 +27,7 @@ export async function openTestApp(options: { dataDir?: string; lockDataDir?: boo
   return {
     core,
     dataDir,
-    async call(method, input) {
-      const result = await core.dispatch(method, input, core.localCaller());
-      if (result.ok) return result.value as never;
-      throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
-    },
+    call: (method, input) => callAs(core, core.localCaller())(method, input),
     raw: (method, input) => core.dispatch(method, input, core.localCaller()),
     close: () => core.close(),
   };
@@ -45,4 +42,13 @@ export async function rejectsWithCode(promise: Promise<unknown>, code: string): 
     throw new Error(`Expected ApiError ${code}, got ${error instanceof ApiError ? `${error.code}: ${error.message}` : String(error)}`);
   }
   throw new Error(`Expected ApiError ${code}, but the call succeeded`);
+}
+
+/** Calls through the real dispatcher as a given caller (another user, another role). */
+export function callAs(core: AppCore, caller: Caller) {
+  return async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+    const result = await core.dispatch(method, input, caller);
+    if (result.ok) return result.value as MethodOutput<M>;
+    throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
+  };
 }

@@ -7,7 +7,7 @@ import type { Dataset, ExportManifest, ExportResult } from '../../../shared/cont
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import type { Job } from '../jobs/jobs.ts';
-import { sourcesByLog } from '../logs/logs.ts';
+import { inclusiveEnd, sourcesByLog } from '../logs/logs.ts';
 import { exportFormats, splitFor, type Split } from './formats.ts';
 import { SplitWriter } from './split-writer.ts';
 
@@ -15,10 +15,6 @@ type ExportInput = ParsedInput<'export.run'>;
 type ExportFilters = ExportInput['filters'];
 
 const chunkSize = 500;
-
-function inclusiveEnd(value: string): string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
-}
 
 function notWritable(dir: string, cause: unknown): ApiError {
   const reason = (cause as NodeJS.ErrnoException)?.code ?? 'unknown error';

@@ -67,7 +67,7 @@ const sortKeys: Record<LogSort, { column: 'l.asked_at' | 'l.duration_ms' | 'l.co
 };
 
 /** An end date without a time means "through the end of that day". */
-function inclusiveEnd(value: string): string {
+export function inclusiveEnd(value: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
 }
 
