@@ -1,32 +1,39 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { ipcChannels } from '../adapters/ipc/channels.ts';
 import { registerIpcAdapter } from '../adapters/ipc/ipc-adapter.ts';
 import { createAppCore, type AppCore } from '../core/app-core.ts';
+import { appSchemePrivileges, createAppRequestHandler } from './app-protocol.ts';
+import { appEntryUrl, appProtocol, buildContentSecurityPolicy, createUrlTrust, externalLinkAllowed } from './security-policy.ts';
+import { guardWebContents, lockDownSession } from './web-contents-guards.ts';
 
 /**
  * The Electron shell: a window, the IPC adapter and security settings. Everything it serves lives
- * in the app core, which runs the same in plain Node (web bridge, CLI, tests).
+ * in the app core, which runs the same in plain Node (web bridge, CLI, tests). The security rules
+ * live in security-policy.ts, app-protocol.ts and web-contents-guards.ts, which never need a
+ * running Electron; this file only wires them to Electron's hooks.
  */
-const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
-const rendererIndex = path.join(import.meta.dirname, '..', 'renderer', 'index.html');
-const rendererBase = pathToFileURL(path.dirname(rendererIndex)).href;
 
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  rendererDevUrl ? `connect-src 'self' ${new URL(rendererDevUrl).origin} ws://localhost:*` : "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// electron-vite dev sets ELECTRON_RENDERER_URL; a packaged app ignores it whatever the environment says.
+const rendererDevUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+// The built renderer, served over app://evaldesk/ rather than as local file URLs.
+const rendererRoot = path.join(import.meta.dirname, '..', 'renderer');
+const urlTrust = createUrlTrust({ appScheme: appProtocol.scheme, appHost: appProtocol.host, devUrl: rendererDevUrl });
+const { isTrustedUrl } = urlTrust;
+const contentSecurityPolicy = buildContentSecurityPolicy({ devOrigin: urlTrust.devOrigin });
 
-const isTrustedUrl = (url: string) =>
-  (rendererDevUrl !== undefined && url.startsWith(new URL(rendererDevUrl).origin)) || url.startsWith(rendererBase);
+// Privileges can only be granted before 'ready'. Standard + secure gives the renderer a real origin
+// (app://evaldesk) and a secure context.
+protocol.registerSchemesAsPrivileged([{ scheme: appProtocol.scheme, privileges: appSchemePrivileges }]);
+
+// Every webContents (the main window's, and any other one) gets the navigation and window guards.
+app.on('web-contents-created', (_event, contents) => {
+  guardWebContents(contents, {
+    isTrustedUrl,
+    externalLinkAllowed,
+    openExternal: (url) => void shell.openExternal(url),
+  });
+});
 
 let core: AppCore | null = null;
 let mainWindow: BrowserWindow | null = null;
@@ -49,16 +56,8 @@ function createWindow() {
     },
   });
   mainWindow.once('ready-to-show', () => mainWindow?.show());
-  // The window never navigates away from the app or opens other windows; links go to the browser.
-  mainWindow.webContents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url)) event.preventDefault();
-  });
-  mainWindow.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  if (rendererDevUrl) void mainWindow.loadURL(rendererDevUrl);
-  else void mainWindow.loadFile(rendererIndex);
+  // Navigation and window-open guards come from 'web-contents-created' above.
+  void mainWindow.loadURL(rendererDevUrl ?? appEntryUrl);
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -70,10 +69,10 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.whenReady().then(async () => {
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
-    });
+    lockDownSession(session.defaultSession, { contentSecurityPolicy });
+    // net.fetch streams the file and reads inside app.asar; the handler has already confined the
+    // path to the renderer folder.
+    protocol.handle(appProtocol.scheme, createAppRequestHandler({ rendererRoot, contentSecurityPolicy, fetchFile: (fileUrl) => net.fetch(fileUrl) }));
 
     const { appVersion } = await import('../core/paths.ts');
     core = await createAppCore({
