@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { methodNames } from '../../shared/contract/api.ts';
 import type { AppInfo, User } from '../../shared/contract/entities.ts';
@@ -23,6 +22,7 @@ import { createSettingsService, defaultSettings } from '../services/settings/set
 import { createUserService } from '../services/users/users.ts';
 import { createVectorStore } from '../services/vectors/vector-store.ts';
 import { createWorkspaceService } from '../services/workspaces/workspaces.ts';
+import { ensureDataDir } from '../services/files/safe-fs.ts';
 import { createDispatcher, type Caller, type Implementations } from './dispatcher.ts';
 import { createEventBus } from './event-bus.ts';
 
@@ -38,7 +38,12 @@ export interface AppCoreOptions {
   ingestWorkerPath?: string;
   /** How often watched documents are checked for changes; 0 turns the background sync off. */
   watchIntervalMs?: number;
+  /** How long an embedding model may take to load before it is given up (tests shorten it). */
+  embedderLoadTimeoutMs?: number;
 }
+
+/** How long closing may take before the database is closed regardless of what is still running. */
+const closeDeadlineMs = 4_000;
 
 /**
  * Wires the services around one data folder and exposes them as the API contract. Every adapter
@@ -69,12 +74,12 @@ export async function createAppCore(options: AppCoreOptions) {
     failing['app.info'] = () => info({ code: error.code, message: error.message });
     // The caller is a placeholder: there is no user table to read while the database is unusable.
     const placeholder: Caller = { user: { id: 0, username: 'local', displayName: 'local', role: 'admin', createdAt: '' } };
-    return { dispatch: createDispatcher(failing), events, startupError: error, localCaller: () => placeholder, close: async () => {}, internals: null };
+    return { dispatch: createDispatcher(failing), events, startupError: error, localCaller: () => placeholder, close: async () => ({ clean: true }), internals: null, recovery: null };
   }
 
   const { db } = opened;
   const defaults = defaultSettings(dataDir);
-  fs.mkdirSync(defaults.modelsDir, { recursive: true });
+  ensureDataDir(defaults.modelsDir);
   const settings = createSettingsService(db, defaults);
   const users = createUserService(db);
   const workspaces = createWorkspaceService(db);
@@ -97,6 +102,7 @@ export async function createAppCore(options: AppCoreOptions) {
   const runner = createIngestRunner({
     threads: embedderThreads,
     ...(options.ingestWorkerPath && { workerPath: options.ingestWorkerPath }),
+    ...(options.embedderLoadTimeoutMs !== undefined && { loadTimeoutMs: options.embedderLoadTimeoutMs }),
   });
   const documents = createDocumentService(db, {
     vectors,
@@ -106,7 +112,7 @@ export async function createAppCore(options: AppCoreOptions) {
     store: createContentStore(path.join(dataDir, 'document-store')),
     onProgress: (payload) => events.emit('document.progress', payload),
   });
-  const retriever = createRetriever({ vectors, documents, threads: embedderThreads });
+  const retriever = createRetriever({ vectors, documents, runner });
   const chat = createChatService(db, { runtime, sessions, retriever });
   // Seed 000's re-sync queue: watched documents are checked in the background; one pass at a time.
   let syncing = false;
@@ -123,6 +129,21 @@ export async function createAppCore(options: AppCoreOptions) {
       : null;
   watchTimer?.unref();
   const localUser: User = await users.ensureLocalUser();
+  let closing: Promise<{ clean: boolean }> | null = null;
+
+  // After a crash: finish or remove what the previous run left half-done. Only the process that
+  // owns the data folder does this (a CLI only when no app holds it), so nobody's work in
+  // progress is "recovered" from under it.
+  const recovery = await recoverIfOwner(dataDir, Boolean(lock), async () => {
+    const interruptedAnswers = await chat.recoverInterrupted();
+    const exports = await exporter.recover();
+    const interruptedDocuments = await documents.recoverInterrupted();
+    if (interruptedDocuments.requeue.length > 0) {
+      const ids = interruptedDocuments.requeue.map((entry) => entry.id);
+      void jobs.run('ingest', `recover:${Date.now()}`, (job) => documents.reingest(ids, job)).catch((error: unknown) => console.error('[evaldesk] re-ingesting interrupted documents failed', error));
+    }
+    return { interruptedAnswers, exportsCleaned: exports.removed, exportsFinished: exports.finished, interruptedDocuments: interruptedDocuments.failed };
+  });
 
   const implementations: Implementations = {
     'app.info': () => info(null),
@@ -145,7 +166,10 @@ export async function createAppCore(options: AppCoreOptions) {
     'workspaces.delete': ({ id }) => workspaces.remove(id),
 
     'models.list': () => models.list(),
-    'models.scan': async () => models.scan((await settings.get()).modelsDir),
+    'models.scan': async () => {
+      const { modelsDir } = await settings.get();
+      return jobs.run('model-scan', undefined, (job) => models.scan(modelsDir, job));
+    },
     'models.add': ({ path: filePath, displayName }) => models.add(filePath, displayName),
     'models.update': (input) => models.update(input),
     'models.remove': async ({ id }) => {
@@ -208,19 +232,62 @@ export async function createAppCore(options: AppCoreOptions) {
     startupError: null as ApiError | null,
     /** The caller every local adapter acts as until sign-in exists. */
     localCaller: (): Caller => ({ user: localUser }),
-    internals: { db: opened, runtime, vectors },
-    async close() {
-      if (watchTimer) clearInterval(watchTimer);
+    internals: { db: opened, runtime, vectors, retriever, dataDir },
+    /** What start-up recovery found (null when another process owns the data folder). */
+    recovery,
+    /**
+     * Stops everything and closes the database. Each step is bounded: a job or a worker stuck on a
+     * dead drive cannot keep the database open; after the deadline it is closed regardless.
+     */
+    close() {
+      closing ??= closeOnce();
+      return closing;
+    },
+  };
+
+  async function closeOnce(): Promise<{ clean: boolean }> {
+    if (watchTimer) clearInterval(watchTimer);
+    const graceful = (async () => {
+      await chat.stopAll();
       await jobs.cancelAll();
       await documents.idle();
       await runner.close();
-      await retriever.close();
       await vectors.close();
       await runtime.dispose();
-      await opened.close();
-      lock?.release();
-    },
-  };
+    })();
+    const finished = await settleWithin(graceful, closeDeadlineMs);
+    if (!finished) console.error(`[evaldesk] shutting down: some work did not stop within ${closeDeadlineMs / 1000} s; closing the database anyway`);
+    await opened.close();
+    lock?.release();
+    return { clean: finished && !runner.hasStuckWorkers() };
+  }
+}
+
+/** Resolves true when `work` settles (either way) within `ms`, false when it is still running. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const result = await Promise.race([work.then(() => true as const, () => true as const), timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+/** Runs start-up recovery when this process owns the data folder, or can own it for a moment. */
+async function recoverIfOwner<T>(dataDir: string, holdsLock: boolean, recover: () => Promise<T>): Promise<T | null> {
+  if (holdsLock) return recover();
+  let lock: InstanceLock;
+  try {
+    lock = acquireInstanceLock(dataDir);
+  } catch {
+    return null;
+  }
+  try {
+    return await recover();
+  } finally {
+    lock.release();
+  }
 }
 
 export type AppCore = Awaited<ReturnType<typeof createAppCore>>;

@@ -3,6 +3,7 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } fr
 import { ipcChannels } from '../adapters/ipc/channels.ts';
 import { registerIpcAdapter } from '../adapters/ipc/ipc-adapter.ts';
 import { createAppCore, type AppCore } from '../core/app-core.ts';
+import { closeOnSignals } from '../core/shutdown.ts';
 import { appSchemePrivileges, createAppRequestHandler } from './app-protocol.ts';
 import { appEntryUrl, appProtocol, buildContentSecurityPolicy, createUrlTrust, externalLinkAllowed } from './security-policy.ts';
 import { guardWebContents, lockDownSession } from './web-contents-guards.ts';
@@ -118,6 +119,15 @@ if (!app.requestSingleInstanceLock()) {
     // Free the model and close the database cleanly before the process exits.
     event.preventDefault();
     closing = true;
-    void core.close().finally(() => app.quit());
+    // close() is bounded (work stuck on a dead drive cannot hold it); exit, not quit, so no
+    // further quit events run against a closed core.
+    void core.close().finally(() => app.exit(0));
+  });
+
+  // SIGTERM/SIGINT (a session logging out, a service manager, Ctrl+C in `npm run dev`): the same
+  // bounded close, then the signal ends the process.
+  closeOnSignals(async () => {
+    closing = true;
+    await core?.close();
   });
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from './api.ts';
+import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { RuntimeBar } from './components/RuntimeBar.tsx';
 import { languages, type Language } from './i18n/index.ts';
 import { ChatScreen } from './screens/ChatScreen.tsx';
@@ -22,7 +23,8 @@ const screens: Array<{ id: Screen; key: string }> = [
 
 export function App() {
   const { t } = useTranslation();
-  const { ready, info, screen, go, language, setLanguage, boot } = useApp();
+  const { ready, info, screen, go, language, setLanguage, boot, connection } = useApp();
+  const offline = connection !== 'connected';
   const [bootError, setBootError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -45,38 +47,41 @@ export function App() {
   if (!ready) return <div className="splash">{t('common.loading')}</div>;
 
   return (
-    <div className="layout">
-      <nav className="sidebar">
-        <div className="brand">
-          <strong>EvalDesk</strong>
-          <span>{t('app.tagline')}</span>
+    <div className="app-shell">
+      <ConnectionBanner />
+      <div className="layout">
+        <nav className="sidebar" inert={offline}>
+          <div className="brand">
+            <strong>EvalDesk</strong>
+            <span>{t('app.tagline')}</span>
+          </div>
+          {screens.map((item) => (
+            <button key={item.id} className={screen === item.id ? 'nav active' : 'nav'} data-testid={`nav-${item.id}`} onClick={() => go(item.id)}>
+              {t(item.key)}
+            </button>
+          ))}
+          <label className="language">
+            {t('app.language')}
+            <select data-testid="language" value={language} onChange={(event) => void setLanguage(event.target.value as Language)}>
+              {languages.map((item) => (
+                <option key={item.code} value={item.code}>
+                  {item.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </nav>
+        <div className="main" inert={offline} aria-busy={offline}>
+          <RuntimeBar />
+          <main className="content">
+            {screen === 'workspaces' && <WorkspacesScreen />}
+            {screen === 'models' && <ModelsScreen />}
+            {screen === 'chat' && <ChatScreen />}
+            {screen === 'logs' && <LogsScreen />}
+            {screen === 'documents' && <DocumentsScreen />}
+            {screen === 'export' && <ExportScreen />}
+          </main>
         </div>
-        {screens.map((item) => (
-          <button key={item.id} className={screen === item.id ? 'nav active' : 'nav'} data-testid={`nav-${item.id}`} onClick={() => go(item.id)}>
-            {t(item.key)}
-          </button>
-        ))}
-        <label className="language">
-          {t('app.language')}
-          <select data-testid="language" value={language} onChange={(event) => void setLanguage(event.target.value as Language)}>
-            {languages.map((item) => (
-              <option key={item.code} value={item.code}>
-                {item.label}
-              </option>
-            ))}
-          </select>
-        </label>
-      </nav>
-      <div className="main">
-        <RuntimeBar />
-        <main className="content">
-          {screen === 'workspaces' && <WorkspacesScreen />}
-          {screen === 'models' && <ModelsScreen />}
-          {screen === 'chat' && <ChatScreen />}
-          {screen === 'logs' && <LogsScreen />}
-          {screen === 'documents' && <DocumentsScreen />}
-          {screen === 'export' && <ExportScreen />}
-        </main>
       </div>
     </div>
   );

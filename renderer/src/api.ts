@@ -1,6 +1,6 @@
 import { createClient } from '../../shared/contract/client.ts';
 import { ApiError } from '../../shared/contract/errors.ts';
-import type { RawBridge } from '../../shared/contract/transport.ts';
+import type { ConnectionState, RawBridge } from '../../shared/contract/transport.ts';
 import { createWebBridge } from '../../shared/contract/web-client.ts';
 import { i18n } from './i18n/index.ts';
 
@@ -27,7 +27,15 @@ function selectBridge(): RawBridge {
   return createWebBridge(window.location.origin, sessionStorage.getItem(tokenKey) ?? '');
 }
 
-export const api = createClient(selectBridge());
+const bridge = selectBridge();
+export const api = createClient(bridge);
+
+/** Follows whether the backend can be reached; the desktop app's IPC is always connected. */
+export function onConnection(listener: (state: ConnectionState) => void): () => void {
+  if (bridge.onConnection) return bridge.onConnection(listener);
+  listener('connected');
+  return () => {};
+}
 
 /** A message for the person: the translated text for the error code, else the app's English sentence. */
 export function describeError(error: unknown): string {
@@ -36,7 +44,11 @@ export function describeError(error: unknown): string {
     // summary with the specific English detail (file names, numbers) after it.
     if (i18n.language === 'en') return error.message;
     const translated = i18n.t(`errors.${error.code}`, { defaultValue: '' });
-    return translated ? `${translated} (${error.message})` : error.message;
+    if (!translated) return error.message;
+    // A known reason code reads in the user's language; the path stays as it is.
+    const reason = error.params?.['reason'] ? i18n.t(`errorReasons.${error.params['reason']}`, { defaultValue: '' }) : '';
+    if (reason) return `${translated} ${reason}${error.params?.['path'] ? `: ${error.params['path']}` : ''}`;
+    return `${translated} (${error.message})`;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { AppInfo, ModelInfo, RuntimeStatus, User, Workspace } from '../../shared/contract/entities.ts';
-import { api } from './api.ts';
+import type { ConnectionState } from '../../shared/contract/transport.ts';
+import { api, onConnection } from './api.ts';
 import { i18n, type Language } from './i18n/index.ts';
 
 const sessionKey = 'evaldesk.sessionId';
@@ -20,6 +21,8 @@ interface AppState {
   sessionId: number | null;
   /** A log opened from elsewhere (citations, next-unevaluated) for the log browser. */
   openLogId: number | null;
+  /** Whether the backend answers; while it does not, actions are paused and say so. */
+  connection: ConnectionState;
   go(screen: Screen): void;
   setLanguage(language: Language): Promise<void>;
   refreshWorkspaces(): Promise<void>;
@@ -28,6 +31,7 @@ interface AppState {
   setSession(id: number | null): void;
   openLog(id: number | null): void;
   boot(): Promise<void>;
+  refreshAfterReconnect(): Promise<void>;
 }
 
 export const useApp = create<AppState>((set, get) => ({
@@ -41,6 +45,7 @@ export const useApp = create<AppState>((set, get) => ({
   models: [],
   sessionId: null,
   openLogId: null,
+  connection: 'connected',
   go: (screen) => set({ screen }),
   async setLanguage(language) {
     await i18n.changeLanguage(language);
@@ -62,6 +67,10 @@ export const useApp = create<AppState>((set, get) => ({
     set({ sessionId });
   },
   openLog: (openLogId) => set({ openLogId, ...(openLogId !== null && { screen: 'logs' as const }) }),
+  async refreshAfterReconnect() {
+    const [runtime] = await Promise.all([api.call('runtime.status', {}), get().refreshWorkspaces(), get().refreshModels()]).catch(() => [null]);
+    if (runtime) set({ runtime });
+  },
   async boot() {
     const info = await api.call('app.info', {});
     if (info.startupError) {
@@ -72,6 +81,12 @@ export const useApp = create<AppState>((set, get) => ({
     await i18n.changeLanguage(settings.language);
     document.documentElement.lang = settings.language;
     api.on('runtime.changed', (status) => get().setRuntime(status));
+    onConnection((connection) => {
+      const wasLost = get().connection !== 'connected';
+      set({ connection });
+      // Back after an outage (or a restart of the backend): what was shown may be stale.
+      if (connection === 'connected' && wasLost) void get().refreshAfterReconnect();
+    });
     set({ info, user, runtime, language: settings.language });
     await Promise.all([get().refreshWorkspaces(), get().refreshModels()]);
     const remembered = Number(localStorage.getItem(sessionKey));

@@ -20,11 +20,31 @@ import type {
   User,
   Workspace,
 } from './entities.ts';
+import { absolutePathMessage, isAbsolutePath } from './paths.ts';
 
 const id = z.number().int().positive();
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 /** Free text a person typed: bounded so a runaway paste cannot exhaust memory, never trimmed away. */
 const longText = (max: number) => z.string().max(max);
+/**
+ * A file or folder on the machine running EvalDesk (shared/contract/paths.ts says why absolute).
+ * The `format` tells generic tools (the fuzzer) that this string names a path.
+ */
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((value) => !value.includes('\u0000'), 'a path cannot contain the character U+0000')
+  .refine(isAbsolutePath, absolutePathMessage)
+  .meta({ format: 'absolute-path' });
+/** Whether a value serialises to JSON within `maxChars`; false for what JSON cannot hold (BigInt over IPC). */
+function fitsInJson(value: unknown, maxChars: number): boolean {
+  try {
+    return JSON.stringify(value ?? null).length <= maxChars;
+  } catch {
+    return false;
+  }
+}
 
 export const workspaceInput = z.object({
   name: z.string().trim().min(1, 'Name is required').max(200),
@@ -98,7 +118,7 @@ export const api = {
   'settings.update': method<AppSettings>()({
     input: z
       .object({
-        modelsDir: z.string().min(1).max(4096).optional(),
+        modelsDir: absolutePath.optional(),
         language: z.enum(['en', 'ko', 'ja']).optional(),
         threads: z.number().int().min(0).max(512).optional(),
         gpuLayers: z.union([z.literal('auto'), z.literal('max'), z.number().int().min(0).max(10_000)]).optional(),
@@ -122,12 +142,12 @@ export const api = {
   'workspaces.delete': method<{ deleted: boolean }>()({ input: z.object({ id }).strict(), permission: 'manage' }),
 
   'models.list': method<ModelInfo[]>()({ input: empty, permission: 'read' }),
-  'models.scan': method<{ added: ModelInfo[]; failed: Array<{ path: string; code: string; message: string }> }>()({
+  'models.scan': method<{ added: ModelInfo[]; failed: Array<{ path: string; code: string; message: string }>; truncated: boolean }>()({
     input: empty,
     permission: 'manage',
   }),
   'models.add': method<ModelInfo>()({
-    input: z.object({ path: z.string().min(1).max(4096), displayName: z.string().trim().min(1).max(200).optional() }).strict(),
+    input: z.object({ path: absolutePath, displayName: z.string().trim().min(1).max(200).optional() }).strict(),
     permission: 'manage',
   }),
   'models.update': method<ModelInfo>()({
@@ -207,7 +227,8 @@ export const api = {
     input: z
       .object({
         key: z.string().min(1).max(200),
-        value: z.unknown().refine((v) => JSON.stringify(v ?? null).length <= 1_000_000, 'Draft is larger than 1 MB'),
+        // The dispatcher's nesting limit keeps JSON.stringify's recursion shallow here.
+        value: z.unknown().refine((v) => fitsInJson(v, 1_000_000), 'Draft is larger than 1 MB or is not plain JSON'),
       })
       .strict(),
     permission: 'read',
@@ -223,7 +244,7 @@ export const api = {
         format: z.enum(['mlx', 'openai']),
         name: z.string().trim().min(1).max(100).regex(/^[\p{L}\p{N}._ -]+$/u, 'Use letters, digits, spaces, dots, dashes'),
         /** Absolute folder to write into; defaults to <data>/exports/<name>. Must not exist or be empty. */
-        outDir: z.string().min(1).max(4096).optional(),
+        outDir: absolutePath.optional(),
         filters: exportFilters.default({}),
         seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
         validRatio: z.number().min(0.01).max(0.5).default(0.1),
@@ -247,7 +268,7 @@ export const api = {
       .object({
         workspaceId: id,
         /** Files or folders (folders are walked for supported files). */
-        paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000),
+        paths: z.array(absolutePath).min(1).max(10_000),
         scope: z.enum(['shared', 'private']).default('shared'),
         watched: z.boolean().default(false),
         jobId: z.string().min(1).max(100).optional(),
@@ -295,7 +316,7 @@ export const events = {
   /** A piece of streamed answer text for a chat.ask request. */
   'chat.token': event<{ requestId: string; text: string }>(),
   /** Progress of long work (model load, export): fraction in [0, 1]. */
-  'job.progress': event<{ jobId: string; kind: 'model-load' | 'export' | 'ingest'; progress: number; detail?: string }>(),
+  'job.progress': event<{ jobId: string; kind: 'model-load' | 'model-scan' | 'export' | 'ingest'; progress: number; detail?: string }>(),
   /** Per-document ingestion progress, for a progress bar on each document. */
   'document.progress': event<{ jobId: string; path: string | null; docId: string; progress: number; phase: string }>(),
   'runtime.changed': event<RuntimeStatus>(),

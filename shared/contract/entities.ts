@@ -123,7 +123,8 @@ export interface SessionInfo {
   endedAt: string | null;
 }
 
-export type StopReason = 'finished' | 'max_tokens' | 'stopped' | 'error';
+/** `answering` while the model streams; `interrupted` when the app ended before the answer did. */
+export type StopReason = 'answering' | 'finished' | 'max_tokens' | 'stopped' | 'error' | 'interrupted';
 
 /** One passage that went into an answer's prompt: the retrieval trace shown as a citation. */
 export interface RetrievedSource {

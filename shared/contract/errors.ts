@@ -29,6 +29,8 @@ export const errorCodes = [
   'INSTANCE_RUNNING',
   'CANCELLED',
   'INTERNAL',
+  'DATA_DIR_UNWRITABLE',
+  'DISCONNECTED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/api.ts';
 import { ApiError, isApiErrorPayload } from '../../shared/contract/errors.ts';
-import { createAppCore, type AppCore } from '../../electron/core/app-core.ts';
+import { createAppCore, type AppCore, type AppCoreOptions } from '../../electron/core/app-core.ts';
 import type { Caller } from '../../electron/core/dispatcher.ts';
 
 export function tempDir(prefix = 'evaldesk-test-'): string {
@@ -21,15 +21,28 @@ export interface TestApp {
 }
 
 /** A real app core on a fresh temp data folder, CPU only with one thread (see ENGINEERING.md). */
-export async function openTestApp(options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } = {}): Promise<TestApp> {
+export async function openTestApp(
+  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs'> = {},
+): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
-  const core = await createAppCore({ dataDir, appVersion: '0.0.0-test', threads: 1, gpu: 'cpu', lockDataDir: options.lockDataDir ?? false, watchIntervalMs: options.watchIntervalMs ?? 0 });
+  const core = await createAppCore({
+    dataDir,
+    appVersion: '0.0.0-test',
+    threads: 1,
+    gpu: 'cpu',
+    lockDataDir: options.lockDataDir ?? false,
+    watchIntervalMs: options.watchIntervalMs ?? 0,
+    ...(options.ingestWorkerPath && { ingestWorkerPath: options.ingestWorkerPath }),
+    ...(options.embedderLoadTimeoutMs !== undefined && { embedderLoadTimeoutMs: options.embedderLoadTimeoutMs }),
+  });
   return {
     core,
     dataDir,
     call: (method, input) => callAs(core, core.localCaller())(method, input),
     raw: (method, input) => core.dispatch(method, input, core.localCaller()),
-    close: () => core.close(),
+    close: async () => {
+      await core.close();
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { MethodInput, MethodName, MethodOutput } from '../../../shared/cont
 import type { LogListRow } from '../../../shared/contract/entities.ts';
 import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
 import { createAppCore, type AppCore } from '../../core/app-core.ts';
+import { closeOnSignals } from '../../core/shutdown.ts';
 import { appVersion, defaultDataDir } from '../../core/paths.ts';
 
 const usage = `evaldesk — EvalDesk from the command line (same data and rules as the app)
@@ -108,6 +109,9 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
     io.out.write(values.json || !human ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
   };
 
+  // Ctrl+C or SIGTERM: an answer being streamed is stopped and logged, jobs are cancelled, and
+  // the database is closed before the process ends.
+  const stopClosingOnSignals = closeOnSignals(() => core.close());
   try {
     if (core.startupError) throw core.startupError;
     const sub = rest[0];
@@ -162,8 +166,6 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
             io.out.write((payload as { text: string }).text);
           }
         });
-        const abort = () => void call('chat.stop', { requestId });
-        process.once('SIGINT', abort);
         try {
           const log = await call('chat.ask', { sessionId, question, requestId });
           if (values.json) print(log);
@@ -173,7 +175,6 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
           }
           return log.stopReason === 'error' ? 1 : 0;
         } finally {
-          process.off('SIGINT', abort);
           stopListening();
         }
       }
@@ -286,6 +287,7 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
     }
     throw error;
   } finally {
+    stopClosingOnSignals();
     await core.close();
   }
 }

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAppCore } from '../../core/app-core.ts';
 import { appVersion, defaultDataDir, projectRoot } from '../../core/paths.ts';
-import { startWebBridge } from './web-bridge.ts';
+import { closeOnSignals } from '../../core/shutdown.ts';
+import { loadBridgeIdentity, saveBridgeIdentity } from './bridge-identity.ts';
+import { startWebBridge, type WebBridge } from './web-bridge.ts';
 
 /** `npm run web`: the whole app in a browser, through the local web bridge. */
 const { values } = parseArgs({
@@ -11,6 +13,8 @@ const { values } = parseArgs({
     port: { type: 'string' },
     threads: { type: 'string' },
     cpu: { type: 'boolean' },
+    /** A new token: tabs opened with the old address stop working. */
+    'new-token': { type: 'boolean' },
   },
 });
 
@@ -27,22 +31,31 @@ if (core.startupError?.code === 'INSTANCE_RUNNING') {
 }
 if (core.startupError) console.error(`EvalDesk started with a problem: ${core.startupError.message}`);
 
-const bridge = await startWebBridge({
-  dispatch: core.dispatch,
-  events: core.events,
-  caller: core.localCaller,
-  rendererDir: path.join(projectRoot, 'out', 'renderer'),
-  ...(values.port !== undefined && { port: Number(values.port) }),
-});
+const rendererDir = path.join(projectRoot, 'out', 'renderer');
+const start = (port: number | undefined, token: string | undefined) =>
+  startWebBridge({ dispatch: core.dispatch, events: core.events, caller: core.localCaller, rendererDir, ...(port !== undefined && { port }), ...(token && { token }) });
+
+let bridge: WebBridge;
+if (core.startupError) {
+  // No usable data folder to keep an identity in: a one-off token and port.
+  bridge = await start(values.port !== undefined ? Number(values.port) : undefined, undefined);
+} else {
+  // The same token and port as last time, so open tabs reconnect after a restart.
+  const dataDir = core.internals!.dataDir;
+  const identity = loadBridgeIdentity(dataDir, { rotate: values['new-token'] ?? false });
+  const wanted = values.port !== undefined ? Number(values.port) : (identity.port ?? undefined);
+  try {
+    bridge = await start(wanted, identity.token);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || values.port !== undefined) throw error;
+    console.error(`Port ${wanted} is taken; using another one. Tabs left open on the old address must be opened again.`);
+    bridge = await start(undefined, identity.token);
+  }
+  saveBridgeIdentity(dataDir, { token: identity.token, port: bridge.port });
+}
 console.log(`EvalDesk is running at ${bridge.url}`);
 
-let closing = false;
-const shutdown = async () => {
-  if (closing) return;
-  closing = true;
+closeOnSignals(async () => {
   await bridge.close();
   await core.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void shutdown());
-process.on('SIGTERM', () => void shutdown());
+});

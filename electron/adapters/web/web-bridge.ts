@@ -196,7 +196,11 @@ export async function startWebBridge(options: WebBridgeOptions) {
     async close() {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Requests still waiting for an answer (a streaming question) are cut: closing must not
+      // wait for them, the app core stops and logs them itself.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -1,12 +1,13 @@
 import type { ChatHistoryItem } from 'node-llama-cpp';
-import type { ConversationLog, StopReason } from '../../../shared/contract/entities.ts';
+import type { ConversationLog, SessionInfo, StopReason } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
-import type { Insertable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { ConversationLogsTable } from '../db/schema.ts';
 import { sourcesByLog, toConversationLog, toRetrievedSource } from '../logs/logs.ts';
 import { planPrompt, type Turn } from '../rag/prompt-budget.ts';
 import type { RetrievedPassage, Retriever } from '../rag/retriever.ts';
+import { untilAborted } from '../jobs/abortable.ts';
 import { loadLlamaModule } from '../runtime/llama-module.ts';
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { SessionService } from '../sessions/sessions.ts';
@@ -18,6 +19,9 @@ export interface AskRequest {
   requestId: string;
   onText: (text: string) => void;
 }
+
+/** How often a streaming answer is saved, so a crash loses at most this much of it. */
+const partialSaveIntervalMs = 1000;
 
 /** Tokens kept free for the chat template's own markers around the question. */
 const templateReserve = 32;
@@ -37,6 +41,8 @@ const stopReasons: Record<string, StopReason> = {
  */
 export function createChatService(db: Db, deps: { runtime: LlamaRuntime; sessions: SessionService; retriever?: Retriever }) {
   const running = new Map<string, AbortController>();
+  /** The answers in progress, so closing can wait until each is logged. */
+  const answering = new Map<string, Promise<ConversationLog>>();
 
   async function recentTurns(sessionId: number, turns: number): Promise<Turn[]> {
     if (turns <= 0) return [];
@@ -44,176 +50,267 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       .selectFrom('conversation_logs')
       .select(['question', 'answer'])
       .where('session_id', '=', sessionId)
-      .where('stop_reason', '!=', 'error')
+      .where('stop_reason', 'not in', ['error', 'answering', 'interrupted'])
       .orderBy('id', 'desc')
       .limit(turns)
       .execute();
     return rows.reverse();
   }
 
-  async function insertLog(values: Insertable<ConversationLogsTable>, sources: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>): Promise<ConversationLog> {
+  function sourceRows(logId: number, sources: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>) {
+    return sources.map(({ rank, passage, promptText }) => ({
+      log_id: logId,
+      rank,
+      chunk_id: passage.chunkId,
+      document_id: passage.documentId,
+      doc_id: passage.docId,
+      title: passage.title,
+      page: passage.page,
+      section: passage.section,
+      score: passage.score,
+      pinned: passage.pinned ? (1 as const) : (0 as const),
+      prompt_text: promptText,
+    }));
+  }
+
+  /** Completes the log written when the question was asked, with its retrieval trace. */
+  async function completeLog(logId: number, values: Updateable<ConversationLogsTable>, sources: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>): Promise<ConversationLog> {
     return db.transaction().execute(async (trx) => {
-      const row = await trx.insertInto('conversation_logs').values(values).returningAll().executeTakeFirstOrThrow();
-      const sourceRows = sources.map(({ rank, passage, promptText }) => ({
-        log_id: row.id,
-        rank,
-        chunk_id: passage.chunkId,
-        document_id: passage.documentId,
-        doc_id: passage.docId,
-        title: passage.title,
-        page: passage.page,
-        section: passage.section,
-        score: passage.score,
-        pinned: passage.pinned ? (1 as const) : (0 as const),
-        prompt_text: promptText,
-      }));
-      if (sourceRows.length) await trx.insertInto('conversation_log_sources').values(sourceRows).execute();
-      return toConversationLog(row, sourceRows.map(toRetrievedSource));
+      const row = await trx.updateTable('conversation_logs').set(values).where('id', '=', logId).returningAll().executeTakeFirstOrThrow();
+      const rows = sourceRows(logId, sources);
+      if (rows.length) await trx.insertInto('conversation_log_sources').values(rows).execute();
+      return toConversationLog(row, rows.map(toRetrievedSource));
     });
   }
 
-  return {
-    async ask(request: AskRequest): Promise<ConversationLog> {
-      if (request.question.trim().length === 0) throw new ApiError('EMPTY_INPUT', 'Write a question first.');
-      if (running.has(request.requestId)) throw new ApiError('CONFLICT', 'A request with this id is already running.');
-      const session = await deps.sessions.get(request.sessionId);
-      if (session.endedAt) throw new ApiError('CONFLICT', 'This session has ended; start a new one to ask more questions.');
-      if (running.size > 0) throw new ApiError('MODEL_BUSY', 'The model is still answering the previous question. Stop it or wait.');
-      const settings = session.settingsSnapshot;
-      const askedAt = nowIso();
-      const started = performance.now();
-      // What every log of this question records, whatever happens next.
-      const identity = { session_id: session.id, workspace_id: session.workspaceId, model_id: session.modelId, user_id: request.userId, question: request.question, asked_at: askedAt };
+  async function answer(request: AskRequest, controller: AbortController): Promise<ConversationLog> {
+    const session = await deps.sessions.get(request.sessionId);
+    if (session.endedAt) throw new ApiError('CONFLICT', 'This session has ended; start a new one to ask more questions.');
+    const settings = session.settingsSnapshot;
+    const askedAt = nowIso();
+    const started = performance.now();
+    // The question is on disk before anything can go wrong: a crash from here on leaves a log
+    // that start-up marks `interrupted`, with whatever answer text was saved.
+    const { id: logId } = await db
+      .insertInto('conversation_logs')
+      .values({
+        session_id: session.id,
+        workspace_id: session.workspaceId,
+        model_id: session.modelId,
+        user_id: request.userId,
+        question: request.question,
+        answer: '',
+        asked_at: askedAt,
+        completed_at: askedAt,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        ttft_ms: null,
+        tokens_per_second: null,
+        duration_ms: 0,
+        stop_reason: 'answering',
+        error_message: null,
+      } satisfies Insertable<ConversationLogsTable>)
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
-      const passages = deps.retriever
-        ? await deps.retriever.retrieve({
+    let prepared: Awaited<ReturnType<typeof prepare>>;
+    try {
+      prepared = await prepare(request, session, controller.signal);
+    } catch (error) {
+      // Refused before the model started (not loaded, too long, stopped, no embedder): no answer
+      // exists, so no log either; the caller still has the question and gets the reason.
+      await db.deleteFrom('conversation_logs').where('id', '=', logId).execute();
+      throw error;
+    }
+    if (prepared.kind === 'refusal') {
+      request.onText(prepared.text);
+      return completeLog(logId, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished' }, []);
+    }
+
+    const { plan, sequence, chatWrapper, questionTokens, systemTokens } = prepared;
+    const { LlamaChatSession } = await loadLlamaModule();
+    const chat = new LlamaChatSession({ contextSequence: sequence, systemPrompt: plan.systemPrompt, chatWrapper, autoDisposeSequence: false });
+    let firstTokenAt: number | null = null;
+    let completionTokens = 0;
+    let text = '';
+    let stopReason: StopReason = 'finished';
+    let errorMessage: string | null = null;
+    const partial = createPartialSaver(logId);
+
+    const generation = (async () => {
+      try {
+        chat.setChatHistory([
+          ...(plan.systemPrompt ? [{ type: 'system', text: plan.systemPrompt } as ChatHistoryItem] : []),
+          ...plan.history.flatMap((turn): ChatHistoryItem[] => [
+            { type: 'user', text: turn.question },
+            { type: 'model', response: [turn.answer] },
+          ]),
+        ]);
+        const result = await chat.promptWithMeta(request.question, {
+          maxTokens: settings.maxTokens,
+          temperature: settings.temperature,
+          signal: controller.signal,
+          stopOnAbortSignal: true,
+          onToken: (tokens) => {
+            firstTokenAt ??= performance.now();
+            completionTokens += tokens.length;
+          },
+          onTextChunk: (chunk) => {
+            text += chunk;
+            request.onText(chunk);
+            partial.offer(text, completionTokens);
+          },
+        });
+        text = result.responseText;
+        stopReason = stopReasons[result.stopReason] ?? 'finished';
+      } catch (error) {
+        if (controller.signal.aborted) {
+          stopReason = 'stopped';
+        } else {
+          stopReason = 'error';
+          errorMessage = error instanceof Error ? error.message : String(error);
+        }
+      }
+    })();
+    deps.runtime.trackGeneration(() => controller.abort(), generation);
+    try {
+      await generation;
+    } finally {
+      chat.dispose({ disposeSequence: false });
+      await partial.settle();
+    }
+    // What the model saw: everything in the sequence that it did not generate itself.
+    let promptTokens = questionTokens + systemTokens;
+    try {
+      if (!sequence.disposed) promptTokens = Math.max(0, sequence.contextTokens.length - completionTokens);
+    } catch {
+      // The runtime failed under this generation; the estimate above stands.
+    }
+
+    const finished = performance.now();
+    const decodeSeconds = firstTokenAt !== null ? (finished - firstTokenAt) / 1000 : 0;
+    return completeLog(
+      logId,
+      {
+        answer: text,
+        completed_at: nowIso(),
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        ttft_ms: firstTokenAt !== null ? firstTokenAt - started : null,
+        tokens_per_second: completionTokens > 1 && decodeSeconds > 0 ? (completionTokens - 1) / decodeSeconds : null,
+        duration_ms: finished - started,
+        stop_reason: stopReason,
+        error_message: errorMessage,
+      },
+      plan.included,
+    );
+  }
+
+  /** Everything between the question and the first token: retrieval, the context, the prompt plan. */
+  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal) {
+    const settings = session.settingsSnapshot;
+    const passages = deps.retriever
+      ? await untilAborted(
+          deps.retriever.retrieve({
             workspaceId: session.workspaceId,
             userId: request.userId,
             question: request.question,
             topN: settings.topN ?? 4,
             threshold: settings.similarityThreshold ?? 0.25,
             hybrid: settings.hybridSearch ?? false,
-          })
-        : [];
-      if (settings.chatMode === 'query' && passages.length === 0) {
-        // Query mode (seed 000): nothing relevant in the documents means the refusal, not the model.
-        const refusal = settings.refusalResponse ?? 'There is no relevant information in the documents of this workspace.';
-        request.onText(refusal);
-        return insertLog(
-          {
-            ...identity,
-            answer: refusal,
-            completed_at: nowIso(),
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            ttft_ms: null,
-            tokens_per_second: null,
-            duration_ms: performance.now() - started,
-            stop_reason: 'finished',
-            error_message: null,
-          },
-          [],
-        );
-      }
+          }, signal),
+          signal,
+          'Stopped before the model started answering.',
+        )
+      : [];
+    if (settings.chatMode === 'query' && passages.length === 0) {
+      // Query mode (seed 000): nothing relevant in the documents means the refusal, not the model.
+      return { kind: 'refusal' as const, text: settings.refusalResponse ?? 'There is no relevant information in the documents of this workspace.' };
+    }
 
-      const { model, context, sequence } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
-      const countTokens = (text: string) => model.tokenize(text).length;
-      const questionTokens = countTokens(request.question);
-      const systemTokens = countTokens(session.systemPromptSnapshot);
-      const room = context.contextSize - systemTokens - templateReserve;
-      if (questionTokens >= room) {
-        throw new ApiError(
-          'CONTEXT_OVERFLOW',
-          `The question is ${questionTokens} tokens long, but this session's context holds ${context.contextSize} tokens (${Math.max(0, room)} left for the question). Shorten it or raise the workspace's context size.`,
-          { questionTokens, contextSize: context.contextSize },
-        );
-      }
-      const plan = planPrompt({
-        systemPrompt: session.systemPromptSnapshot,
-        question: request.question,
-        history: await recentTurns(session.id, settings.historyTurns),
-        passages,
-        contextSize: context.contextSize,
-        maxTokens: settings.maxTokens,
-        countTokens,
-      });
+    const { model, context, sequence, chatWrapper } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
+    const countTokens = (text: string) => model.tokenize(text).length;
+    const questionTokens = countTokens(request.question);
+    const systemTokens = countTokens(session.systemPromptSnapshot);
+    const room = context.contextSize - systemTokens - templateReserve;
+    if (questionTokens >= room) {
+      throw new ApiError(
+        'CONTEXT_OVERFLOW',
+        `The question is ${questionTokens} tokens long, but this session's context holds ${context.contextSize} tokens (${Math.max(0, room)} left for the question). Shorten it or raise the workspace's context size.`,
+        { questionTokens, contextSize: context.contextSize },
+      );
+    }
+    const plan = planPrompt({
+      systemPrompt: session.systemPromptSnapshot,
+      question: request.question,
+      history: await recentTurns(session.id, settings.historyTurns),
+      passages,
+      contextSize: context.contextSize,
+      maxTokens: settings.maxTokens,
+      countTokens,
+    });
+    if (signal.aborted) throw new ApiError('CANCELLED', 'Stopped before the model started answering.');
+    return { kind: 'generate' as const, plan, sequence, chatWrapper, questionTokens, systemTokens };
+  }
 
+  /**
+   * Saves the streamed text now and then (at most once a second, one write at a time), so a crash
+   * loses at most the last second of an answer the user already saw.
+   */
+  function createPartialSaver(logId: number) {
+    let lastSaved = performance.now();
+    let writing: Promise<unknown> = Promise.resolve();
+    let inFlight = false;
+    return {
+      offer(text: string, completionTokens: number) {
+        if (inFlight || performance.now() - lastSaved < partialSaveIntervalMs) return;
+        inFlight = true;
+        lastSaved = performance.now();
+        writing = db
+          .updateTable('conversation_logs')
+          .set({ answer: text, completion_tokens: completionTokens, completed_at: nowIso() })
+          .where('id', '=', logId)
+          .execute()
+          .catch((error: unknown) => console.error('[evaldesk] could not save the partial answer', error))
+          .finally(() => (inFlight = false));
+      },
+      settle: () => writing,
+    };
+  }
+
+  return {
+    async ask(request: AskRequest): Promise<ConversationLog> {
+      if (request.question.trim().length === 0) throw new ApiError('EMPTY_INPUT', 'Write a question first.');
+      if (running.has(request.requestId)) throw new ApiError('CONFLICT', 'A request with this id is already running.');
+      if (running.size > 0) throw new ApiError('MODEL_BUSY', 'The model is still answering the previous question. Stop it or wait.');
+      // Claimed before the first await: two questions arriving together cannot both pass the
+      // check above and then share one context sequence.
       const controller = new AbortController();
       running.set(request.requestId, controller);
-      const { LlamaChatSession } = await loadLlamaModule();
-      const chat = new LlamaChatSession({ contextSequence: sequence, systemPrompt: plan.systemPrompt, autoDisposeSequence: false });
-      let firstTokenAt: number | null = null;
-      let completionTokens = 0;
-      let answer = '';
-      let stopReason: StopReason = 'finished';
-      let errorMessage: string | null = null;
-
-      const generation = (async () => {
-        try {
-          chat.setChatHistory([
-            ...(plan.systemPrompt ? [{ type: 'system', text: plan.systemPrompt } as ChatHistoryItem] : []),
-            ...plan.history.flatMap((turn): ChatHistoryItem[] => [
-              { type: 'user', text: turn.question },
-              { type: 'model', response: [turn.answer] },
-            ]),
-          ]);
-          const result = await chat.promptWithMeta(request.question, {
-            maxTokens: settings.maxTokens,
-            temperature: settings.temperature,
-            signal: controller.signal,
-            stopOnAbortSignal: true,
-            onToken: (tokens) => {
-              firstTokenAt ??= performance.now();
-              completionTokens += tokens.length;
-            },
-            onTextChunk: (text) => {
-              answer += text;
-              request.onText(text);
-            },
-          });
-          answer = result.responseText;
-          stopReason = stopReasons[result.stopReason] ?? 'finished';
-        } catch (error) {
-          if (controller.signal.aborted) {
-            stopReason = 'stopped';
-          } else {
-            stopReason = 'error';
-            errorMessage = error instanceof Error ? error.message : String(error);
-          }
-        }
-      })();
-      deps.runtime.trackGeneration(() => controller.abort(), generation);
+      const work = answer(request, controller);
+      answering.set(request.requestId, work);
       try {
-        await generation;
+        return await work;
       } finally {
         running.delete(request.requestId);
-        chat.dispose({ disposeSequence: false });
+        answering.delete(request.requestId);
       }
-      // What the model saw: everything in the sequence that it did not generate itself.
-      let promptTokens = questionTokens + systemTokens;
-      try {
-        if (!sequence.disposed) promptTokens = Math.max(0, sequence.contextTokens.length - completionTokens);
-      } catch {
-        // The runtime failed under this generation; the estimate above stands.
-      }
+    },
 
-      const finished = performance.now();
-      const decodeSeconds = firstTokenAt !== null ? (finished - firstTokenAt) / 1000 : 0;
-      return insertLog(
-        {
-          ...identity,
-          answer,
-          completed_at: nowIso(),
-          prompt_tokens: promptTokens,
-          completion_tokens: completionTokens,
-          ttft_ms: firstTokenAt !== null ? firstTokenAt - started : null,
-          tokens_per_second: completionTokens > 1 && decodeSeconds > 0 ? (completionTokens - 1) / decodeSeconds : null,
-          duration_ms: finished - started,
-          stop_reason: stopReason,
-          error_message: errorMessage,
-        },
-        plan.included,
-      );
+    /** Stops every answer and waits until each is logged (before the database closes). */
+    async stopAll(): Promise<void> {
+      for (const controller of running.values()) controller.abort();
+      await Promise.allSettled([...answering.values()]);
+    },
+
+    /** Start-up recovery: answers that were streaming when the app ended keep what was saved. */
+    async recoverInterrupted(): Promise<number> {
+      const result = await db
+        .updateTable('conversation_logs')
+        .set({ stop_reason: 'interrupted', error_message: 'The app closed before the answer was complete.' })
+        .where('stop_reason', '=', 'answering')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     stop(requestId: string): { stopped: boolean } {

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { ApiError } from '../../../shared/contract/errors.ts';
+import { ensureDataDir } from '../files/safe-fs.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { DatabaseSchema } from './schema.ts';
 
@@ -28,7 +28,7 @@ export interface OpenDatabaseOptions {
  * a corrupt file is never modified or replaced.
  */
 export async function openDatabase(databasePath: string, options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
-  fs.mkdirSync(path.dirname(databasePath), { recursive: true });
+  ensureDataDir(path.dirname(databasePath));
   let raw: BetterSqlite3.Database;
   try {
     raw = new BetterSqlite3(databasePath, { timeout: options.busyTimeoutMs ?? 3000 });

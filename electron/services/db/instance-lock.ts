@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../shared/contract/errors.ts';
+import { ensureDataDir } from '../files/safe-fs.ts';
 
 export interface InstanceLock {
   release(): void;
 }
 
-function isProcessAlive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -21,7 +22,7 @@ function isProcessAlive(pid: number): boolean {
  * work beside a running app. A lock left by a crashed process is taken over.
  */
 export function acquireInstanceLock(dataDir: string): InstanceLock {
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensureDataDir(dataDir);
   const lockPath = path.join(dataDir, 'evaldesk.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { StopReason } from '../../../shared/contract/entities.ts';
 
 /** Kysely's view of the SQLite schema built by ./migrations. Booleans are 0/1, timestamps ISO text. */
 export interface DatabaseSchema {
@@ -15,6 +16,7 @@ export interface DatabaseSchema {
   documents: DocumentsTable;
   document_sync_runs: DocumentSyncRunsTable;
   conversation_log_sources: ConversationLogSourcesTable;
+  pending_exports: PendingExportsTable;
 }
 
 export interface UsersTable {
@@ -99,7 +101,7 @@ export interface ConversationLogsTable {
   ttft_ms: number | null;
   tokens_per_second: number | null;
   duration_ms: number;
-  stop_reason: 'finished' | 'max_tokens' | 'stopped' | 'error';
+  stop_reason: StopReason;
   error_message: string | null;
 }
 
@@ -192,4 +194,15 @@ export interface ConversationLogSourcesTable {
   score: number;
   pinned: 0 | 1;
   prompt_text: string;
+}
+
+/** An export being written: its staging folder, and the dataset once committed (migration 003). */
+export interface PendingExportsTable {
+  id: Generated<number>;
+  staging_dir: string;
+  out_dir: string;
+  dataset_id: number | null;
+  /** The process writing it: recovery leaves exports of a live process (a CLI beside the app) alone. */
+  owner_pid: number;
+  started_at: string;
 }

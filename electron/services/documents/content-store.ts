@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../files/safe-fs.ts';
 
 /**
  * Content-addressed copies of ingested documents (`<dir>/<sha256>`): re-embedding with another
@@ -14,7 +15,7 @@ export function createContentStore(dir: string) {
     put(hash: string, bytes: Uint8Array): void {
       const file = fileFor(hash);
       if (fs.existsSync(file)) return;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      ensureDir(path.dirname(file));
       const temporary = `${file}.${process.pid}.tmp`;
       fs.writeFileSync(temporary, bytes);
       fs.renameSync(temporary, file);

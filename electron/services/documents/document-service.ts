@@ -152,14 +152,20 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
   async function ingest(source: IngestSource, userId: number, job: Job): Promise<IngestOutcome> {
     const workspace = await deps.workspaces.getRow(source.workspaceId);
     const locator = await embedderFor(source.workspaceId);
-    const { embedderId, dimensions } = await deps.runner.embedderInfo(locator);
+    const { embedderId, dimensions } = await deps.runner.embedderInfo(locator, job.signal);
     const now = nowIso();
     const existing = await db.selectFrom('documents').selectAll().where('workspace_id', '=', source.workspaceId).where('doc_id', '=', source.docId).executeTakeFirst();
     if (existing && existing.scope === 'private' && existing.owner_id !== userId) {
       throw new ApiError('CONFLICT', `The document id ${source.docId} belongs to another user's private document.`);
     }
+    // A ready document stays ready while it is re-ingested: LanceDB swaps its chunks in one
+    // commit, so searches see the old or the new version, and a crash (or an unchanged re-add)
+    // never strands it. Other documents are `ingesting`, with the table their chunks go to, so
+    // start-up recovery can remove what an interrupted run committed.
     const row = existing
-      ? await db.updateTable('documents').set({ status: 'ingesting', error: null, updated_at: now }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+      ? existing.status === 'ready'
+        ? existing
+        : await db.updateTable('documents').set({ status: 'ingesting', error: null, embedder_id: embedderId, dimensions, updated_at: now }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
       : await db
           .insertInto('documents')
           .values({
@@ -177,8 +183,8 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
             status: 'ingesting',
             error: null,
             chunk_count: 0,
-            embedder_id: null,
-            dimensions: null,
+            embedder_id: embedderId,
+            dimensions,
             pinned: 0,
             watched: source.watched ? 1 : 0,
             file_mtime_ms: source.fileMtimeMs,
@@ -313,7 +319,9 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
     /** Files and folders: each file is its own outcome; one bad file never stops the others. */
     async addFiles(input: ParsedInput<'documents.addFiles'>, userId: number, job: Job): Promise<IngestOutcome[]> {
       await deps.workspaces.getRow(input.workspaceId);
-      await embedderFor(input.workspaceId);
+      // Loaded once for the whole batch: an embedder that cannot load fails the call once,
+      // instead of once per file after a timeout each.
+      await deps.runner.embedderInfo(await embedderFor(input.workspaceId), job.signal);
       const files = collectFiles(input.paths);
       const outcomes: IngestOutcome[] = new Array(files.length);
       let done = 0;
@@ -343,7 +351,8 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       if (outcomes.length > compactAfter && written?.document) {
         const { embedderId, id } = written.document;
         const dimensions = (await getRow(id)).dimensions!;
-        await deps.vectors.optimize(embedderId!, dimensions);
+        // Compaction only tidies fragments: the documents are in either way.
+        await deps.vectors.optimize(embedderId!, dimensions).catch((error: unknown) => console.error('[evaldesk] compacting the vector table failed', error));
       }
       return outcomes;
     },
@@ -418,7 +427,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
      * nothing is wiped, and switching back finds them again.
      */
     async reembed(workspaceId: number, job: Job): Promise<IngestOutcome[]> {
-      const { embedderId } = await deps.runner.embedderInfo(await embedderFor(workspaceId));
+      const { embedderId } = await deps.runner.embedderInfo(await embedderFor(workspaceId), job.signal);
       const rows = await db.selectFrom('documents').selectAll().where('workspace_id', '=', workspaceId).where('status', '=', 'ready').execute();
       const outcomes: IngestOutcome[] = [];
       for (const [index, row] of rows.entries()) {
@@ -460,6 +469,44 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       )) as Array<{ text: string; page: number | null; section: string | null }>;
       if (!chunk) throw new ApiError('NOT_FOUND', `Passage ${chunkIndex} of document ${documentId} does not exist.`);
       return { document: toDocumentInfo(row), chunkIndex, text: chunk.text, page: chunk.page ?? null, section: chunk.section ?? null };
+    },
+
+    /**
+     * Start-up recovery after a crash: documents left `queued` or `ingesting` lose whatever chunks
+     * the interrupted run committed and are marked failed. Those that came from a file that still
+     * exists are returned, to be ingested again in the background.
+     */
+    async recoverInterrupted(): Promise<{ failed: number; requeue: Array<{ id: number; path: string }> }> {
+      const rows = await db.selectFrom('documents').selectAll().where('status', 'in', ['queued', 'ingesting']).execute();
+      const requeue: Array<{ id: number; path: string }> = [];
+      for (const row of rows) {
+        if (row.embedder_id && row.dimensions) await deps.vectors.deleteDocument(row.embedder_id, row.dimensions, row.workspace_id, row.doc_id);
+        await db
+          .updateTable('documents')
+          .set({ status: 'failed', error: 'The app closed while this document was being added; it was not indexed.', chunk_count: 0, content_hash: null, updated_at: nowIso() })
+          .where('id', '=', row.id)
+          .execute();
+        if (row.source_path && fs.existsSync(row.source_path)) requeue.push({ id: row.id, path: row.source_path });
+      }
+      return { failed: rows.length, requeue };
+    },
+
+    /** Ingests documents again from their files (after recovery), with their own owner and scope. */
+    async reingest(ids: number[], job: Job): Promise<IngestOutcome[]> {
+      const outcomes: IngestOutcome[] = [];
+      for (const [index, id] of ids.entries()) {
+        job.throwIfCancelled();
+        const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row?.source_path) continue;
+        try {
+          outcomes.push(await ingest(readSource(row.source_path, row.workspace_id, row.scope, row.watched === 1), row.owner_id, job));
+        } catch (error) {
+          const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${row.title}: ${(error as Error).message}`);
+          outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: apiError.toPayload(), warnings: [] });
+        }
+        job.progress((index + 1) / ids.length, row.title);
+      }
+      return outcomes;
     },
 
     visibleRows,

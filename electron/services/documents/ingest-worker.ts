@@ -14,11 +14,16 @@ interface WorkerConfig {
   threads: number;
 }
 
-export type WorkerRequest = { type: 'prepare'; jobId: string; request: PrepareRequest } | { type: 'cancel'; jobId: string } | { type: 'close' };
+export type WorkerRequest =
+  | { type: 'prepare'; jobId: string; request: PrepareRequest }
+  | { type: 'embedQuery'; jobId: string; text: string }
+  | { type: 'cancel'; jobId: string }
+  | { type: 'close' };
 export type WorkerResponse =
   | { type: 'ready'; embedderId: string; dimensions: number }
   | { type: 'progress'; jobId: string; fraction: number; phase: string }
   | { type: 'done'; jobId: string; result: Awaited<ReturnType<typeof prepareDocument>> }
+  | { type: 'embedded'; jobId: string; vector: Float32Array }
   | { type: 'failed'; jobId: string | null; error: { code: string; message: string; params?: Record<string, string | number> } };
 
 const port = parentPort!;
@@ -57,10 +62,22 @@ async function drain() {
   running = false;
 }
 
+/** A question's embedding: short, answered at once (query workers never hold documents). */
+async function embedQuery(jobId: string, text: string) {
+  try {
+    if (!embedder) throw new ApiError('EMBEDDER_UNAVAILABLE', 'The embedding model is not loaded.');
+    post({ type: 'embedded', jobId, vector: await embedder.embedQuery(text) });
+  } catch (error) {
+    post({ type: 'failed', jobId, error: error instanceof ApiError ? error.toPayload() : { code: 'INTERNAL', message: (error as Error).message } });
+  }
+}
+
 port.on('message', (message: WorkerRequest) => {
   if (message.type === 'prepare') {
     queue.push({ jobId: message.jobId, request: message.request });
     void drain();
+  } else if (message.type === 'embedQuery') {
+    void embedQuery(message.jobId, message.text);
   } else if (message.type === 'cancel') {
     cancelled.add(message.jobId);
   } else if (message.type === 'close') {

@@ -23,6 +23,22 @@ export interface EmbedderLocation {
 
 const batchSize = 16;
 
+/**
+ * Model files must be regular files: opening a FIFO, socket or device blocks (or reads forever),
+ * and a blocked read cannot be interrupted. Missing optional files are checked by their loaders.
+ */
+function requireRegularFile(file: string, model: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (!stat.isFile()) {
+    throw new ApiError('EMBEDDER_UNAVAILABLE', `${path.basename(file)} of the embedding model "${model}" is not a regular file, so EvalDesk will not read it.`, { model, file: path.basename(file), reason: 'not_a_file' });
+  }
+}
+
 function normalize(vector: Float32Array): Float32Array {
   let norm = 0;
   for (const value of vector) norm += value * value;
@@ -39,6 +55,9 @@ async function openOnnxEmbedder(modelName: string, location: EmbedderLocation, d
   if (!folder.startsWith(path.resolve(location.onnxDir) + path.sep) || !fs.existsSync(path.join(folder, 'config.json'))) {
     throw new ApiError('EMBEDDER_UNAVAILABLE', `The embedding model "${modelName}" is not in ${location.onnxDir}. Copy its folder (config.json, tokenizer.json, onnx/) there.`, { model: modelName });
   }
+  const onnxFolder = path.join(folder, 'onnx');
+  const weights = fs.existsSync(onnxFolder) ? fs.readdirSync(onnxFolder).filter((name) => name.endsWith('.onnx')).map((name) => path.join(onnxFolder, name)) : [];
+  for (const file of [path.join(folder, 'config.json'), path.join(folder, 'tokenizer.json'), ...weights]) requireRegularFile(file, modelName);
   const transformers = await import('@huggingface/transformers');
   transformers.env.allowRemoteModels = false;
   transformers.env.allowLocalModels = true;
@@ -78,6 +97,7 @@ async function openOnnxEmbedder(modelName: string, location: EmbedderLocation, d
 /** A GGUF embedding model through node-llama-cpp's embedding context. */
 async function openGgufEmbedder(filePath: string, location: EmbedderLocation): Promise<Embedder> {
   if (!fs.existsSync(filePath)) throw new ApiError('EMBEDDER_UNAVAILABLE', `The GGUF embedding model ${filePath} does not exist.`, { model: filePath });
+  requireRegularFile(filePath, filePath);
   const { getLlama } = await loadLlamaModule();
   const llama = await getLlama({ gpu: false, maxThreads: location.threads ?? 1, build: 'never' });
   const model = await llama.loadModel({ modelPath: filePath });

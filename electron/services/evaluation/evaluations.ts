@@ -43,8 +43,9 @@ export function createEvaluationService(db: Db) {
           field: reason !== null ? 'reason' : correctAnswer !== null ? 'correctAnswer' : 'priority',
         });
       }
-      const log = await db.selectFrom('conversation_logs').select('id').where('id', '=', input.logId).executeTakeFirst();
+      const log = await db.selectFrom('conversation_logs').select(['id', 'stop_reason']).where('id', '=', input.logId).executeTakeFirst();
       if (!log) throw new ApiError('NOT_FOUND', `Log ${input.logId} does not exist, so it cannot be evaluated.`, { entity: 'log', id: input.logId });
+      if (log.stop_reason === 'answering') throw new ApiError('CONFLICT', 'The model is still answering; judge the answer once it is complete.', { logId: input.logId });
       const now = nowIso();
       const fields = { evaluation: input.evaluation, reason, correct_answer: correctAnswer, priority, memo: text(input.memo), updated_at: now };
       const row = await db

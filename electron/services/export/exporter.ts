@@ -8,6 +8,8 @@ import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import type { Job } from '../jobs/jobs.ts';
 import { inclusiveEnd, sourcesByLog } from '../logs/logs.ts';
+import { isProcessAlive } from '../db/instance-lock.ts';
+import { ensureDir, notWritableError, removeQuietly } from '../files/safe-fs.ts';
 import { exportFormats, splitFor, type Split } from './formats.ts';
 import { SplitWriter } from './split-writer.ts';
 
@@ -16,9 +18,11 @@ type ExportFilters = ExportInput['filters'];
 
 const chunkSize = 500;
 
-function notWritable(dir: string, cause: unknown): ApiError {
-  const reason = (cause as NodeJS.ErrnoException)?.code ?? 'unknown error';
-  return new ApiError('EXPORT_NOT_WRITABLE', `EvalDesk cannot write to ${dir} (${reason}). Choose another folder.`, { path: dir, reason }, { cause });
+/** Writes the manifest and renames the staging folder into place (an empty target is replaced). */
+function publishStaging(staging: string, outDir: string, manifest: ExportManifest): void {
+  fs.writeFileSync(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (fs.existsSync(outDir)) fs.rmdirSync(outDir);
+  fs.renameSync(staging, outDir);
 }
 
 export function createExporter(db: Db, deps: { appVersion: string; exportsDir: string }) {
@@ -48,8 +52,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       entries = fs.readdirSync(outDir);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw new ApiError('EXPORT_NOT_WRITABLE', `${outDir} is a file, not a folder.`, { path: outDir });
-      if (code !== 'ENOENT') throw notWritable(outDir, error);
+      if (code !== 'ENOENT') throw notWritableError('EXPORT_NOT_WRITABLE', outDir, error);
     }
     if (entries.length > 0) {
       throw new ApiError('CONFLICT', `The folder ${outDir} already exists and is not empty; choose a new dataset name or folder.`, { path: outDir });
@@ -67,36 +70,29 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
     }
 
     // Files are written into a hidden sibling folder and renamed into place at the end: a failed
-    // or cancelled export never leaves half a dataset where a trainer could pick it up.
+    // or cancelled export never leaves half a dataset where a trainer could pick it up. The
+    // folder is journalled first, so a crash at any point leaves something start-up can clean.
     const parent = path.dirname(outDir);
     const staging = path.join(parent, `.${path.basename(outDir)}.partial-${crypto.randomUUID().slice(0, 8)}`);
     try {
-      fs.mkdirSync(staging, { recursive: true });
+      ensureDir(parent);
+      fs.mkdirSync(staging);
     } catch (error) {
-      throw notWritable(parent, error);
+      throw notWritableError('EXPORT_NOT_WRITABLE', outDir, error);
     }
-
-    const splits: Split[] = input.testRatio > 0 ? ['train', 'valid', 'test'] : ['train', 'valid'];
-    const writers = new Map<Split, SplitWriter>();
-    const dataset = await db
-      .insertInto('datasets')
-      .values({
-        name: input.name,
-        format: input.format,
-        out_dir: outDir,
-        seed: input.seed,
-        filters: JSON.stringify(input.filters),
-        manifest: null,
-        example_count: 0,
-        created_by: userId,
-        created_at: nowIso(),
-        marked_trained_at: null,
-      })
+    const pending = await db
+      .insertInto('pending_exports')
+      .values({ staging_dir: staging, out_dir: outDir, dataset_id: null, owner_pid: process.pid, started_at: nowIso() })
       .returning('id')
       .executeTakeFirstOrThrow();
 
+    const splits: Split[] = input.testRatio > 0 ? ['train', 'valid', 'test'] : ['train', 'valid'];
+    const writers = new Map<Split, SplitWriter>();
+    let datasetId: number | null = null;
     try {
       for (const split of splits) writers.set(split, new SplitWriter(staging, format.fileName(split)));
+      /** Which split each exported evaluation went to; written with the dataset in one transaction. */
+      const splitOf = new Map<number, Split>();
       const perEvaluation: Record<'1' | '2' | '3', number> = { '1': 0, '2': 0, '3': 0 };
       const skipped: Record<string, number> = {};
       let processed = 0;
@@ -112,7 +108,6 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           .execute();
         if (rows.length === 0) break;
         const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_id)) : null;
-        const items: Array<{ dataset_id: number; evaluation_id: number; split: Split }> = [];
         for (const row of rows) {
           const target = row.evaluation === 1 ? row.answer : row.correct_answer;
           if (target === null || target.trim() === '') {
@@ -120,14 +115,13 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
             skipped[reason] = (skipped[reason] ?? 0) + 1;
             continue;
           }
-          const split = splitFor(input.seed, row.id, input.validRatio, input.testRatio);
-          const writer = writers.get(split) ?? writers.get('train')!;
+          const wanted = splitFor(input.seed, row.id, input.validRatio, input.testRatio);
+          const split = writers.has(wanted) ? wanted : 'train';
           const context = contexts?.get(row.log_id)?.map((source) => source.promptText);
-          writer.append(format.line({ systemPrompt: row.system_prompt_snapshot, question: row.question, target, ...(context && { context }) }), row.id);
+          writers.get(split)!.append(format.line({ systemPrompt: row.system_prompt_snapshot, question: row.question, target, ...(context && { context }) }), row.id);
           perEvaluation[String(row.evaluation) as '1' | '2' | '3']++;
-          items.push({ dataset_id: dataset.id, evaluation_id: row.id, split: writers.has(split) ? split : 'train' });
+          splitOf.set(row.id, split);
         }
-        if (items.length > 0) await db.insertInto('dataset_items').values(items).execute();
         processed += rows.length;
         lastId = rows[rows.length - 1]!.id;
         job.progress(processed / total, `${processed} / ${total}`);
@@ -150,17 +144,18 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           );
         }
         writer.append(moved.line, moved.key);
-        await db.updateTable('dataset_items').set({ split }).where('dataset_id', '=', dataset.id).where('evaluation_id', '=', moved.key).execute();
+        splitOf.set(moved.key, split);
       }
 
       const files = splits.map((split) => writers.get(split)!.close());
       writers.clear();
+      job.throwIfCancelled();
       const exampleCount = files.reduce((sum, file) => sum + file.rows, 0);
-      const manifest: ExportManifest = {
+      const manifestFor = (id: number): ExportManifest => ({
         app: { name: 'EvalDesk', version: deps.appVersion },
         format: input.format,
         createdAt: nowIso(),
-        datasetId: dataset.id,
+        datasetId: id,
         filters: input.filters,
         seed: input.seed,
         splitRatios: { train: 1 - input.validRatio - input.testRatio, valid: input.validRatio, test: input.testRatio },
@@ -172,30 +167,82 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
         },
         skipped: { total: Object.values(skipped).reduce((a, b) => a + b, 0), reasons: skipped },
         files,
-      };
-      fs.writeFileSync(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-      job.throwIfCancelled();
-      // resolveOutDir checked it is absent or empty; an empty folder is replaced by the staging one.
-      if (fs.existsSync(outDir)) fs.rmdirSync(outDir);
-      fs.renameSync(staging, outDir);
-      await db
-        .updateTable('datasets')
-        .set({ manifest: JSON.stringify(manifest), example_count: exampleCount })
-        .where('id', '=', dataset.id)
-        .execute();
-      return { datasetId: dataset.id, outDir, manifest };
+      });
+
+      // The dataset, its items and its manifest appear together or not at all.
+      const manifest = await db.transaction().execute(async (trx) => {
+        const dataset = await trx
+          .insertInto('datasets')
+          .values({
+            name: input.name,
+            format: input.format,
+            out_dir: outDir,
+            seed: input.seed,
+            filters: JSON.stringify(input.filters),
+            manifest: null,
+            example_count: exampleCount,
+            created_by: userId,
+            created_at: nowIso(),
+            marked_trained_at: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const committed = manifestFor(dataset.id);
+        await trx.updateTable('datasets').set({ manifest: JSON.stringify(committed) }).where('id', '=', dataset.id).execute();
+        const items = [...splitOf].map(([evaluationId, split]) => ({ dataset_id: dataset.id, evaluation_id: evaluationId, split }));
+        for (let i = 0; i < items.length; i += chunkSize) await trx.insertInto('dataset_items').values(items.slice(i, i + chunkSize)).execute();
+        await trx.updateTable('pending_exports').set({ dataset_id: dataset.id }).where('id', '=', pending.id).execute();
+        return committed;
+      });
+      datasetId = manifest.datasetId;
+      publishStaging(staging, outDir, manifest);
+      await db.deleteFrom('pending_exports').where('id', '=', pending.id).execute();
+      return { datasetId: manifest.datasetId, outDir, manifest };
     } catch (error) {
       for (const writer of writers.values()) writer.abandon();
-      fs.rmSync(staging, { recursive: true, force: true });
-      await db.deleteFrom('datasets').where('id', '=', dataset.id).execute();
+      removeQuietly(staging);
+      // Deleting the dataset cascades to its items and to the journal row.
+      if (datasetId !== null) await db.deleteFrom('datasets').where('id', '=', datasetId).execute();
+      await db.deleteFrom('pending_exports').where('id', '=', pending.id).execute();
       if (error instanceof ApiError) throw error;
-      if ((error as NodeJS.ErrnoException).code) throw notWritable(outDir, error);
+      if ((error as NodeJS.ErrnoException).code) throw notWritableError('EXPORT_NOT_WRITABLE', outDir, error);
       throw error;
     }
   }
 
+  /**
+   * Start-up clean-up after a crash: a staging folder whose dataset was never committed is
+   * removed; one whose dataset was committed is finished (manifest written, renamed into place).
+   */
+  async function recover(): Promise<{ removed: number; finished: number }> {
+    let removed = 0;
+    let finished = 0;
+    for (const row of await db.selectFrom('pending_exports').selectAll().execute()) {
+      if (row.owner_pid !== process.pid && isProcessAlive(row.owner_pid)) continue;
+      const manifest = row.dataset_id === null ? null : await db.selectFrom('datasets').select('manifest').where('id', '=', row.dataset_id).executeTakeFirst();
+      // Only ever delete what this journal names, and only a folder of the expected shape.
+      const isStaging = path.basename(row.staging_dir).startsWith(`.${path.basename(row.out_dir)}.partial-`);
+      if (manifest?.manifest && fs.existsSync(row.staging_dir) && !fs.existsSync(row.out_dir)) {
+        try {
+          publishStaging(row.staging_dir, row.out_dir, JSON.parse(manifest.manifest) as ExportManifest);
+          finished++;
+        } catch (error) {
+          console.error('[evaldesk] could not finish an interrupted export', error);
+        }
+      } else if (isStaging && fs.existsSync(row.staging_dir)) {
+        removeQuietly(row.staging_dir);
+        removed++;
+      }
+      await db.deleteFrom('pending_exports').where('id', '=', row.id).execute();
+    }
+    // Datasets without a manifest were left by versions before the journal; nothing refers to them.
+    const orphans = await db.deleteFrom('datasets').where('manifest', 'is', null).executeTakeFirst();
+    return { removed: removed + Number(orphans.numDeletedRows), finished };
+  }
+
   return {
     run,
+    recover,
 
     /**
      * The explicit "these went into a training run" step: evaluations of the dataset move from

@@ -255,6 +255,8 @@ export function createLogService(db: Db) {
       let query = db
         .selectFrom('conversation_logs as l')
         .select('l.id')
+        // An answer still streaming is not ready to be judged.
+        .where('l.stop_reason', '!=', 'answering')
         .where((eb) => eb.not(eb.exists(eb.selectFrom('evaluations as e').select('e.id').whereRef('e.log_id', '=', 'l.id').where('e.evaluator_id', '=', viewerId))));
       if (input.sessionId !== undefined) query = query.where('l.session_id', '=', input.sessionId);
       if (input.workspaceId !== undefined) query = query.where('l.workspace_id', '=', input.workspaceId);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Job } from '../jobs/jobs.ts';
 import type { Selectable } from 'kysely';
 import type { MethodInput } from '../../../shared/contract/api.ts';
 import type { ModelInfo } from '../../../shared/contract/entities.ts';
@@ -33,25 +34,43 @@ export function toModelInfo(row: ModelRow): ModelInfo {
   };
 }
 
-/** Lists every .gguf below a folder, without following symlinked folders (no loops, no escapes). */
-function findGgufFiles(root: string, limit = 10_000): string[] {
+/** Bounds for scanning a models folder: a folder such as "/" must not turn into a disk walk. */
+export const scanLimits = { maxDepth: 6, maxEntries: 20_000, maxFiles: 1_000 } as const;
+
+/**
+ * Lists .gguf files below a folder without following symlinked folders (no loops, no escapes).
+ * Asynchronous, so other calls are served meanwhile; bounded in depth and in entries visited;
+ * cancellable between folders.
+ */
+async function findGgufFiles(root: string, job?: Job): Promise<{ files: string[]; truncated: boolean }> {
   const found: string[] = [];
-  const pending = [root];
-  while (pending.length > 0 && found.length < limit) {
-    const dir = pending.pop()!;
+  const pending: Array<{ dir: string; depth: number }> = [{ dir: root, depth: 0 }];
+  let visited = 0;
+  let truncated = false;
+  while (pending.length > 0) {
+    job?.throwIfCancelled();
+    if (found.length >= scanLimits.maxFiles || visited >= scanLimits.maxEntries) {
+      truncated = true;
+      break;
+    }
+    const { dir, depth } = pending.pop()!;
     let entries: fs.Dirent[];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
     } catch {
       continue;
     }
+    visited += entries.length;
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) pending.push(full);
-      else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.toLowerCase().endsWith('.gguf')) found.push(full);
+      if (entry.isDirectory()) {
+        if (depth < scanLimits.maxDepth) pending.push({ dir: full, depth: depth + 1 });
+        else truncated = true;
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.toLowerCase().endsWith('.gguf')) found.push(full);
     }
+    job?.progress(Math.min(0.5, visited / scanLimits.maxEntries), dir);
   }
-  return found.sort();
+  return { files: found.sort(), truncated };
 }
 
 /** The columns that come from the file itself, refreshed whenever the file is read again. */
@@ -114,18 +133,22 @@ export function createModelRegistry(db: Db) {
       return rows.map(toModelInfo);
     },
     /** Registers every readable .gguf in the models folder; broken files are reported, not fatal. */
-    async scan(modelsDir: string) {
+    /** Registers every GGUF below the models folder; `truncated` says a limit stopped the walk. */
+    async scan(modelsDir: string, job?: Job) {
       const added: ModelInfo[] = [];
       const failed: Array<{ path: string; code: string; message: string }> = [];
-      for (const file of findGgufFiles(modelsDir)) {
+      const { files, truncated } = await findGgufFiles(modelsDir, job);
+      for (const [index, file] of files.entries()) {
+        job?.throwIfCancelled();
         try {
           added.push(await add(file));
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
           failed.push({ path: file, code: error.code, message: error.message });
         }
+        job?.progress(0.5 + (0.5 * (index + 1)) / files.length, path.basename(file));
       }
-      return { added, failed };
+      return { added, failed, truncated };
     },
     async update(input: MethodInput<'models.update'>): Promise<ModelInfo> {
       await getRow(input.id);

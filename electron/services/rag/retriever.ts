@@ -1,6 +1,5 @@
 import type { DocumentService } from '../documents/document-service.ts';
-import type { EmbedderLocator } from '../documents/ingest-runner.ts';
-import { openEmbedder, type Embedder } from '../embeddings/embedder.ts';
+import type { IngestRunner } from '../documents/ingest-runner.ts';
 import type { VectorStore } from '../vectors/vector-store.ts';
 
 export interface RetrievedPassage {
@@ -30,30 +29,19 @@ export interface RetrievalRequest {
  * nearest chunks above the threshold. Shared and private results come from one scope-filtered
  * search, so the merge cannot leak another user's private chunks.
  */
-export function createRetriever(deps: { vectors: VectorStore; documents: DocumentService; threads: number }) {
-  const embedders = new Map<string, Promise<Embedder>>();
-
-  /** Query embedding happens here in the main process: one short text, with a cached model. */
-  function embedderFor(locator: EmbedderLocator): Promise<Embedder> {
-    const key = `${locator.spec}\u0000${locator.onnxDir}`;
-    let pending = embedders.get(key);
-    if (!pending) {
-      pending = openEmbedder(locator.spec, { onnxDir: locator.onnxDir, threads: deps.threads });
-      embedders.set(key, pending);
-      pending.catch(() => embedders.delete(key));
-    }
-    return pending;
-  }
-
+export function createRetriever(deps: { vectors: VectorStore; documents: DocumentService; runner: IngestRunner }) {
   return {
-    async retrieve(request: RetrievalRequest): Promise<RetrievedPassage[]> {
-      const documents = (await deps.documents.visibleRows(request.workspaceId, request.userId)).filter((doc) => doc.status === 'ready' && doc.embedder_id && doc.dimensions);
+    async retrieve(request: RetrievalRequest, signal?: AbortSignal): Promise<RetrievedPassage[]> {
+      const visible = await deps.documents.visibleRows(request.workspaceId, request.userId);
+      const documents = visible.filter((doc) => doc.status === 'ready' && doc.embedder_id && doc.dimensions);
       if (documents.length === 0) return [];
-      const embedder = await embedderFor(await deps.documents.embedderFor(request.workspaceId));
+      // The question is embedded in a worker (the main process never opens model files), by the
+      // same embedder that indexed the workspace.
+      const query = await deps.runner.embedQuery(await deps.documents.embedderFor(request.workspaceId), request.question, signal);
       const passages: RetrievedPassage[] = [];
 
-      for (const doc of documents.filter((d) => d.pinned === 1 && d.embedder_id === embedder.id)) {
-        const rows = (await deps.vectors.withTable(embedder.id, embedder.dimensions, (table) =>
+      for (const doc of documents.filter((d) => d.pinned === 1 && d.embedder_id === query.embedderId)) {
+        const rows = (await deps.vectors.withTable(query.embedderId, query.dimensions, (table) =>
           table.query().where(`document_id = ${doc.id}`).select(['chunk_id', 'chunk_index', 'text', 'page', 'section']).limit(10_000).toArray(),
         )) as Array<Record<string, unknown>>;
         rows.sort((a, b) => Number(a['chunk_index']) - Number(b['chunk_index']));
@@ -73,13 +61,16 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
         }
       }
 
-      const vector = await embedder.embedQuery(request.question);
-      const hits = await deps.vectors.search(embedder.id, embedder.dimensions, {
-        vector,
+      // Chunks of documents that are not ready (an ingestion in progress or interrupted) are
+      // never answers, even when LanceDB already holds some of them.
+      const notReady = visible.filter((doc) => doc.status !== 'ready').map((doc) => doc.id);
+      const hits = await deps.vectors.search(query.embedderId, query.dimensions, {
+        vector: query.vector,
         workspaceId: request.workspaceId,
         userId: request.userId,
         topN: request.topN,
         threshold: request.threshold,
+        ...(notReady.length > 0 && { excludeDocumentIds: notReady }),
         ...(request.hybrid && { fullText: request.question }),
       });
       const seen = new Set(passages.map((p) => p.chunkId));
@@ -88,11 +79,6 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
         passages.push({ chunkId: hit.chunkId, documentId: hit.documentId, docId: hit.docId, chunkIndex: hit.chunkIndex, title: hit.title, page: hit.page, section: hit.section, text: hit.text, score: hit.score, pinned: false });
       }
       return passages;
-    },
-
-    async close(): Promise<void> {
-      for (const pending of embedders.values()) await (await pending.catch(() => null))?.dispose();
-      embedders.clear();
     },
   };
 }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import { loadLlamaModule } from './llama-module.ts';
 import type { GpuBackend, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
@@ -20,8 +20,11 @@ interface Loaded {
   context: LlamaContext | null;
   /** Kept across questions so llama.cpp reuses the evaluated prefix (system prompt, history). */
   sequence: LlamaContextSequence | null;
-  /** The chat format node-llama-cpp resolved from the model's template (what "auto" will use). */
-  chatWrapper: string;
+  /**
+   * The chat format resolved once from the model's template. Resolving it is not free (a Jinja
+   * template is parsed and test-rendered), so every question reuses this instance.
+   */
+  chatWrapper: ChatWrapper;
 }
 
 /** Physical-ish core count: the default for generation threads (ENGINEERING: more threads than cores is ruinous). */
@@ -77,7 +80,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       vram: vram ? { total: vram.total, used: vram.used } : null,
       ram: { total: os.totalmem(), used: os.totalmem() - os.freemem(), processRss: process.memoryUsage().rss },
       modelBytes: loaded ? loaded.model.size : null,
-      chatWrapper: loaded?.chatWrapper ?? null,
+      chatWrapper: loaded?.chatWrapper.wrapperName ?? null,
       error: lastError,
     };
   }
@@ -134,7 +137,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
     }
     const { resolveChatWrapper } = await loadLlamaModule();
-    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model).wrapperName };
+    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model) };
   }
 
   return {
@@ -184,7 +187,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
      * The model and a context of at least `contextSize` tokens for the loaded model. A context of
      * another size is replaced (sessions of different workspaces may ask for different sizes).
      */
-    async acquireContext(modelId: number, contextSize: number): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence }> {
+    async acquireContext(modelId: number, contextSize: number): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence; chatWrapper: ChatWrapper }> {
       if (loaded?.model.disposed) {
         // llama.cpp failed or was torn down under us: say so instead of using a dead handle.
         loaded = null;
@@ -211,7 +214,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
         loaded.context = await loaded.model.createContext({ contextSize: wanted, sequences: 1, threads: resolveThreads(settings) });
       }
       if (!loaded.sequence || loaded.sequence.disposed) loaded.sequence = loaded.context.getSequence();
-      return { model: loaded.model, context: loaded.context, sequence: loaded.sequence };
+      return { model: loaded.model, context: loaded.context, sequence: loaded.sequence, chatWrapper: loaded.chatWrapper };
     },
 
     /** Registers a running generation so unload() can stop it before freeing the model. */

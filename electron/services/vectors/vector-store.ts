@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import * as arrow from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { ApiError } from '../../../shared/contract/errors.ts';
+import { ensureDir } from '../files/safe-fs.ts';
 
 export type Scope = 'shared' | 'private';
 
@@ -48,8 +48,15 @@ export interface SearchRequest {
   threshold: number;
   /** Restrict to some documents (pinned context, tests); optional. */
   documentIds?: number[];
+  /** Leave these documents out: ones not `ready` may have chunks from an interrupted ingestion. */
+  excludeDocumentIds?: number[];
   /** Hybrid search: also run a full-text query and fuse both rankings (reciprocal rank fusion). */
   fullText?: string;
+}
+
+/** LanceDB's answer when another writer committed first; the operation may simply be run again. */
+function isCommitConflict(error: unknown): boolean {
+  return /retryable commit conflict/i.test(String((error as Error | null)?.message));
 }
 
 /** Reciprocal rank fusion's usual constant. */
@@ -163,7 +170,7 @@ export function createVectorStore(options: VectorStoreOptions) {
 
   async function connect(): Promise<Connection> {
     connection ??= (async () => {
-      fs.mkdirSync(options.dir, { recursive: true });
+      ensureDir(options.dir);
       const lancedb = await import('@lancedb/lancedb');
       return lancedb.connect(options.dir);
     })();
@@ -188,6 +195,7 @@ export function createVectorStore(options: VectorStoreOptions) {
   async function searchIn(target: Table, request: SearchRequest): Promise<SearchHit[]> {
     let filter = scopeFilter(request.workspaceId, request.userId);
     if (request.documentIds?.length) filter += ` AND document_id IN (${request.documentIds.map(integer).join(', ')})`;
+    if (request.excludeDocumentIds?.length) filter += ` AND document_id NOT IN (${request.excludeDocumentIds.map(integer).join(', ')})`;
     const columns = ['chunk_id', 'doc_id', 'document_id', 'chunk_index', 'scope', 'text', 'page', 'section', 'title'];
     let query = target.vectorSearch(Array.from(request.vector)).distanceType('cosine').where(filter).select([...columns, '_distance']).limit(request.topN);
     // With an HNSW index, a wider beam keeps recall high; filtering happens before the search.
@@ -266,7 +274,18 @@ export function createVectorStore(options: VectorStoreOptions) {
 
     /** Compacts the small fragments many one-document commits leave behind, and folds new rows into indexes. */
     async optimize(embedderId: string, dimensions: number): Promise<void> {
-      await withTable(embedderId, dimensions, (target) => target.optimize());
+      // An index build committed meanwhile pre-empts the compaction: retry a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await withTable(embedderId, dimensions, async (target) => {
+            await target.checkoutLatest();
+            await target.optimize();
+          });
+          return;
+        } catch (error) {
+          if (attempt >= 3 || !isCommitConflict(error)) throw error;
+        }
+      }
     },
 
     async countRows(embedderId: string, dimensions: number, filter?: string): Promise<number> {
@@ -307,7 +326,7 @@ export function createVectorStore(options: VectorStoreOptions) {
           await builder.createIndex('owner_id', { config: lancedb.Index.btree() });
           break;
         } catch (error) {
-          if (attempt >= 3 || !/retryable commit conflict/i.test(String((error as Error).message))) throw error;
+          if (attempt >= 3 || !isCommitConflict(error)) throw error;
         } finally {
           builder.close();
         }

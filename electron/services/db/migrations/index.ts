@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as foundation from './001_foundation.ts';
 import * as documents from './002_documents.ts';
+import * as crashSafety from './003_crash_safety.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -9,6 +10,7 @@ import * as documents from './002_documents.ts';
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
   '002_documents': documents,
+  '003_crash_safety': crashSafety,
 };
 
 export const migrationProvider: MigrationProvider = {
