@@ -25,7 +25,7 @@ test('the CLI runs the whole loop: model, workspace, ask, evaluate, logs, export
   const dataDir = tempDir();
   const added = await evaldesk(dataDir, 'models', 'add', fixtures.tinyChat);
   assert.equal(added.code, 0, added.stderr);
-  assert.match(added.stdout, /Registered model 1: EvalDesk Tiny Chat \(llama, ALL_F32, chat template: yes\)/);
+  assert.match(added.stdout, /Registered model 1: tiny-llama-chat \(llama, ALL_F32, chat template: yes\)/);
   assert.match((await evaldesk(dataDir, 'workspaces', 'create', '--name', '社内規程 PoC', '--system-prompt', 'Answer briefly.', '--max-tokens', '16')).stdout, /Created workspace 1/);
 
   const answers: string[] = [];

@@ -44,6 +44,7 @@ async function shot(name: string) {
 test('connection lost: a banner, actions paused, typing kept; recovery when the bridge returns; a new token says what to open', { timeout: 120_000 }, async () => {
   const port = bridge.port;
   await page.goto(bridge.url);
+  await page.getByTestId('checklist-workspace').click();
   await page.getByTestId('workspace-name').fill('Contracts PoC');
 
   for (const language of ['en', 'ko', 'ja'] as const) {

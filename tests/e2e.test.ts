@@ -46,7 +46,8 @@ test('the whole loop in the UI: workspace, model, streamed answer, verdict 3 wit
   page.on('websocket', (socket) => socket.on('framereceived', (frame) => typeof frame.payload === 'string' && frame.payload.includes('"chat.token"') && tokenFrames.push(frame.payload)));
   await page.goto(bridge.url);
 
-  // A first start lands on the workspace editor.
+  // A first start lands on the checklist; creating the workspace is one click away.
+  await page.getByTestId('checklist-workspace').click();
   await page.getByTestId('workspace-name').fill('법무팀 계약 검토 PoC');
   await page.getByTestId('workspace-domain').fill('Legal');
   await page.getByTestId('workspace-system-prompt').fill('You are the legal team assistant. Answer briefly.');
@@ -197,8 +198,11 @@ test('documents in the UI: add a file, see it indexed, ask, see the citation and
   await page.getByTestId('document-paths').fill(folder);
   await page.getByTestId('documents-add').click();
   await page.getByTestId('document-row').first().waitFor();
-  await page.getByTestId('document-failure').first().waitFor();
-  assert.match(await page.getByTestId('document-failure').first().innerText(), /not a Word/);
+  // The broken file has its own row, failed, with the reason shown once.
+  const failed = page.locator('[data-testid="document-row"][data-status="failed"]');
+  await failed.first().waitFor();
+  assert.match(await failed.first().innerText(), /not a Word/);
+  assert.equal(await page.getByTestId('document-failure').count(), 0, 'no second copy of the error above the table');
   assert.match(await page.getByTestId('documents').innerText(), /就業規則/);
   await shot('10-documents');
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogListRow } from '../shared/contract/entities.ts';
+import { searchTerms } from '../electron/services/logs/logs.ts';
 import { openTestApp, rejectsWithCode } from './helpers/app.ts';
 import { seedLogs } from './helpers/seed.ts';
 
@@ -93,6 +94,32 @@ test('a text that matches thousands of logs pages in order through the same API'
     assert.ok(first.rows.every((r, i) => r.question.includes('就業規則') && (i === 0 || first.rows[i - 1]!.askedAt > r.askedAt)));
     const second = await app.call('logs.query', { filters, limit: 100, cursor: first.nextCursor });
     assert.equal(second.rows[0]!.id, 4199);
+  } finally {
+    await app.close();
+  }
+});
+
+test('any search text is safe and means "contains": control characters, FTS syntax, quotes and short text', async () => {
+  const app = await openTestApp();
+  try {
+    seedLogs(app.core.internals!.db.raw, { logs: 40, question: (i) => [`VPN token reset ${i}`, `"quoted" AND question:x ${i}`, `NEAR(a b) ^start * ${i}`, `審核 休 ${i}`][i % 4]! });
+    const rows = app.core.internals!.db.raw.prepare('SELECT question, answer FROM conversation_logs').all() as Array<{ question: string; answer: string }>;
+    // The meaning, stated plainly: every piece between control characters appears, case aside.
+    const expected = (text: string) =>
+      rows.filter((row) => searchTerms(text).every((term) => `${row.question}\n${row.answer}`.toLowerCase().includes(term.toLowerCase()))).length;
+    const texts = [
+      '\u0000', 'VPN\u0000token', 'abc\u0000def', '\u0000\u0000\u0000', 'token\treset', 'a\u0001b', '\u001b[31m',
+      '"', '""', '"quoted"', '"unbalanced', 'AND', 'a OR b', 'NOT x', 'NEAR(a b)', 'NEAR(', '*', '^start', 'question:x', 'question:', 'answer:*',
+      'x', 'VP', '審', '審核', '休', '%', '_', '\\', 'vpn TOKEN', '\ud800', 'ab\ud83dcd', '\u202eevil',
+    ];
+    for (const text of texts) {
+      const { total } = await app.call('logs.count', { filters: { text } });
+      assert.equal(total, expected(text), `count for ${JSON.stringify(text)}`);
+      const page = await app.call('logs.query', { filters: { text }, limit: 500 });
+      assert.equal(page.rows.length, total, `rows for ${JSON.stringify(text)}`);
+    }
+    assert.equal((await app.call('logs.count', { filters: { text: 'VPN\u0000token' } })).total, 20, 'pieces around a NUL are each searched: 10 questions, 10 answers');
+    assert.equal((await app.call('logs.count', { filters: { text: '\u0000' } })).total, 40, 'nothing but control characters is no filter, like blank text');
   } finally {
     await app.close();
   }

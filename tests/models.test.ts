@@ -11,7 +11,7 @@ test('registering a GGUF reads its metadata from the header without loading it',
   const app = await openTestApp();
   try {
     const model = await app.call('models.add', { path: fixtures.tinyChat });
-    assert.equal(model.displayName, 'EvalDesk Tiny Chat');
+    assert.equal(model.displayName, 'tiny-llama-chat', 'named after the file, not the header');
     assert.equal(model.architecture, 'llama');
     assert.equal(model.quantization, 'ALL_F32');
     assert.equal(model.trainingContextLength, 2048);

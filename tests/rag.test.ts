@@ -43,7 +43,7 @@ test('text documents with a stable doc_id are chunked, embedded, replaced atomic
     const changed = await app.call('documents.addText', { workspaceId: workspace.id, docId: 'board_post:12', title: 'Leave policy', text: leave });
     assert.equal(changed.result, 'updated');
     const vectors = app.core.internals!.vectors;
-    const rows = await vectors.countRows(changed.document!.embedderId!, 64, "doc_id = 'board_post:12'");
+    const rows = await vectors.countRows(changed.document!.embedderId!, 64, { docId: 'board_post:12' });
     assert.equal(rows, changed.document!.chunkCount, 'old chunks are gone, new ones are in');
     assert.deepEqual((await app.call('documents.list', { workspaceId: workspace.id })).map((d) => d.docId), ['board_post:12']);
 
@@ -85,7 +85,7 @@ test('a folder with good and broken files: each file gets its own outcome and no
     assert.equal(documents.filter((d) => d.status === 'ready').length, 2);
     assert.ok(failed.every((d) => d.chunkCount === 0 && d.error));
     const embedderId = documents[0]!.embedderId ?? `gguf:tiny-llama-chat.gguf`;
-    assert.equal(await app.core.internals!.vectors.countRows(embedderId, 64, `document_id IN (${failed.map((d) => d.id).join(',')})`), 0);
+    assert.equal(await app.core.internals!.vectors.countRows(embedderId, 64, { documentIds: failed.map((d) => d.id) }), 0);
   } finally {
     await app.close();
   }
@@ -108,6 +108,10 @@ test('answers cite the passages they used; user B never receives user A\'s priva
     assert.match(asA.sources[0]!.promptText, /^\[1\] A notes/);
     const detail = await app.call('logs.get', { id: asA.id });
     assert.deepEqual(detail.log.sources, asA.sources, 'the trace is stored with the log');
+    // A citation opens its passage by the index it carries; nobody parses the store's chunk id.
+    const cited = asA.sources[0]!;
+    const opened = await app.call('documents.passage', { documentId: cited.documentId!, chunkIndex: cited.chunkIndex });
+    assert.ok(cited.promptText.includes(opened.text.trim().slice(0, 20)));
 
     const b = otherUser(app);
     const asB = callAs(app.core, b);
@@ -155,6 +159,7 @@ test('query mode refuses without calling the model when no passage clears the th
     await app.call('runtime.load', { modelId: model.id });
     const answered = await app.call('chat.ask', { sessionId: session.id, question: 'Completely unrelated question about the weather', requestId: 'q2' });
     assert.ok(answered.sources.length > 0 && answered.sources.every((s) => s.pinned));
+    assert.deepEqual(answered.sources.map((s) => s.chunkIndex), answered.sources.map((_, i) => i), 'a pinned document goes in whole, in order');
     assert.ok(answered.completionTokens > 0, 'the model answered from the pinned document');
 
     await app.call('documents.remove', { id: added.document!.id });

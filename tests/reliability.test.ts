@@ -370,7 +370,7 @@ test('documents interrupted mid-ingestion: never searchable, their chunks remove
     assert.equal(apiDoc.status, 'failed');
     assert.match(apiDoc.error ?? '', /closed while this document was being added/);
     const vectors = app.core.internals!.vectors;
-    assert.equal(await vectors.countRows(apiDoc.embedderId!, 64, "doc_id = 'board_post:1'"), 0);
+    assert.equal(await vectors.countRows(apiDoc.embedderId!, 64, { docId: 'board_post:1' }), 0);
     // The file is ingested again in the background.
     for (let i = 0; i < 100 && (await byDocId()).get(fromFile.docId)!.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal((await byDocId()).get(fromFile.docId)!.status, 'ready');

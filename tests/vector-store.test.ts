@@ -1,29 +1,18 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createVectorStore, similarityFromDistance, type ChunkRow } from '../electron/services/vectors/vector-store.ts';
+import { createVectorStore, similarityFromDistance, type ChunkOwner, type NewChunk } from '../electron/services/vectors/vector-store.ts';
 import { tempDir } from './helpers/app.ts';
 
 const dims = 8;
 const unit = (hot: number, second = -1): number[] => Array.from({ length: dims }, (_, i) => (i === hot ? 1 : i === second ? 0.5 : 0));
 
-function row(overrides: Partial<ChunkRow> & Pick<ChunkRow, 'chunk_id' | 'doc_id' | 'vector'>): ChunkRow {
-  return {
-    workspace_id: 1,
-    document_id: 1,
-    chunk_index: 0,
-    scope: 'shared',
-    owner_id: 1,
-    text: 'text',
-    page: null,
-    section: null,
-    source_type: 'file',
-    title: 'Doc',
-    updated_at: '2026-11-01T00:00:00Z',
-    summary: null,
-    entities: null,
-    ...overrides,
-  };
+function doc(overrides: Partial<ChunkOwner> & Pick<ChunkOwner, 'docId'>): ChunkOwner {
+  return { workspaceId: 1, documentId: 1, scope: 'shared', ownerId: 1, title: 'Doc', sourceType: 'file', updatedAt: '2026-11-01T00:00:00Z', ...overrides };
+}
+
+function chunk(index: number, vector: number[], text = 'text'): NewChunk {
+  return { index, text, page: null, section: null, vector };
 }
 
 test('similarity is a monotonic function of cosine distance and distance >= 1 is never a match', () => {
@@ -37,21 +26,23 @@ test('similarity is a monotonic function of cosine distance and distance >= 1 is
 test('LanceDB: replace by doc_id, delete, scope isolation, threshold and top N', async () => {
   const store = createVectorStore({ dir: path.join(tempDir(), 'vectors') });
   try {
-    await store.replaceDocument('test-embedder', dims, 1, 'board_post:12', [
-      row({ chunk_id: '1:board_post:12:0', doc_id: 'board_post:12', vector: unit(0), text: 'old A' }),
-      row({ chunk_id: '1:board_post:12:1', doc_id: 'board_post:12', chunk_index: 1, vector: unit(1), text: 'old B' }),
-    ]);
-    await store.replaceDocument('test-embedder', dims, 1, "o'brien", [row({ chunk_id: "1:o'brien:0", doc_id: "o'brien", document_id: 2, vector: unit(2), text: 'quote-safe' })]);
-    await store.replaceDocument('test-embedder', dims, 1, 'private-a', [
-      row({ chunk_id: '1:private-a:0', doc_id: 'private-a', document_id: 3, vector: unit(0, 1), scope: 'private', owner_id: 7, text: "user 7's secret" }),
-    ]);
-    await store.replaceDocument('test-embedder', dims, 2, 'other-ws', [row({ chunk_id: '2:other-ws:0', workspace_id: 2, doc_id: 'other-ws', document_id: 4, vector: unit(0) })]);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'board_post:12' }), [chunk(0, unit(0), 'old A'), chunk(1, unit(1), 'old B')]);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: "o'brien", documentId: 2 }), [chunk(0, unit(2), 'quote-safe')]);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'private-a', documentId: 3, scope: 'private', ownerId: 7 }), [chunk(0, unit(0, 1), "user 7's secret")]);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'other-ws', workspaceId: 2, documentId: 4 }), [chunk(0, unit(0))]);
     assert.equal(await store.countRows('test-embedder', dims), 5);
 
     // Re-ingesting replaces: one chunk now, new text; the other workspace and document untouched.
-    await store.replaceDocument('test-embedder', dims, 1, 'board_post:12', [row({ chunk_id: '1:board_post:12:0', doc_id: 'board_post:12', vector: unit(0), text: 'new A' })]);
-    assert.equal(await store.countRows('test-embedder', dims, "doc_id = 'board_post:12'"), 1);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'board_post:12' }), [chunk(0, unit(0), 'new A')]);
+    assert.equal(await store.countRows('test-embedder', dims, { workspaceId: 1, docId: 'board_post:12' }), 1);
+    assert.equal(await store.countRows('test-embedder', dims, { docId: "o'brien" }), 1, 'quotes in a doc id are data, not filter syntax');
     assert.equal(await store.countRows('test-embedder', dims), 4);
+    assert.deepEqual(
+      (await store.documentChunks('test-embedder', dims, 1)).map((c) => [c.chunkId, c.chunkIndex, c.text]),
+      [['1:board_post:12:0', 0, 'new A']],
+    );
+    assert.equal((await store.chunk('test-embedder', dims, 2, 0))?.text, 'quote-safe');
+    assert.equal(await store.chunk('test-embedder', dims, 2, 1), null);
 
     const asUser1 = await store.search('test-embedder', dims, { vector: unit(0), workspaceId: 1, userId: 1, topN: 10, threshold: -1 });
     assert.equal(asUser1[0]!.text, 'new A');
@@ -76,11 +67,8 @@ test('LanceDB: replace by doc_id, delete, scope isolation, threshold and top N',
 test('hybrid search adds full-text matches (n-grams, so CJK without spaces works) under the same scope filter', async () => {
   const store = createVectorStore({ dir: path.join(tempDir(), 'vectors') });
   try {
-    await store.replaceDocument('test-embedder', dims, 1, 'rules', [
-      row({ chunk_id: '1:rules:0', doc_id: 'rules', vector: unit(0), text: '年次有給休暇は入社6か月後に付与されます' }),
-      row({ chunk_id: '1:rules:1', doc_id: 'rules', chunk_index: 1, vector: unit(1), text: 'Expense reports close on the 25th' }),
-      row({ chunk_id: '1:rules:2', doc_id: 'rules', chunk_index: 2, vector: unit(2), text: '出張旅費の精算は月末まで', scope: 'private', owner_id: 9 }),
-    ]);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'rules' }), [chunk(0, unit(0), '年次有給休暇は入社6か月後に付与されます'), chunk(1, unit(1), 'Expense reports close on the 25th')]);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'rules-private', documentId: 2, scope: 'private', ownerId: 9 }), [chunk(0, unit(2), '出張旅費の精算は月末まで')]);
     // The query vector points at chunk 1 only; the words point at chunk 0 (and at a private chunk).
     const request = { vector: unit(1), workspaceId: 1, userId: 1, topN: 3, threshold: 0.5 };
     const vectorOnly = await store.search('test-embedder', dims, request);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { methodNames } from '../../shared/contract/api.ts';
 import type { AppInfo, User } from '../../shared/contract/entities.ts';
@@ -5,15 +6,18 @@ import { ApiError } from '../../shared/contract/errors.ts';
 import { createChatService } from '../services/chat/chat-service.ts';
 import { openDatabase, type OpenedDatabase } from '../services/db/database.ts';
 import { acquireInstanceLock, type InstanceLock } from '../services/db/instance-lock.ts';
+import { createFileBrowser } from '../services/browse/file-browser.ts';
 import { createContentStore } from '../services/documents/content-store.ts';
 import { createDocumentService } from '../services/documents/document-service.ts';
 import { createIngestRunner } from '../services/documents/ingest-runner.ts';
+import { startWatchedSync } from '../services/documents/watched-sync.ts';
+import { listAvailableEmbedders } from '../services/embeddings/available.ts';
+import { createDownloadService, type TransferTuning } from '../services/downloads/download-service.ts';
 import { createDraftService } from '../services/drafts/drafts.ts';
 import { createEvaluationService } from '../services/evaluation/evaluations.ts';
 import { createExporter } from '../services/export/exporter.ts';
 import { createJobRegistry } from '../services/jobs/jobs.ts';
 import { createLogService } from '../services/logs/logs.ts';
-import { inspectGguf } from '../services/models/gguf-inspector.ts';
 import { createModelRegistry } from '../services/models/model-registry.ts';
 import { createLlamaRuntime, defaultThreadCount } from '../services/runtime/llama-runtime.ts';
 import { createRetriever } from '../services/rag/retriever.ts';
@@ -40,6 +44,8 @@ export interface AppCoreOptions {
   watchIntervalMs?: number;
   /** How long an embedding model may take to load before it is given up (tests shorten it). */
   embedderLoadTimeoutMs?: number;
+  /** Stall timeout and retries of model downloads (tests shorten them). */
+  downloadTuning?: Partial<TransferTuning>;
 }
 
 /** How long closing may take before the database is closed regardless of what is still running. */
@@ -83,8 +89,6 @@ export async function createAppCore(options: AppCoreOptions) {
   const settings = createSettingsService(db, defaults);
   const users = createUserService(db);
   const workspaces = createWorkspaceService(db);
-  const models = createModelRegistry(db);
-  const sessions = createSessionService(db, { workspaces, models });
   const jobs = createJobRegistry((payload) => events.emit('job.progress', payload));
   const runtime = createLlamaRuntime({
     getSettings: async () => {
@@ -93,9 +97,13 @@ export async function createAppCore(options: AppCoreOptions) {
     },
     onChange: (status) => events.emit('runtime.changed', status),
   });
+  const models = createModelRegistry(db, { runtime });
+  const sessions = createSessionService(db, { workspaces, models });
   const logs = createLogService(db);
   const evaluations = createEvaluationService(db);
   const drafts = createDraftService(db);
+  const downloads = createDownloadService({ models, settings, ...(options.downloadTuning && { tuning: options.downloadTuning }) });
+  const fileBrowser = createFileBrowser({ roots: async () => [{ id: 'home', path: os.homedir() }, { id: 'data', path: dataDir }, { id: 'models', path: (await settings.get()).modelsDir }] });
   const exporter = createExporter(db, { appVersion: options.appVersion, exportsDir: path.join(dataDir, 'exports') });
   const embedderThreads = options.threads ?? defaultThreadCount();
   const vectors = createVectorStore({ dir: path.join(dataDir, 'vectors'), annIndexThreshold: async () => (await settings.get()).annIndexThreshold });
@@ -109,25 +117,13 @@ export async function createAppCore(options: AppCoreOptions) {
     runner,
     settings,
     workspaces,
+    jobs,
     store: createContentStore(path.join(dataDir, 'document-store')),
     onProgress: (payload) => events.emit('document.progress', payload),
   });
   const retriever = createRetriever({ vectors, documents, runner });
   const chat = createChatService(db, { runtime, sessions, retriever });
-  // Seed 000's re-sync queue: watched documents are checked in the background; one pass at a time.
-  let syncing = false;
-  const watchTimer =
-    (options.watchIntervalMs ?? 60_000) > 0
-      ? setInterval(() => {
-          if (syncing) return;
-          syncing = true;
-          void jobs
-            .run('ingest', `watch:${Date.now()}`, (job) => documents.syncWatched(undefined, 'watch', job))
-            .catch((error: unknown) => console.error('[evaldesk] watched document sync failed', error))
-            .finally(() => (syncing = false));
-        }, options.watchIntervalMs ?? 60_000)
-      : null;
-  watchTimer?.unref();
+  const watchedSync = startWatchedSync({ documents, jobs, intervalMs: options.watchIntervalMs ?? 60_000 });
   const localUser: User = await users.ensureLocalUser();
   let closing: Promise<{ clean: boolean }> | null = null;
 
@@ -154,38 +150,21 @@ export async function createAppCore(options: AppCoreOptions) {
     'workspaces.list': () => workspaces.list(),
     'workspaces.get': ({ id }) => workspaces.get(id),
     'workspaces.create': (input) => workspaces.create(input),
-    'workspaces.update': async ({ id, patch }) => {
-      const before = await workspaces.get(id);
-      const updated = await workspaces.update(id, patch);
-      // A new embedder means new vectors: re-embed in the background, with progress, keeping the old ones.
-      if (patch.embedderId !== undefined && patch.embedderId !== before.embedderId) {
-        void jobs.run('ingest', `reembed:${id}:${Date.now()}`, (job) => documents.reembed(id, job)).catch((error: unknown) => console.error('[evaldesk] re-embedding failed', error));
-      }
-      return updated;
-    },
+    'workspaces.update': ({ id, patch }) => workspaces.update(id, patch),
     'workspaces.delete': ({ id }) => workspaces.remove(id),
 
+    'embedders.list': async () => listAvailableEmbedders((await settings.get()).modelsDir, await models.list()),
     'models.list': () => models.list(),
     'models.scan': async () => {
       const { modelsDir } = await settings.get();
       return jobs.run('model-scan', undefined, (job) => models.scan(modelsDir, job));
     },
     'models.add': ({ path: filePath, displayName }) => models.add(filePath, displayName),
-    'models.update': (input) => models.update(input),
-    'models.remove': async ({ id }) => {
-      if (runtime.loadedModelId() === id) await runtime.unload();
-      return models.remove(id);
-    },
+    'models.update': ({ id, patch }) => models.update(id, patch),
+    'models.remove': ({ id }) => models.remove(id),
 
     'runtime.status': () => runtime.status(),
-    'runtime.load': async ({ modelId }) => {
-      const model = await models.getRow(modelId);
-      // Re-read the header: the file may have been deleted, replaced or truncated since registration.
-      const facts = await inspectGguf(model.file_path);
-      return jobs.run('model-load', `model-load:${modelId}`, (job) =>
-        runtime.load({ modelId, filePath: facts.filePath, weightBytes: facts.weightBytes, signal: job.signal, onProgress: (p) => job.progress(p) }),
-      );
-    },
+    'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),
     'runtime.unload': () => runtime.unload(),
 
     'sessions.start': ({ workspaceId, modelId }, caller) => sessions.start(caller.user.id, workspaceId, modelId),
@@ -223,6 +202,11 @@ export async function createAppCore(options: AppCoreOptions) {
     'documents.reembed': ({ workspaceId, jobId }) => jobs.run('ingest', jobId, (job) => documents.reembed(workspaceId, job)),
     'documents.passage': ({ documentId, chunkIndex }, caller) => documents.passage(documentId, chunkIndex, caller.user.id),
 
+    'downloads.catalog': () => downloads.catalog(),
+    'downloads.start': ({ catalogId, jobId }) => jobs.run('download', jobId ?? `download:${catalogId}`, (job) => downloads.start(catalogId, job)),
+    'downloads.discard': ({ catalogId }) => downloads.discard(catalogId),
+    'files.browse': (input) => fileBrowser.browse(input),
+
     'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
   };
 
@@ -246,7 +230,7 @@ export async function createAppCore(options: AppCoreOptions) {
   };
 
   async function closeOnce(): Promise<{ clean: boolean }> {
-    if (watchTimer) clearInterval(watchTimer);
+    watchedSync.stop();
     const graceful = (async () => {
       await chat.stopAll();
       await jobs.cancelAll();

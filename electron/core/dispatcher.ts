@@ -5,6 +5,7 @@ import { ApiError, type ApiErrorPayload } from '../../shared/contract/errors.ts'
 import type { WireResult } from '../../shared/contract/transport.ts';
 import { translateSqliteError } from '../services/db/database.ts';
 import { rolePermissions } from '../services/users/users.ts';
+import { inputShapeProblem } from './input-limits.ts';
 
 /** Who is calling, as established by the adapter (IPC window, web token, CLI user). */
 export interface Caller {
@@ -18,7 +19,9 @@ export type Implementations = {
 function validationError(error: z.ZodError): ApiError {
   const issue = error.issues[0];
   const field = issue?.path.join('.') || 'input';
-  return new ApiError('VALIDATION', `Invalid ${field}: ${issue?.message ?? 'invalid value'}.`, { field });
+  // zod starts many messages with "Invalid input: "; after "Invalid <field>: " it only repeats.
+  const reason = issue?.message.replace(/^Invalid input: /, '') ?? 'invalid value';
+  return new ApiError('VALIDATION', `Invalid ${field}: ${reason}.`, { field });
 }
 
 export function toErrorPayload(error: unknown): ApiErrorPayload {
@@ -34,8 +37,9 @@ export function toErrorPayload(error: unknown): ApiErrorPayload {
 }
 
 /**
- * The single entry point every adapter uses: unknown method -> NOT_FOUND, input validated by the
- * contract's schema, permission checked against the caller's role, then the implementation.
+ * The single entry point every adapter uses: unknown method -> NOT_FOUND, input checked for depth
+ * and size and then validated by the contract's schema, permission checked against the caller's
+ * role, then the implementation.
  * It never throws; failures come back as error payloads.
  */
 export function createDispatcher(implementations: Implementations) {
@@ -43,6 +47,9 @@ export function createDispatcher(implementations: Implementations) {
     try {
       if (!isMethodName(method)) throw new ApiError('NOT_FOUND', `Unknown API method ${String(method).slice(0, 100)}.`);
       const spec = api[method];
+      // Before the schema: its checks recurse, and a deep enough value would overflow the stack.
+      const shapeProblem = inputShapeProblem(rawInput);
+      if (shapeProblem) throw new ApiError('VALIDATION', shapeProblem.message, { field: shapeProblem.field });
       const parsed = spec.input.safeParse(rawInput ?? {});
       if (!parsed.success) throw validationError(parsed.error);
       if (!caller) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');

@@ -23,23 +23,22 @@ export interface InputShapeProblem {
 export function inputShapeProblem(input: unknown): InputShapeProblem | null {
   // Each entry: a value, its depth, and the top-level field it belongs to (named in the error).
   const pending: Array<{ value: unknown; depth: number; field: string }> = [{ value: input, depth: 0, field: 'input' }];
-  let values = 0;
+  let values = 1;
   while (pending.length > 0) {
     const { value, depth, field } = pending.pop()!;
-    if (++values > maxInputValues) {
-      return { field: 'input', message: `Invalid input: it holds more than ${maxInputValues.toLocaleString('en')} values.` };
-    }
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= maxInputDepth) {
       return { field, message: `Invalid ${field}: it is nested more than ${maxInputDepth} levels deep.` };
     }
-    const childField = (key: string) => (depth === 0 ? key : field);
-    if (Array.isArray(value)) {
-      // Index loop, not for-of: a sparse array from IPC must not be walked past the value limit.
-      for (let i = 0; i < value.length && values + pending.length <= maxInputValues; i++) pending.push({ value: value[i] as unknown, depth: depth + 1, field: childField(String(i)) });
-    } else {
-      for (const key of Object.keys(value)) pending.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, field: childField(key) });
+    // Counted before walking, so a huge (or sparse, from IPC) array is refused without a walk.
+    const keys = Array.isArray(value) ? null : Object.keys(value);
+    values += keys ? keys.length : (value as unknown[]).length;
+    if (values > maxInputValues) {
+      return { field: 'input', message: `Invalid input: it holds more than ${maxInputValues.toLocaleString('en')} values.` };
     }
+    const childField = (key: string) => (depth === 0 ? key : field);
+    if (keys) for (const key of keys) pending.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, field: childField(key) });
+    else (value as unknown[]).forEach((item, index) => pending.push({ value: item, depth: depth + 1, field: childField(String(index)) }));
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { documentExtensions } from '../../shared/contract/entities.ts';
 import { ipcChannels } from '../adapters/ipc/channels.ts';
 import { registerIpcAdapter } from '../adapters/ipc/ipc-adapter.ts';
 import { createAppCore, type AppCore } from '../core/app-core.ts';
@@ -99,7 +100,7 @@ if (!app.requestSingleInstanceLock()) {
       if (!isTrustedUrl(event.senderFrame?.url ?? '') || !mainWindow) return [];
       const result = await dialog.showOpenDialog(mainWindow, {
         properties: folders === true ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'],
-        filters: folders === true ? [] : [{ name: 'Documents', extensions: ['txt', 'md', 'html', 'htm', 'csv', 'json', 'pdf', 'docx'] }],
+        filters: folders === true ? [] : [{ name: 'Documents', extensions: [...documentExtensions] }],
       });
       return result.canceled ? [] : result.filePaths;
     });

@@ -1,4 +1,6 @@
-import { useEffect, useState } from 'react';
+import { Alert, AppShell, Code, Group, NativeSelect, NavLink, Stack, Text, Title } from '@mantine/core';
+import { IconBriefcase, IconCpu, IconDatabaseExport, IconDownload, IconFiles, IconHome, IconListSearch, IconMessages, IconSettings } from '@tabler/icons-react';
+import { useEffect, useState, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from './api.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
@@ -6,26 +8,33 @@ import { RuntimeBar } from './components/RuntimeBar.tsx';
 import { languages, type Language } from './i18n/index.ts';
 import { ChatScreen } from './screens/ChatScreen.tsx';
 import { DocumentsScreen } from './screens/DocumentsScreen.tsx';
+import { DownloadsScreen } from './screens/DownloadsScreen.tsx';
 import { ExportScreen } from './screens/ExportScreen.tsx';
+import { HomeScreen } from './screens/HomeScreen.tsx';
 import { LogsScreen } from './screens/LogsScreen.tsx';
 import { ModelsScreen } from './screens/ModelsScreen.tsx';
+import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { WorkspacesScreen } from './screens/WorkspacesScreen.tsx';
 import { useApp, type Screen } from './store.ts';
 
-const screens: Array<{ id: Screen; key: string }> = [
-  { id: 'workspaces', key: 'nav.workspaces' },
-  { id: 'models', key: 'nav.models' },
-  { id: 'chat', key: 'nav.chat' },
-  { id: 'logs', key: 'nav.logs' },
-  { id: 'documents', key: 'nav.documents' },
-  { id: 'export', key: 'nav.export' },
+/** The navigation follows the loop: set up, ask and judge, look back, export. */
+const screens: Array<{ id: Screen; key: string; icon: ComponentType<{ size?: number; stroke?: number }>; component: ComponentType }> = [
+  { id: 'home', key: 'nav.home', icon: IconHome, component: HomeScreen },
+  { id: 'workspaces', key: 'nav.workspaces', icon: IconBriefcase, component: WorkspacesScreen },
+  { id: 'models', key: 'nav.models', icon: IconCpu, component: ModelsScreen },
+  { id: 'downloads', key: 'nav.downloads', icon: IconDownload, component: DownloadsScreen },
+  { id: 'chat', key: 'nav.chat', icon: IconMessages, component: ChatScreen },
+  { id: 'logs', key: 'nav.logs', icon: IconListSearch, component: LogsScreen },
+  { id: 'documents', key: 'nav.documents', icon: IconFiles, component: DocumentsScreen },
+  { id: 'export', key: 'nav.export', icon: IconDatabaseExport, component: ExportScreen },
+  { id: 'settings', key: 'nav.settings', icon: IconSettings, component: SettingsScreen },
 ];
 
 export function App() {
   const { t } = useTranslation();
   const { ready, info, screen, go, language, setLanguage, boot, connection } = useApp();
-  const offline = connection !== 'connected';
   const [bootError, setBootError] = useState<string | null>(null);
+  const offline = connection !== 'connected';
 
   useEffect(() => {
     boot().catch((error: unknown) => setBootError(describeError(error)));
@@ -33,56 +42,64 @@ export function App() {
 
   if (bootError || info?.startupError) {
     return (
-      <div className="startup-problem" data-testid="startup-error">
-        <h1>{t('app.startupProblem')}</h1>
-        <p>{bootError ?? info?.startupError?.message}</p>
+      <Stack className="startup-problem" data-testid="startup-error" maw={720} mx="auto" p={60}>
+        <Title order={2}>{t('app.startupProblem')}</Title>
+        <Alert color="red">{bootError ?? info?.startupError?.message}</Alert>
         {info && (
-          <p className="muted">
-            {t('app.dataFolder')}: <code>{info.dataDir}</code>
-          </p>
+          <Text c="dimmed">
+            {t('app.dataFolder')}: <Code>{info.dataDir}</Code>
+          </Text>
         )}
-      </div>
+      </Stack>
     );
   }
   if (!ready) return <div className="splash">{t('common.loading')}</div>;
 
+  const Current = screens.find((item) => item.id === screen)?.component ?? HomeScreen;
   return (
-    <div className="app-shell">
-      <ConnectionBanner />
-      <div className="layout">
-        <nav className="sidebar" inert={offline}>
-          <div className="brand">
-            <strong>EvalDesk</strong>
-            <span>{t('app.tagline')}</span>
-          </div>
-          {screens.map((item) => (
-            <button key={item.id} className={screen === item.id ? 'nav active' : 'nav'} data-testid={`nav-${item.id}`} onClick={() => go(item.id)}>
-              {t(item.key)}
-            </button>
-          ))}
-          <label className="language">
-            {t('app.language')}
-            <select data-testid="language" value={language} onChange={(event) => void setLanguage(event.target.value as Language)}>
-              {languages.map((item) => (
-                <option key={item.code} value={item.code}>
-                  {item.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        </nav>
-        <div className="main" inert={offline} aria-busy={offline}>
+    // While the backend is gone the banner takes the top of the header and the rest is inert.
+    <AppShell navbar={{ width: 216, breakpoint: 0 }} header={{ height: offline ? 92 : 44 }}>
+      <AppShell.Header>
+        <ConnectionBanner />
+        <div inert={offline}>
           <RuntimeBar />
-          <main className="content">
-            {screen === 'workspaces' && <WorkspacesScreen />}
-            {screen === 'models' && <ModelsScreen />}
-            {screen === 'chat' && <ChatScreen />}
-            {screen === 'logs' && <LogsScreen />}
-            {screen === 'documents' && <DocumentsScreen />}
-            {screen === 'export' && <ExportScreen />}
-          </main>
         </div>
-      </div>
-    </div>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" className="sidebar" inert={offline}>
+        <Group gap={6} px={8} pt={4} pb={12} className="brand">
+          <strong>EvalDesk</strong>
+          <span>{t('app.tagline')}</span>
+        </Group>
+        <Stack gap={2} style={{ flex: 1 }}>
+          {screens.map((item) => (
+            <NavLink
+              key={item.id}
+              component="button"
+              label={t(item.key)}
+              leftSection={<item.icon size={18} stroke={1.6} />}
+              active={screen === item.id}
+              data-testid={`nav-${item.id}`}
+              aria-current={screen === item.id ? 'page' : undefined}
+              onClick={() => go(item.id)}
+            />
+          ))}
+        </Stack>
+        <NativeSelect
+          label={t('app.language')}
+          size="xs"
+          data-testid="language"
+          value={language}
+          onChange={(event) => void setLanguage(event.currentTarget.value as Language)}
+          data={languages.map((item) => ({ value: item.code, label: item.label }))}
+          px={8}
+          pb={8}
+        />
+      </AppShell.Navbar>
+      <AppShell.Main className="main" inert={offline} aria-busy={offline}>
+        <main className="content">
+          <Current />
+        </main>
+      </AppShell.Main>
+    </AppShell>
   );
 }

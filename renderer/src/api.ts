@@ -48,6 +48,7 @@ export function describeError(error: unknown): string {
     // A known reason code reads in the user's language; the path stays as it is.
     const reason = error.params?.['reason'] ? i18n.t(`errorReasons.${error.params['reason']}`, { defaultValue: '' }) : '';
     if (reason) return `${translated} ${reason}${error.params?.['path'] ? `: ${error.params['path']}` : ''}`;
+    if (error.code === 'VALIDATION' && error.params?.['field']) return i18n.t('errors.VALIDATION_FIELD', { field: error.params['field'] });
     return `${translated} (${error.message})`;
   }
   return error instanceof Error ? error.message : String(error);

@@ -1,12 +1,13 @@
 import { create } from 'zustand';
-import type { AppInfo, ModelInfo, RuntimeStatus, User, Workspace } from '../../shared/contract/entities.ts';
+import type { MethodInput } from '../../shared/contract/api.ts';
+import type { AppInfo, AppSettings, ModelInfo, RuntimeStatus, User, Workspace } from '../../shared/contract/entities.ts';
 import type { ConnectionState } from '../../shared/contract/transport.ts';
 import { api, onConnection } from './api.ts';
 import { i18n, type Language } from './i18n/index.ts';
 
 const sessionKey = 'evaldesk.sessionId';
 
-export type Screen = 'workspaces' | 'models' | 'chat' | 'logs' | 'documents' | 'export';
+export type Screen = 'home' | 'workspaces' | 'models' | 'chat' | 'logs' | 'documents' | 'export' | 'downloads' | 'settings';
 
 interface AppState {
   ready: boolean;
@@ -15,6 +16,7 @@ interface AppState {
   screen: Screen;
   language: Language;
   runtime: RuntimeStatus | null;
+  settings: AppSettings | null;
   workspaces: Workspace[];
   models: ModelInfo[];
   /** The chat session being worked in; kept across screen changes. */
@@ -27,6 +29,8 @@ interface AppState {
   setLanguage(language: Language): Promise<void>;
   refreshWorkspaces(): Promise<void>;
   refreshModels(): Promise<void>;
+  refreshSettings(): Promise<void>;
+  updateSettings(patch: MethodInput<'settings.update'>): Promise<AppSettings>;
   setRuntime(status: RuntimeStatus): void;
   setSession(id: number | null): void;
   openLog(id: number | null): void;
@@ -41,6 +45,7 @@ export const useApp = create<AppState>((set, get) => ({
   screen: 'chat',
   language: 'en',
   runtime: null,
+  settings: null,
   workspaces: [],
   models: [],
   sessionId: null,
@@ -59,6 +64,14 @@ export const useApp = create<AppState>((set, get) => ({
   async refreshModels() {
     set({ models: await api.call('models.list', {}) });
   },
+  async refreshSettings() {
+    set({ settings: await api.call('settings.get', {}) });
+  },
+  async updateSettings(patch) {
+    const settings = await api.call('settings.update', patch);
+    set({ settings });
+    return settings;
+  },
   setRuntime: (runtime) => set({ runtime }),
   setSession: (sessionId) => {
     // Which session was open is UI state worth keeping across a reload or restart.
@@ -68,7 +81,7 @@ export const useApp = create<AppState>((set, get) => ({
   },
   openLog: (openLogId) => set({ openLogId, ...(openLogId !== null && { screen: 'logs' as const }) }),
   async refreshAfterReconnect() {
-    const [runtime] = await Promise.all([api.call('runtime.status', {}), get().refreshWorkspaces(), get().refreshModels()]).catch(() => [null]);
+    const [runtime] = await Promise.all([api.call('runtime.status', {}), get().refreshWorkspaces(), get().refreshModels(), get().refreshSettings()]).catch(() => [null]);
     if (runtime) set({ runtime });
   },
   async boot() {
@@ -87,9 +100,11 @@ export const useApp = create<AppState>((set, get) => ({
       // Back after an outage (or a restart of the backend): what was shown may be stale.
       if (connection === 'connected' && wasLost) void get().refreshAfterReconnect();
     });
-    set({ info, user, runtime, language: settings.language });
+    set({ info, user, runtime, settings, language: settings.language });
     await Promise.all([get().refreshWorkspaces(), get().refreshModels()]);
     const remembered = Number(localStorage.getItem(sessionKey));
-    set({ ready: true, screen: get().workspaces.length === 0 ? 'workspaces' : 'chat', sessionId: Number.isInteger(remembered) && remembered > 0 ? remembered : null });
+    // A first run starts on the checklist; a set-up workstation goes straight to work.
+    const setUp = get().workspaces.length > 0 && get().models.length > 0;
+    set({ ready: true, screen: setUp ? 'chat' : 'home', sessionId: Number.isInteger(remembered) && remembered > 0 ? remembered : null });
   },
 }));

@@ -1,42 +1,39 @@
 import { z } from 'zod';
 import { event, method, type MethodSpec } from './define.ts';
-import type {
-  AppInfo,
-  DocumentInfo,
-  IngestOutcome,
-  PassageView,
-  SyncRun,
-  AppSettings,
-  ConversationLog,
-  Dataset,
-  Draft,
-  Evaluation,
-  ExportResult,
-  LogDetail,
-  LogListRow,
-  ModelInfo,
-  RuntimeStatus,
-  SessionInfo,
-  User,
-  Workspace,
+import { downloadMethods } from './downloads.ts';
+import { embedderMethods } from './embedders.ts';
+import { fileMethods } from './files.ts';
+import {
+  appSettingsPatchInput,
+  docIdSchema,
+  documentScopes,
+  evaluationInput,
+  exportFormatNames,
+  modelPatchInput,
+  textDocumentFormats,
+  workspaceCreateInput,
+  workspacePatchInput,
+  type AppInfo,
+  type AppSettings,
+  type ConversationLog,
+  type Dataset,
+  type DocumentInfo,
+  type Draft,
+  type Evaluation,
+  type ExportResult,
+  type IngestOutcome,
+  type LogDetail,
+  type LogListRow,
+  type ModelInfo,
+  type PassageView,
+  type RuntimeStatus,
+  type SessionInfo,
+  type SyncRun,
+  type User,
+  type Workspace,
 } from './entities.ts';
-import { absolutePathMessage, isAbsolutePath } from './paths.ts';
+import { absolutePath, entityId as id, isoDate, longText, oneToThree } from './entities/fields.ts';
 
-const id = z.number().int().positive();
-const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
-/** Free text a person typed: bounded so a runaway paste cannot exhaust memory, never trimmed away. */
-const longText = (max: number) => z.string().max(max);
-/**
- * A file or folder on the machine running EvalDesk (shared/contract/paths.ts says why absolute).
- * The `format` tells generic tools (the fuzzer) that this string names a path.
- */
-const absolutePath = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((value) => !value.includes('\u0000'), 'a path cannot contain the character U+0000')
-  .refine(isAbsolutePath, absolutePathMessage)
-  .meta({ format: 'absolute-path' });
 /** Whether a value serialises to JSON within `maxChars`; false for what JSON cannot hold (BigInt over IPC). */
 function fitsInJson(value: unknown, maxChars: number): boolean {
   try {
@@ -46,28 +43,6 @@ function fitsInJson(value: unknown, maxChars: number): boolean {
   }
 }
 
-export const workspaceInput = z.object({
-  name: z.string().trim().min(1, 'Name is required').max(200),
-  businessDomain: z.string().max(200).default(''),
-  category: z.enum(['qa', 'doc_gen', 'summary']).default('qa'),
-  systemPrompt: longText(50_000).default(''),
-  temperature: z.number().min(0).max(2).default(0.7),
-  maxTokens: z.number().int().min(1).max(32_768).default(512),
-  contextSize: z.number().int().min(256).max(1_048_576).default(4096),
-  historyTurns: z.number().int().min(0).max(100).default(4),
-  topN: z.number().int().min(1).max(50).default(4),
-  similarityThreshold: z.number().min(-1).max(1).default(0.25),
-  chatMode: z.enum(['chat', 'query']).default('chat'),
-  refusalResponse: z.string().max(5_000).default('There is no relevant information in the documents of this workspace.'),
-  chunkSize: z.number().int().min(16).max(8192).default(256),
-  chunkOverlap: z.number().int().min(0).max(4096).default(32),
-  embedderId: z.string().min(1).max(4096).nullable().default(null),
-  hybridSearch: z.boolean().default(false),
-});
-
-/** Seed 002's stable document ids (`board_post:12`): printable, no control characters. */
-const docId = z.string().trim().min(1).max(300).regex(/^[^\u0000-\u001f\u007f]+$/u, 'Document ids cannot contain control characters');
-
 export const logFilters = z
   .object({
     workspaceId: id.optional(),
@@ -75,8 +50,8 @@ export const logFilters = z
     sessionId: id.optional(),
     /** 0 means "not evaluated yet". */
     evaluation: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
-    priority: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
-    status: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+    priority: oneToThree.optional(),
+    status: oneToThree.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     text: z.string().max(500).optional(),
@@ -87,22 +62,11 @@ export const exportFilters = z
   .object({
     workspaceId: id.optional(),
     modelId: id.optional(),
-    evaluations: z.array(z.union([z.literal(1), z.literal(2), z.literal(3)])).min(1).optional(),
-    priorities: z.array(z.union([z.literal(1), z.literal(2), z.literal(3)])).min(1).optional(),
-    statuses: z.array(z.union([z.literal(1), z.literal(2), z.literal(3)])).min(1).optional(),
+    evaluations: z.array(oneToThree).min(1).optional(),
+    priorities: z.array(oneToThree).min(1).optional(),
+    statuses: z.array(oneToThree).min(1).optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
-  })
-  .strict();
-
-export const evaluationInput = z
-  .object({
-    logId: id,
-    evaluation: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-    reason: longText(10_000).nullish(),
-    correctAnswer: longText(200_000).nullish(),
-    priority: z.union([z.literal(1), z.literal(2), z.literal(3)]).nullish(),
-    memo: longText(10_000).nullish(),
   })
   .strict();
 
@@ -113,30 +77,20 @@ const empty = z.object({}).strict();
  * methods through the same dispatcher; the renderer's client is typed from this object.
  */
 export const api = {
+  ...embedderMethods,
+  ...downloadMethods,
+  ...fileMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
-  'settings.update': method<AppSettings>()({
-    input: z
-      .object({
-        modelsDir: absolutePath.optional(),
-        language: z.enum(['en', 'ko', 'ja']).optional(),
-        threads: z.number().int().min(0).max(512).optional(),
-        gpuLayers: z.union([z.literal('auto'), z.literal('max'), z.number().int().min(0).max(10_000)]).optional(),
-        gpu: z.enum(['auto', 'cpu']).optional(),
-        embedder: z.string().min(1).max(4096).nullable().optional(),
-        annIndexThreshold: z.number().int().min(1000).max(100_000_000).optional(),
-      })
-      .strict(),
-    permission: 'manage',
-  }),
+  'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'manage' }),
 
   'users.current': method<User>()({ input: empty, permission: 'read' }),
 
   'workspaces.list': method<Workspace[]>()({ input: empty, permission: 'read' }),
   'workspaces.get': method<Workspace>()({ input: z.object({ id }).strict(), permission: 'read' }),
-  'workspaces.create': method<Workspace>()({ input: workspaceInput.strict(), permission: 'manage' }),
+  'workspaces.create': method<Workspace>()({ input: workspaceCreateInput, permission: 'manage' }),
   'workspaces.update': method<Workspace>()({
-    input: z.object({ id, patch: workspaceInput.partial().strict() }).strict(),
+    input: z.object({ id, patch: workspacePatchInput }).strict(),
     permission: 'manage',
   }),
   'workspaces.delete': method<{ deleted: boolean }>()({ input: z.object({ id }).strict(), permission: 'manage' }),
@@ -151,21 +105,7 @@ export const api = {
     permission: 'manage',
   }),
   'models.update': method<ModelInfo>()({
-    input: z
-      .object({
-        id,
-        patch: z
-          .object({
-            displayName: z.string().trim().min(1).max(200).optional(),
-            version: z.string().max(100).optional(),
-            description: longText(10_000).optional(),
-            baseModelId: id.nullable().optional(),
-            kind: z.enum(['base', 'lora', 'full']).optional(),
-            trainedAt: isoDate.nullable().optional(),
-          })
-          .strict(),
-      })
-      .strict(),
+    input: z.object({ id, patch: modelPatchInput }).strict(),
     permission: 'manage',
   }),
   'models.remove': method<{ removed: boolean }>()({ input: z.object({ id }).strict(), permission: 'manage' }),
@@ -241,7 +181,7 @@ export const api = {
   'export.run': method<ExportResult>()({
     input: z
       .object({
-        format: z.enum(['mlx', 'openai']),
+        format: z.enum(exportFormatNames),
         name: z.string().trim().min(1).max(100).regex(/^[\p{L}\p{N}._ -]+$/u, 'Use letters, digits, spaces, dots, dashes'),
         /** Absolute folder to write into; defaults to <data>/exports/<name>. Must not exist or be empty. */
         outDir: absolutePath.optional(),
@@ -269,7 +209,7 @@ export const api = {
         workspaceId: id,
         /** Files or folders (folders are walked for supported files). */
         paths: z.array(absolutePath).min(1).max(10_000),
-        scope: z.enum(['shared', 'private']).default('shared'),
+        scope: z.enum(documentScopes).default('shared'),
         watched: z.boolean().default(false),
         jobId: z.string().min(1).max(100).optional(),
       })
@@ -280,13 +220,13 @@ export const api = {
     input: z
       .object({
         workspaceId: id,
-        docId,
+        docId: docIdSchema,
         title: z.string().trim().min(1).max(500),
         /** Raw bytes are not accepted here: text plus a format name (txt, md, html, csv, json). */
         text: z.string().min(1).max(20_000_000),
-        format: z.enum(['txt', 'md', 'html', 'csv', 'json']).default('txt'),
+        format: z.enum(textDocumentFormats).default('txt'),
         sourceType: z.string().trim().min(1).max(50).default('api'),
-        scope: z.enum(['shared', 'private']).default('shared'),
+        scope: z.enum(documentScopes).default('shared'),
         jobId: z.string().min(1).max(100).optional(),
       })
       .strict(),
@@ -302,7 +242,8 @@ export const api = {
     permission: 'manage',
   }),
   'documents.passage': method<PassageView>()({
-    input: z.object({ documentId: id, chunkIndex: z.number().int().min(0) }).strict(),
+    // Chunk indexes are stored as 32-bit integers; a larger one cannot exist (and broke the vector query).
+    input: z.object({ documentId: id, chunkIndex: z.number().int().min(0).max(2 ** 31 - 1) }).strict(),
     permission: 'read',
   }),
 
@@ -316,7 +257,7 @@ export const events = {
   /** A piece of streamed answer text for a chat.ask request. */
   'chat.token': event<{ requestId: string; text: string }>(),
   /** Progress of long work (model load, export): fraction in [0, 1]. */
-  'job.progress': event<{ jobId: string; kind: 'model-load' | 'model-scan' | 'export' | 'ingest'; progress: number; detail?: string }>(),
+  'job.progress': event<{ jobId: string; kind: 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download'; progress: number; detail?: string }>(),
   /** Per-document ingestion progress, for a progress bar on each document. */
   'document.progress': event<{ jobId: string; path: string | null; docId: string; progress: number; phase: string }>(),
   'runtime.changed': event<RuntimeStatus>(),

@@ -31,6 +31,10 @@ export const errorCodes = [
   'INTERNAL',
   'DATA_DIR_UNWRITABLE',
   'DISCONNECTED',
+  'NETWORK_UNAVAILABLE',
+  'DOWNLOAD_FAILED',
+  'CHECKSUM_MISMATCH',
+  'PATH_UNREADABLE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -275,7 +275,7 @@ async function invariants(app: TestApp, lab: Lab): Promise<string[]> {
   const vectors = app.core.internals!.vectors;
   const documents = raw.prepare('SELECT doc_id, status, chunk_count, embedder_id, dimensions FROM documents WHERE embedder_id IS NOT NULL').all() as Array<{ doc_id: string; status: string; chunk_count: number; embedder_id: string; dimensions: number }>;
   for (const doc of documents) {
-    const stored = await vectors.countRows(doc.embedder_id, doc.dimensions, `doc_id = '${doc.doc_id.replaceAll("'", "''")}'`);
+    const stored = await vectors.countRows(doc.embedder_id, doc.dimensions, { docId: doc.doc_id });
     const expected = doc.status === 'ready' ? doc.chunk_count : 0;
     if (stored !== expected) problems.push(`${doc.doc_id} (${doc.status}): ${stored} chunks stored, ${expected} expected`);
   }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract/api.ts';
-import type { LogListRow } from '../../../shared/contract/entities.ts';
+import { workspaceCategories, type LogListRow, type WorkspaceCategory } from '../../../shared/contract/entities.ts';
 import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
 import { createAppCore, type AppCore } from '../../core/app-core.ts';
 import { closeOnSignals } from '../../core/shutdown.ts';
@@ -15,8 +15,11 @@ Usage: evaldesk [--data-dir DIR] [--threads N] [--cpu] [--json] <command> [optio
   models list                          registered models
   models add <file.gguf> [--name N]    register a GGUF file (metadata read, not loaded)
   models scan                          register every .gguf in the models folder
+  models catalog                       models EvalDesk can download (size, languages, state)
+  models get <catalogId>               download one from Hugging Face (resumes a partial download;
+                                       Ctrl+C keeps what was downloaded)
   workspaces list
-  workspaces create --name N [--domain D] [--category qa|doc_gen|summary]
+  workspaces create --name N [--domain D] [--category ${workspaceCategories.join('|')}]
                     [--system-prompt S] [--temperature T] [--max-tokens N]
                     [--context-size N] [--history-turns N]
   ask --workspace ID --model ID [--session ID] <question>
@@ -127,6 +130,27 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
         } else if (sub === 'scan') {
           const result = await call('models.scan', {});
           print(result, () => [`${result.added.length} model(s) registered.`, ...result.failed.map((f) => `skipped ${f.path}: ${f.message}`)].join('\n'));
+        } else if (sub === 'catalog') {
+          const catalog = await call('downloads.catalog', {});
+          const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+          print(catalog, () => catalog.map((c) => `${c.id}\t${c.kind}\t~${gb(c.approxSizeBytes)}\t${c.languages.join(',')}\t${c.state}${c.state === 'partial' ? ` (${gb(c.bytesOnDisk)} kept)` : ''}\t${c.displayName}`).join('\n'));
+        } else if (sub === 'get') {
+          if (!rest[1]) throw new UsageError('models get needs a catalog id (see evaldesk models catalog).');
+          const jobId = `download:${rest[1]}`;
+          let shown = '';
+          const stopProgress = core.events.subscribe((event, payload) => {
+            const { jobId: id, progress, detail } = payload as { jobId: string; progress: number; detail?: string };
+            // One line per 5 % step (or new file), not one per network chunk.
+            const line = `${detail ?? rest[1]} ${Math.floor(progress * 20) * 5}%`;
+            if (event === 'job.progress' && id === jobId && !values.json && line !== shown) io.err.write(`${(shown = line)}\n`);
+          });
+          try {
+            const result = await call('downloads.start', { catalogId: rest[1], jobId });
+            const what = result.kind === 'chat' ? `model ${result.modelId}` : `embedder ${result.embedderSpec}`;
+            print(result, () => (result.alreadyInstalled ? `Already installed: ${result.path} (${what}).` : `Installed ${result.path} (${what}); ${result.bytesTransferred} bytes downloaded${result.resumedFromBytes ? `, ${result.resumedFromBytes} resumed` : ''}.`));
+          } finally {
+            stopProgress();
+          }
         } else throw new UsageError(`Unknown models command "${sub}".`);
         return 0;
       }
@@ -138,7 +162,8 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
           const workspace = await call('workspaces.create', {
             name: values.name ?? '',
             ...(values.domain !== undefined && { businessDomain: values.domain }),
-            ...(values.category !== undefined && { category: values.category as 'qa' }),
+            // The contract rejects an unknown category with the list of valid ones.
+            ...(values.category !== undefined && { category: values.category as WorkspaceCategory }),
             ...(values['system-prompt'] !== undefined && { systemPrompt: values['system-prompt'] }),
             ...(values.temperature !== undefined && { temperature: numberOption(values.temperature, 'temperature')! }),
             ...(values['max-tokens'] !== undefined && { maxTokens: numberOption(values['max-tokens'], 'max-tokens')! }),

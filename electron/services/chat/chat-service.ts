@@ -1,10 +1,11 @@
 import type { ChatHistoryItem } from 'node-llama-cpp';
-import type { ConversationLog, SessionInfo, StopReason } from '../../../shared/contract/entities.ts';
+import type { ConversationLog, RetrievedSource, SessionInfo, StopReason } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
-import { nowIso, type Db } from '../db/database.ts';
 import type { Insertable, Updateable } from 'kysely';
+import { nowIso, type Db } from '../db/database.ts';
+import { toColumns } from '../db/rows.ts';
 import type { ConversationLogsTable } from '../db/schema.ts';
-import { sourcesByLog, toConversationLog, toRetrievedSource } from '../logs/logs.ts';
+import { sourcesByLog, toConversationLog } from '../logs/log-rows.ts';
 import { planPrompt, type Turn } from '../rag/prompt-budget.ts';
 import type { RetrievedPassage, Retriever } from '../rag/retriever.ts';
 import { untilAborted } from '../jobs/abortable.ts';
@@ -57,29 +58,30 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
     return rows.reverse();
   }
 
-  function sourceRows(logId: number, sources: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>) {
-    return sources.map(({ rank, passage, promptText }) => ({
-      log_id: logId,
+  /** The retrieval trace of an answer: each passage as it was cited, with exactly the text the model saw. */
+  function toSources(included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>): RetrievedSource[] {
+    return included.map(({ rank, passage, promptText }) => ({
       rank,
-      chunk_id: passage.chunkId,
-      document_id: passage.documentId,
-      doc_id: passage.docId,
+      chunkId: passage.chunkId,
+      chunkIndex: passage.chunkIndex,
+      documentId: passage.documentId,
+      docId: passage.docId,
       title: passage.title,
       page: passage.page,
       section: passage.section,
       score: passage.score,
-      pinned: passage.pinned ? (1 as const) : (0 as const),
-      prompt_text: promptText,
+      pinned: passage.pinned,
+      promptText,
     }));
   }
 
   /** Completes the log written when the question was asked, with its retrieval trace. */
-  async function completeLog(logId: number, values: Updateable<ConversationLogsTable>, sources: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>): Promise<ConversationLog> {
+  async function completeLog(logId: number, values: Updateable<ConversationLogsTable>, included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>): Promise<ConversationLog> {
+    const sources = toSources(included);
     return db.transaction().execute(async (trx) => {
       const row = await trx.updateTable('conversation_logs').set(values).where('id', '=', logId).returningAll().executeTakeFirstOrThrow();
-      const rows = sourceRows(logId, sources);
-      if (rows.length) await trx.insertInto('conversation_log_sources').values(rows).execute();
-      return toConversationLog(row, rows.map(toRetrievedSource));
+      if (sources.length) await trx.insertInto('conversation_log_sources').values(sources.map((source) => toColumns('conversation_log_sources', { ...source, logId }))).execute();
+      return toConversationLog(row, sources);
     });
   }
 
@@ -215,9 +217,9 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
             workspaceId: session.workspaceId,
             userId: request.userId,
             question: request.question,
-            topN: settings.topN ?? 4,
-            threshold: settings.similarityThreshold ?? 0.25,
-            hybrid: settings.hybridSearch ?? false,
+            topN: settings.topN,
+            threshold: settings.similarityThreshold,
+            hybrid: settings.hybridSearch,
           }, signal),
           signal,
           'Stopped before the model started answering.',
@@ -225,7 +227,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       : [];
     if (settings.chatMode === 'query' && passages.length === 0) {
       // Query mode (seed 000): nothing relevant in the documents means the refusal, not the model.
-      return { kind: 'refusal' as const, text: settings.refusalResponse ?? 'There is no relevant information in the documents of this workspace.' };
+      return { kind: 'refusal' as const, text: settings.refusalResponse };
     }
 
     const { model, context, sequence, chatWrapper } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);

@@ -1,7 +1,25 @@
 import type { Generated } from 'kysely';
-import type { StopReason } from '../../../shared/contract/entities.ts';
+import type {
+  ConversationLog,
+  Dataset,
+  DocumentInfo,
+  Evaluation,
+  ModelInfo,
+  RetrievedSource,
+  SessionInfo,
+  SyncRun,
+  User,
+  Workspace,
+} from '../../../shared/contract/entities.ts';
+import type { SnakeCase } from './naming.ts';
 
-/** Kysely's view of the SQLite schema built by ./migrations. Booleans are 0/1, timestamps ISO text. */
+/**
+ * Kysely's view of the SQLite schema built by ./migrations. Booleans are 0/1, timestamps ISO text.
+ *
+ * A table that stores an entity takes its columns from the entity's schema in shared/contract
+ * (camelCase fields become snake_case columns), plus the columns that never leave the main
+ * process: adding a field to the entity and a column in a migration is all a new setting needs.
+ */
 export interface DatabaseSchema {
   users: UsersTable;
   settings: SettingsTable;
@@ -19,106 +37,50 @@ export interface DatabaseSchema {
   pending_exports: PendingExportsTable;
 }
 
-export interface UsersTable {
-  id: Generated<number>;
-  username: string;
-  display_name: string;
-  role: 'admin' | 'manager' | 'evaluator' | 'viewer';
-  created_at: string;
-}
+/** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
+type StoredValue<Value> = Value extends boolean ? 0 | 1 : Value;
+
+/** The columns of an entity's table: its fields in snake_case, booleans as 0/1, the id generated. */
+type EntityColumns<Entity> = {
+  [Field in keyof Entity & string as SnakeCase<Field>]: Field extends 'id' ? Generated<number> : StoredValue<Entity[Field]>;
+};
+
+/** Flattens an intersection so Kysely (and error messages) see one plain object type. */
+type Table<Columns> = { [Column in keyof Columns]: Columns[Column] };
+
+export type UsersTable = Table<EntityColumns<User>>;
 
 export interface SettingsTable {
   key: string;
   value: string;
 }
 
-export interface WorkspacesTable {
-  id: Generated<number>;
-  name: string;
-  business_domain: string;
-  category: 'qa' | 'doc_gen' | 'summary';
-  system_prompt: string;
-  temperature: number;
-  max_tokens: number;
-  context_size: number;
-  history_turns: number;
-  created_at: string;
-  updated_at: string;
-  deleted_at: string | null;
-  top_n: Generated<number>;
-  similarity_threshold: Generated<number>;
-  chat_mode: Generated<'chat' | 'query'>;
-  refusal_response: Generated<string>;
-  chunk_size: Generated<number>;
-  chunk_overlap: Generated<number>;
-  embedder_id: string | null;
-  hybrid_search: Generated<0 | 1>;
-}
+export type WorkspacesTable = Table<
+  EntityColumns<Workspace> & {
+    /** Soft delete: logs keep pointing at the workspace they were made in. */
+    deleted_at: string | null;
+  }
+>;
 
-export interface ModelsTable {
-  id: Generated<number>;
-  display_name: string;
-  file_path: string;
-  file_size: number;
-  fingerprint: string;
-  architecture: string;
-  parameter_count: number | null;
-  quantization: string | null;
-  training_context_length: number | null;
-  has_chat_template: 0 | 1;
-  kind: 'base' | 'lora' | 'full';
-  version: string;
-  base_model_id: number | null;
-  description: string;
-  created_at: string;
-  trained_at: string | null;
-  registered_at: string;
-}
+/** `fileExists` is checked on the disk when a model is read, not stored. */
+export type ModelsTable = Table<EntityColumns<Omit<ModelInfo, 'fileExists'>>>;
 
-export interface SessionsTable {
-  id: Generated<number>;
-  user_id: number;
-  workspace_id: number;
-  model_id: number;
-  system_prompt_snapshot: string;
-  settings_snapshot: string;
-  started_at: string;
-  ended_at: string | null;
-}
+export type SessionsTable = Table<
+  EntityColumns<Omit<SessionInfo, 'settingsSnapshot'>> & {
+    /** The frozen SessionSettings as JSON. */
+    settings_snapshot: string;
+  }
+>;
 
-export interface ConversationLogsTable {
-  id: Generated<number>;
-  session_id: number;
-  workspace_id: number;
-  model_id: number;
-  user_id: number;
-  question: string;
-  answer: string;
-  asked_at: string;
-  completed_at: string;
-  prompt_tokens: number;
-  completion_tokens: number;
-  ttft_ms: number | null;
-  tokens_per_second: number | null;
-  duration_ms: number;
-  stop_reason: StopReason;
-  error_message: string | null;
-}
+export type ConversationLogsTable = Table<
+  EntityColumns<Omit<ConversationLog, 'sources' | 'timeToFirstTokenMs'>> & {
+    ttft_ms: number | null;
+    /** Question to last token; the "slowest" sort. */
+    duration_ms: number;
+  }
+>;
 
-export interface EvaluationsTable {
-  id: Generated<number>;
-  log_id: number;
-  evaluator_id: number;
-  evaluation: 1 | 2 | 3;
-  reason: string | null;
-  correct_answer: string | null;
-  priority: 1 | 2 | 3 | null;
-  status: 1 | 2 | 3;
-  memo: string | null;
-  trained_dataset_id: number | null;
-  created_at: string;
-  updated_at: string;
-}
+export type EvaluationsTable = Table<EntityColumns<Evaluation>>;
 
 export interface DraftsTable {
   user_id: number;
@@ -127,19 +89,15 @@ export interface DraftsTable {
   updated_at: string;
 }
 
-export interface DatasetsTable {
-  id: Generated<number>;
-  name: string;
-  format: 'mlx' | 'openai';
-  out_dir: string;
-  seed: number;
-  filters: string;
-  manifest: string | null;
-  example_count: number;
-  created_by: number;
-  created_at: string;
-  marked_trained_at: string | null;
-}
+export type DatasetsTable = Table<
+  EntityColumns<Dataset> & {
+    seed: number;
+    filters: string;
+    /** Null until the export is committed; then the manifest.json written beside the data. */
+    manifest: string | null;
+    created_by: number;
+  }
+>;
 
 export interface DatasetItemsTable {
   dataset_id: number;
@@ -147,54 +105,19 @@ export interface DatasetItemsTable {
   split: 'train' | 'valid' | 'test';
 }
 
-export interface DocumentsTable {
-  id: Generated<number>;
-  workspace_id: number;
-  doc_id: string;
-  scope: 'shared' | 'private';
-  owner_id: number;
-  title: string;
-  source_type: string;
-  source_path: string | null;
-  format: string;
-  size_bytes: number;
-  content_hash: string | null;
-  encoding: string | null;
-  status: 'queued' | 'ingesting' | 'ready' | 'failed';
-  error: string | null;
-  chunk_count: number;
-  embedder_id: string | null;
-  dimensions: number | null;
-  pinned: 0 | 1;
-  watched: 0 | 1;
-  file_mtime_ms: number | null;
-  created_at: string;
-  updated_at: string;
-}
+export type DocumentsTable = Table<
+  EntityColumns<DocumentInfo> & {
+    /** Hash of the ingested bytes: an unchanged re-add is skipped, and the stored copy is found by it. */
+    content_hash: string | null;
+    /** Vector size of the embedder that indexed it: with embedder_id, names its LanceDB table. */
+    dimensions: number | null;
+    file_mtime_ms: number | null;
+  }
+>;
 
-export interface DocumentSyncRunsTable {
-  id: Generated<number>;
-  document_id: number;
-  trigger: 'watch' | 'manual';
-  result: 'updated' | 'unchanged' | 'failed' | 'missing';
-  message: string | null;
-  started_at: string;
-  finished_at: string;
-}
+export type DocumentSyncRunsTable = Table<EntityColumns<SyncRun>>;
 
-export interface ConversationLogSourcesTable {
-  log_id: number;
-  rank: number;
-  chunk_id: string;
-  document_id: number | null;
-  doc_id: string;
-  title: string;
-  page: number | null;
-  section: string | null;
-  score: number;
-  pinned: 0 | 1;
-  prompt_text: string;
-}
+export type ConversationLogSourcesTable = Table<EntityColumns<RetrievedSource> & { log_id: number }>;
 
 /** An export being written: its staging folder, and the dataset once committed (migration 003). */
 export interface PendingExportsTable {

@@ -3,47 +3,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Selectable } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
-import type { DocumentInfo, IngestOutcome, PassageView, SyncRun } from '../../../shared/contract/entities.ts';
+import { pickFields } from '../../../shared/contract/entities/derive.ts';
+import { documentFormatOf, documentSchema, type DocumentInfo, type IngestOutcome, type PassageView, type SyncRun } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
+import { fromRow, toColumns, type RecordOf } from '../db/rows.ts';
 import type { DocumentsTable } from '../db/schema.ts';
-import type { Job } from '../jobs/jobs.ts';
+import type { Job, JobRegistry } from '../jobs/jobs.ts';
 import type { SettingsService } from '../settings/settings.ts';
-import type { ChunkRow, VectorStore } from '../vectors/vector-store.ts';
+import type { ChunkOwner, NewChunk, VectorStore } from '../vectors/vector-store.ts';
 import type { WorkspaceService } from '../workspaces/workspaces.ts';
-import { formatOf, maxDocumentBytes } from './extract.ts';
+import { maxDocumentBytes } from './extract.ts';
 import type { EmbedderLocator, IngestRunner } from './ingest-runner.ts';
 
-export function toDocumentInfo(row: Selectable<DocumentsTable>): DocumentInfo {
-  return {
-    id: row.id,
-    workspaceId: row.workspace_id,
-    docId: row.doc_id,
-    scope: row.scope,
-    ownerId: row.owner_id,
-    title: row.title,
-    sourceType: row.source_type,
-    sourcePath: row.source_path,
-    format: row.format,
-    sizeBytes: row.size_bytes,
-    encoding: row.encoding,
-    status: row.status,
-    error: row.error,
-    chunkCount: row.chunk_count,
-    embedderId: row.embedder_id,
-    pinned: row.pinned === 1,
-    watched: row.watched === 1,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+const toDocumentInfo = (row: Selectable<DocumentsTable>): DocumentInfo => pickFields(documentSchema, fromRow('documents', row));
 
-/** A file's default doc_id: readable (its name) and stable (a hash of its absolute path). */
+/** A document as the retriever sees it: every stored field, including the vector table it is in. */
+export type DocumentRecord = RecordOf<'documents'>;
+
 /** Documents prepared and committed concurrently by one addFiles call. */
 const ingestWindow = 3;
 /** After this many documents in one batch, compact the vector table's fragments. */
 const compactAfter = 20;
 
+/** A file's default doc_id: readable (its name) and stable (a hash of its absolute path). */
 export function docIdForPath(filePath: string): string {
   const absolute = path.resolve(filePath);
   return `file:${path.basename(absolute)}#${crypto.createHash('sha1').update(absolute).digest('hex').slice(0, 10)}`;
@@ -75,13 +58,13 @@ function collectFiles(paths: string[], limit = 20_000): Array<{ path: string; er
         try {
           const childStat = fs.lstatSync(child);
           if (childStat.isDirectory()) pending.push(child);
-          else if (childStat.isFile() && formatOf(entry)) found.push({ path: child });
+          else if (childStat.isFile() && documentFormatOf(entry)) found.push({ path: child });
         } catch {
           // Vanished while listing: skip.
         }
       }
     } else if (stat.isFile()) {
-      found.push(formatOf(current) ? { path: current } : { path: current, error: new ApiError('DOCUMENT_UNSUPPORTED', `${path.basename(current)}: this file type is not supported.`, { file: current }) });
+      found.push(documentFormatOf(current) ? { path: current } : { path: current, error: new ApiError('DOCUMENT_UNSUPPORTED', `${path.basename(current)}: this file type is not supported.`, { file: current }) });
     }
   }
   return found;
@@ -94,6 +77,8 @@ export interface DocumentServiceDeps {
   runner: IngestRunner;
   settings: SettingsService;
   workspaces: WorkspaceService;
+  /** Runs background work (re-embedding after an embedder change) as cancellable jobs. */
+  jobs: JobRegistry;
   onProgress: (payload: { jobId: string; path: string | null; docId: string; progress: number; phase: string }) => void;
 }
 
@@ -135,13 +120,41 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
 
   /** The workspace's embedder (or the app default) and where ONNX models live: `<models>/embeddings`. */
   async function embedderFor(workspaceId: number): Promise<EmbedderLocator> {
-    const workspace = await deps.workspaces.getRow(workspaceId);
+    const workspace = await deps.workspaces.get(workspaceId);
     const settings = await deps.settings.get();
-    const spec = workspace.embedder_id ?? settings.embedder;
+    const spec = workspace.embedderId ?? settings.embedder;
     if (!spec) {
       throw new ApiError('EMBEDDER_UNAVAILABLE', 'No embedding model is set up. Put one in the models folder under embeddings/ and choose it in Settings.');
     }
     return { spec, onnxDir: path.join(settings.modelsDir, 'embeddings') };
+  }
+
+  /** A new document's row, `ingesting` into the given embedder's table. */
+  async function insertDocument(source: IngestSource, ownerId: number, into: { embedderId: string; dimensions: number; now: string }) {
+    const columns = toColumns('documents', {
+      workspaceId: source.workspaceId,
+      docId: source.docId,
+      scope: source.scope,
+      ownerId,
+      title: source.title,
+      sourceType: source.sourceType,
+      sourcePath: source.sourcePath,
+      format: source.format,
+      sizeBytes: source.bytes.length,
+      contentHash: null,
+      encoding: null,
+      status: 'ingesting',
+      error: null,
+      chunkCount: 0,
+      embedderId: into.embedderId,
+      dimensions: into.dimensions,
+      pinned: false,
+      watched: source.watched ?? false,
+      fileMtimeMs: source.fileMtimeMs,
+      createdAt: into.now,
+      updatedAt: into.now,
+    });
+    return db.insertInto('documents').values(columns).returningAll().executeTakeFirstOrThrow();
   }
 
   /**
@@ -150,7 +163,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
    * and any earlier version stays searchable as it was.
    */
   async function ingest(source: IngestSource, userId: number, job: Job): Promise<IngestOutcome> {
-    const workspace = await deps.workspaces.getRow(source.workspaceId);
+    const workspace = await deps.workspaces.get(source.workspaceId);
     const locator = await embedderFor(source.workspaceId);
     const { embedderId, dimensions } = await deps.runner.embedderInfo(locator, job.signal);
     const now = nowIso();
@@ -166,40 +179,14 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       ? existing.status === 'ready'
         ? existing
         : await db.updateTable('documents').set({ status: 'ingesting', error: null, embedder_id: embedderId, dimensions, updated_at: now }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
-      : await db
-          .insertInto('documents')
-          .values({
-            workspace_id: source.workspaceId,
-            doc_id: source.docId,
-            scope: source.scope,
-            owner_id: userId,
-            title: source.title,
-            source_type: source.sourceType,
-            source_path: source.sourcePath,
-            format: source.format,
-            size_bytes: source.bytes.length,
-            content_hash: null,
-            encoding: null,
-            status: 'ingesting',
-            error: null,
-            chunk_count: 0,
-            embedder_id: embedderId,
-            dimensions,
-            pinned: 0,
-            watched: source.watched ? 1 : 0,
-            file_mtime_ms: source.fileMtimeMs,
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+      : await insertDocument(source, userId, { embedderId, dimensions, now });
     const report = (progress: number, phase: string) => deps.onProgress({ jobId: job.id, path: source.sourcePath, docId: source.docId, progress, phase });
     report(0, 'queued');
     try {
       const sameIndex = existing?.status === 'ready' && existing.embedder_id === embedderId;
       const prepared = await deps.runner.prepare(
         locator,
-        { bytes: source.bytes, fileName: source.fileName, chunkSize: workspace.chunk_size, chunkOverlap: workspace.chunk_overlap, knownHash: sameIndex ? existing.content_hash : null },
+        { bytes: source.bytes, fileName: source.fileName, chunkSize: workspace.chunkSize, chunkOverlap: workspace.chunkOverlap, knownHash: sameIndex ? existing.content_hash : null },
         report,
         job.signal,
       );
@@ -209,41 +196,39 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         return { path: source.sourcePath, docId: source.docId, result: 'unchanged', document: toDocumentInfo(unchanged), error: null, warnings: [] };
       }
       const updatedAt = nowIso();
-      const rows: ChunkRow[] = prepared.chunks.map((chunk, i) => ({
-        chunk_id: `${source.workspaceId}:${source.docId}:${chunk.index}`,
-        workspace_id: source.workspaceId,
-        doc_id: source.docId,
-        document_id: row.id,
-        chunk_index: chunk.index,
+      const owner: ChunkOwner = {
+        workspaceId: source.workspaceId,
+        documentId: row.id,
+        docId: source.docId,
         scope: row.scope,
-        owner_id: row.owner_id,
+        ownerId: row.owner_id,
+        // A file's name is only a placeholder title: the document's own title (HTML <title>, first heading) wins.
+        title: source.title === path.basename(source.fileName) ? prepared.extracted.title : source.title,
+        sourceType: source.sourceType,
+        updatedAt,
+      };
+      const chunks: NewChunk[] = prepared.chunks.map((chunk, i) => ({
+        index: chunk.index,
         text: chunk.text,
         page: chunk.page ?? null,
         section: chunk.section ?? null,
-        source_type: source.sourceType,
-        title: source.title === path.basename(source.fileName) ? prepared.extracted.title : source.title,
-        updated_at: updatedAt,
-        summary: null,
-        entities: null,
         vector: prepared.vectors[i]!,
       }));
       job.throwIfCancelled();
       deps.store.put(prepared.contentHash, source.bytes);
-      await (existing
-        ? deps.vectors.replaceDocument(embedderId, dimensions, source.workspaceId, source.docId, rows)
-        : deps.vectors.addDocument(embedderId, dimensions, rows));
+      await (existing ? deps.vectors.replaceDocument(embedderId, dimensions, owner, chunks) : deps.vectors.addDocument(embedderId, dimensions, owner, chunks));
       maintainIndex(embedderId, dimensions);
       const done = await db
         .updateTable('documents')
         .set({
           status: 'ready',
           error: null,
-          title: rows[0]?.title ?? source.title,
+          title: chunks.length > 0 ? owner.title : source.title,
           format: prepared.extracted.format,
           size_bytes: source.bytes.length,
           content_hash: prepared.contentHash,
           encoding: prepared.extracted.encoding ?? null,
-          chunk_count: rows.length,
+          chunk_count: chunks.length,
           embedder_id: embedderId,
           dimensions,
           file_mtime_ms: source.fileMtimeMs,
@@ -277,7 +262,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       workspaceId,
       docId: docIdForPath(filePath),
       title: path.basename(filePath),
-      format: formatOf(filePath) ?? 'txt',
+      format: documentFormatOf(filePath) ?? 'txt',
       bytes: fs.readFileSync(filePath),
       fileName: path.basename(filePath),
       sourceType: 'file',
@@ -305,20 +290,58 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       .values({ document_id: documentId, trigger, result, message, started_at: startedAt, finished_at: nowIso() })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { id: row.id, documentId: row.document_id, trigger: row.trigger, result: row.result, message: row.message, startedAt: row.started_at, finishedAt: row.finished_at };
+    return fromRow('document_sync_runs', row);
   }
 
-  return {
-    getRow,
+  /**
+   * Re-embeds a workspace's documents with its current embedder (after the embedder changed),
+   * from the stored copy of what was ingested. Old vectors stay in the old embedder's table:
+   * nothing is wiped, and switching back finds them again.
+   */
+  async function reembed(workspaceId: number, job: Job): Promise<IngestOutcome[]> {
+    const { embedderId } = await deps.runner.embedderInfo(await embedderFor(workspaceId), job.signal);
+    const rows = await db.selectFrom('documents').selectAll().where('workspace_id', '=', workspaceId).where('status', '=', 'ready').execute();
+    const outcomes: IngestOutcome[] = [];
+    for (const [index, row] of rows.entries()) {
+      if (row.embedder_id === embedderId) continue;
+      const bytes = row.content_hash ? deps.store.get(row.content_hash) : null;
+      if (!bytes) {
+        outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: { code: 'NOT_FOUND', message: `${row.title}: the ingested copy is missing; add the document again.` }, warnings: [] });
+        continue;
+      }
+      outcomes.push(
+        await ingest(
+          { workspaceId, docId: row.doc_id, title: row.title, format: row.format, bytes, fileName: row.source_path ? path.basename(row.source_path) : `${row.title}.${row.format}`, sourceType: row.source_type, sourcePath: row.source_path, fileMtimeMs: row.file_mtime_ms, scope: row.scope },
+          row.owner_id,
+          job,
+        ),
+      );
+      job.progress((index + 1) / rows.length, row.title);
+    }
+    return outcomes;
+  }
 
+  // A new embedder means new vectors: re-embed in the background, with progress, keeping the old ones.
+  deps.workspaces.onEmbedderChanged((workspaceId) => {
+    void deps.jobs
+      .run('ingest', `reembed:${workspaceId}:${Date.now()}`, (job) => reembed(workspaceId, job))
+      .catch((error: unknown) => console.error('[evaldesk] re-embedding failed', error));
+  });
+
+  return {
     async list(workspaceId: number, userId: number): Promise<DocumentInfo[]> {
-      await deps.workspaces.getRow(workspaceId);
+      await deps.workspaces.get(workspaceId);
       return (await visibleRows(workspaceId, userId)).map(toDocumentInfo);
+    },
+
+    /** The documents of a workspace that the user may see: the workspace's shared ones and their own private ones. */
+    async visibleDocuments(workspaceId: number, userId: number): Promise<DocumentRecord[]> {
+      return (await visibleRows(workspaceId, userId)).map((row) => fromRow('documents', row));
     },
 
     /** Files and folders: each file is its own outcome; one bad file never stops the others. */
     async addFiles(input: ParsedInput<'documents.addFiles'>, userId: number, job: Job): Promise<IngestOutcome[]> {
-      await deps.workspaces.getRow(input.workspaceId);
+      await deps.workspaces.get(input.workspaceId);
       // Loaded once for the whole batch: an embedder that cannot load fails the call once,
       // instead of once per file after a timeout each.
       await deps.runner.embedderInfo(await embedderFor(input.workspaceId), job.signal);
@@ -390,7 +413,12 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       if (flag === 'watched' && value && !row.source_path) {
         throw new ApiError('VALIDATION', 'Only documents added from a file can be watched.');
       }
-      const updated = await db.updateTable('documents').set({ [flag]: value ? 1 : 0 }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+      const updated = await db
+        .updateTable('documents')
+        .set(toColumns('documents', flag === 'pinned' ? { pinned: value } : { watched: value }))
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return toDocumentInfo(updated);
     },
 
@@ -421,54 +449,21 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       return runs;
     },
 
-    /**
-     * Re-embeds a workspace's documents with its current embedder (after the embedder changed),
-     * from the stored copy of what was ingested. Old vectors stay in the old embedder's table:
-     * nothing is wiped, and switching back finds them again.
-     */
-    async reembed(workspaceId: number, job: Job): Promise<IngestOutcome[]> {
-      const { embedderId } = await deps.runner.embedderInfo(await embedderFor(workspaceId), job.signal);
-      const rows = await db.selectFrom('documents').selectAll().where('workspace_id', '=', workspaceId).where('status', '=', 'ready').execute();
-      const outcomes: IngestOutcome[] = [];
-      for (const [index, row] of rows.entries()) {
-        if (row.embedder_id === embedderId) continue;
-        const bytes = row.content_hash ? deps.store.get(row.content_hash) : null;
-        if (!bytes) {
-          outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: { code: 'NOT_FOUND', message: `${row.title}: the ingested copy is missing; add the document again.` }, warnings: [] });
-          continue;
-        }
-        outcomes.push(
-          await ingest(
-            { workspaceId, docId: row.doc_id, title: row.title, format: row.format, bytes, fileName: row.source_path ? path.basename(row.source_path) : `${row.title}.${row.format}`, sourceType: row.source_type, sourcePath: row.source_path, fileMtimeMs: row.file_mtime_ms, scope: row.scope },
-            row.owner_id,
-            job,
-          ),
-        );
-        job.progress((index + 1) / rows.length, row.title);
-      }
-      return outcomes;
-    },
+    reembed,
 
     async syncRuns(documentId: number, userId: number): Promise<SyncRun[]> {
       await getRow(documentId, userId);
       const rows = await db.selectFrom('document_sync_runs').selectAll().where('document_id', '=', documentId).orderBy('id', 'desc').limit(100).execute();
-      return rows.map((row) => ({ id: row.id, documentId: row.document_id, trigger: row.trigger, result: row.result, message: row.message, startedAt: row.started_at, finishedAt: row.finished_at }));
+      return rows.map((row) => fromRow('document_sync_runs', row));
     },
 
     /** One chunk of a document, for "open the passage" from a citation; scope-checked like search. */
     async passage(documentId: number, chunkIndex: number, userId: number): Promise<PassageView> {
       const row = await getRow(documentId, userId);
       if (!row.embedder_id || !row.dimensions) throw new ApiError('NOT_FOUND', 'This document has no indexed text yet.');
-      const [chunk] = (await deps.vectors.withTable(row.embedder_id, row.dimensions, (table) =>
-        table
-          .query()
-          .where(`document_id = ${row.id} AND chunk_index = ${Math.trunc(chunkIndex)}`)
-          .select(['text', 'page', 'section', 'chunk_index'])
-          .limit(1)
-          .toArray(),
-      )) as Array<{ text: string; page: number | null; section: string | null }>;
+      const chunk = await deps.vectors.chunk(row.embedder_id, row.dimensions, row.id, chunkIndex);
       if (!chunk) throw new ApiError('NOT_FOUND', `Passage ${chunkIndex} of document ${documentId} does not exist.`);
-      return { document: toDocumentInfo(row), chunkIndex, text: chunk.text, page: chunk.page ?? null, section: chunk.section ?? null };
+      return { document: toDocumentInfo(row), chunkIndex, text: chunk.text, page: chunk.page, section: chunk.section };
     },
 
     /**
@@ -499,7 +494,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
         if (!row?.source_path) continue;
         try {
-          outcomes.push(await ingest(readSource(row.source_path, row.workspace_id, row.scope, row.watched === 1), row.owner_id, job));
+          outcomes.push(await ingest(readSource(row.source_path, row.workspace_id, row.scope, fromRow('documents', row).watched), row.owner_id, job));
         } catch (error) {
           const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${row.title}: ${(error as Error).message}`);
           outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: apiError.toPayload(), warnings: [] });
@@ -509,7 +504,6 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       return outcomes;
     },
 
-    visibleRows,
     embedderFor,
 
     /** Resolves once background index maintenance started by ingestion has finished. */

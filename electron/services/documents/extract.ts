@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parse as parseHtml, type HTMLElement } from 'node-html-parser';
+import { documentFormatOf, documentFormats, type DocumentFormat } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { decodeText } from './decode-text.ts';
 
@@ -18,18 +19,8 @@ export interface ExtractedDocument {
   warnings: string[];
 }
 
-export const documentFormats = ['txt', 'md', 'html', 'csv', 'json', 'pdf', 'docx'] as const;
-export type DocumentFormat = (typeof documentFormats)[number];
-
 /** Largest file EvalDesk ingests: a 500 MB "document" is a mistake, not a manual. */
 export const maxDocumentBytes = 100 * 1024 * 1024;
-
-export function formatOf(fileName: string): DocumentFormat | null {
-  const extension = path.extname(fileName).slice(1).toLowerCase();
-  const aliases: Record<string, DocumentFormat> = { text: 'txt', markdown: 'md', htm: 'html', xhtml: 'html' };
-  const format = aliases[extension] ?? extension;
-  return (documentFormats as readonly string[]).includes(format) ? (format as DocumentFormat) : null;
-}
 
 function markdownSections(text: string): TextSection[] {
   const sections: TextSection[] = [];
@@ -174,7 +165,7 @@ async function docxSections(bytes: Uint8Array, fileName: string): Promise<TextSe
  * ApiError that names the file and the problem; never returns half a document.
  */
 export async function extractDocument(bytes: Uint8Array, fileName: string, options: { declaredEncoding?: string } = {}): Promise<ExtractedDocument> {
-  const format = formatOf(fileName);
+  const format = documentFormatOf(fileName);
   if (!format) {
     throw new ApiError('DOCUMENT_UNSUPPORTED', `${fileName}: this file type is not supported. Use ${documentFormats.map((f) => `.${f}`).join(', ')}.`, { file: fileName });
   }

@@ -1,26 +1,8 @@
-import type { Selectable } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import type { Evaluation } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
-import type { EvaluationsTable } from '../db/schema.ts';
-
-export function toEvaluation(row: Selectable<EvaluationsTable>): Evaluation {
-  return {
-    id: row.id,
-    logId: row.log_id,
-    evaluatorId: row.evaluator_id,
-    evaluation: row.evaluation,
-    reason: row.reason,
-    correctAnswer: row.correct_answer,
-    priority: row.priority,
-    status: row.status,
-    memo: row.memo,
-    trainedDatasetId: row.trained_dataset_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+import { fromRow } from '../db/rows.ts';
 
 /** Blank text is "not given": a correct answer of only spaces must never become a training target. */
 function text(value: string | null | undefined): string | null {
@@ -54,7 +36,7 @@ export function createEvaluationService(db: Db) {
         .onConflict((oc) => oc.columns(['log_id', 'evaluator_id']).doUpdateSet(fields))
         .returningAll()
         .executeTakeFirstOrThrow();
-      return toEvaluation(row);
+      return fromRow('evaluations', row);
     },
   };
 }

@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
-import type { Dataset, ExportManifest, ExportResult } from '../../../shared/contract/entities.ts';
+import { pickFields } from '../../../shared/contract/entities/derive.ts';
+import { datasetSchema, type Dataset, type ExportManifest, type ExportResult, type ExportWarning } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
+import { fromRow } from '../db/rows.ts';
 import type { Job } from '../jobs/jobs.ts';
-import { inclusiveEnd, sourcesByLog } from '../logs/logs.ts';
+import { sourcesByLog } from '../logs/log-rows.ts';
+import { inclusiveEnd } from '../logs/logs.ts';
 import { isProcessAlive } from '../db/instance-lock.ts';
 import { ensureDir, notWritableError, removeQuietly } from '../files/safe-fs.ts';
 import { exportFormats, splitFor, type Split } from './formats.ts';
@@ -17,6 +20,17 @@ type ExportInput = ParsedInput<'export.run'>;
 type ExportFilters = ExportInput['filters'];
 
 const chunkSize = 500;
+
+/** mlx-lm trains with batch size 4 unless told otherwise, and refuses a train or valid split below it. */
+const mlxDefaultBatchSize = 4;
+
+export function mlxBatchWarnings(files: Array<{ name: string; rows: number }>): ExportWarning[] {
+  const smallest = Math.min(...files.map((file) => file.rows));
+  if (smallest >= mlxDefaultBatchSize) return [];
+  return files
+    .filter((file) => file.rows < mlxDefaultBatchSize)
+    .map((file) => ({ code: 'MLX_SPLIT_BELOW_BATCH_SIZE' as const, split: file.name.replace(/\.jsonl$/, ''), rows: file.rows, batchSize: mlxDefaultBatchSize, suggestedBatchSize: Math.max(1, smallest) }));
+}
 
 /** Writes the manifest and renames the staging folder into place (an empty target is replaced). */
 function publishStaging(staging: string, outDir: string, manifest: ExportManifest): void {
@@ -167,6 +181,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
         },
         skipped: { total: Object.values(skipped).reduce((a, b) => a + b, 0), reasons: skipped },
         files,
+        warnings: input.format === 'mlx' ? mlxBatchWarnings(files.filter((file) => file.name !== 'test.jsonl')) : [],
       });
 
       // The dataset, its items and its manifest appear together or not at all.
@@ -265,15 +280,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
 
     async list(): Promise<Dataset[]> {
       const rows = await db.selectFrom('datasets').selectAll().where('manifest', 'is not', null).orderBy('id', 'desc').execute();
-      return rows.map((row) => ({
-        id: row.id,
-        name: row.name,
-        format: row.format,
-        outDir: row.out_dir,
-        exampleCount: row.example_count,
-        createdAt: row.created_at,
-        markedTrainedAt: row.marked_trained_at,
-      }));
+      return rows.map((row) => pickFields(datasetSchema, fromRow('datasets', row)));
     },
   };
 }

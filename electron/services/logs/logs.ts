@@ -1,59 +1,11 @@
-import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
-import type { ConversationLog, LogDetail, LogListRow, RetrievedSource } from '../../../shared/contract/entities.ts';
+import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Db } from '../db/database.ts';
-import type { ConversationLogSourcesTable, ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
-import { toEvaluation } from '../evaluation/evaluations.ts';
-
-export function toRetrievedSource(row: Selectable<ConversationLogSourcesTable>): RetrievedSource {
-  return {
-    rank: row.rank,
-    chunkId: row.chunk_id,
-    documentId: row.document_id,
-    docId: row.doc_id,
-    title: row.title,
-    page: row.page,
-    section: row.section,
-    score: row.score,
-    pinned: row.pinned === 1,
-    promptText: row.prompt_text,
-  };
-}
-
-export function toConversationLog(row: Selectable<ConversationLogsTable>, sources: RetrievedSource[] = []): ConversationLog {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    workspaceId: row.workspace_id,
-    modelId: row.model_id,
-    userId: row.user_id,
-    question: row.question,
-    answer: row.answer,
-    askedAt: row.asked_at,
-    completedAt: row.completed_at,
-    promptTokens: row.prompt_tokens,
-    completionTokens: row.completion_tokens,
-    timeToFirstTokenMs: row.ttft_ms,
-    tokensPerSecond: row.tokens_per_second,
-    stopReason: row.stop_reason,
-    errorMessage: row.error_message,
-    sources,
-  };
-}
-
-/** The retrieval traces of several logs, grouped by log id, in rank order. */
-export async function sourcesByLog(db: Db, logIds: number[]): Promise<Map<number, RetrievedSource[]>> {
-  const grouped = new Map<number, RetrievedSource[]>();
-  if (logIds.length === 0) return grouped;
-  const rows = await db.selectFrom('conversation_log_sources').selectAll().where('log_id', 'in', logIds).orderBy('log_id').orderBy('rank').execute();
-  for (const row of rows) {
-    const list = grouped.get(row.log_id) ?? [];
-    list.push(toRetrievedSource(row));
-    grouped.set(row.log_id, list);
-  }
-  return grouped;
-}
+import { fromRow } from '../db/rows.ts';
+import type { ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
+import { sourcesByLog, toConversationLog } from './log-rows.ts';
 
 export type LogFilters = ParsedInput<'logs.query'>['filters'];
 type LogSort = ParsedInput<'logs.query'>['sort'];
@@ -73,9 +25,30 @@ export function inclusiveEnd(value: string): string {
 
 const commonTextMatches = 2000;
 
+/**
+ * The substrings a log must contain (in its question or answer) to match a search text. Control
+ * characters act as gaps, like spaces between words: they are not something a person searches
+ * for, and U+0000 cannot even reach FTS5's query parser, which reads its query as a C string
+ * (a NUL cut the phrase's closing quote off: "unterminated string").
+ */
+export function searchTerms(text: string): string[] {
+  return text
+    .split(/\p{Cc}+/u)
+    .map((term) => term.trim())
+    .filter((term) => term.length > 0);
+}
+
+/** The trigram index finds substrings of three characters or more; shorter ones need LIKE. */
+const trigramLength = 3;
+
 /** Phrase query for the trigram FTS index: the user's text is data, never FTS syntax. */
 function ftsPhrase(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
+}
+
+/** LIKE pattern for a substring, its wildcards escaped (with ESCAPE '\\'). */
+function likeSubstring(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function encodeCursor(value: string | number, id: number): string {
@@ -127,20 +100,21 @@ export function createLogService(db: Db) {
     if (filters.status !== undefined) query = query.where(verdict('status', viewerId), '=', filters.status);
     if (filters.from) query = query.where('l.asked_at', '>=', filters.from);
     if (filters.to) query = query.where('l.asked_at', '<=', inclusiveEnd(filters.to));
-    const text = filters.text?.trim();
-    if (text) {
-      if ([...text].length >= 3) {
-        const phrase = ftsPhrase(text);
-        // The unary plus stops SQLite from driving the query from the FTS matches.
-        const id = (await isCommonText(phrase)) ? sql<number>`+l.id` : sql<number>`l.id`;
-        query = query.where(id, 'in', (sub) =>
-          sub.selectFrom(sql<{ rowid: number }>`conversation_logs_fts`.as('f')).select(sql<number>`rowid`.as('rowid')).where(sql<boolean>`conversation_logs_fts MATCH ${phrase}`),
-        );
-      } else {
-        // Trigrams need three characters; shorter text (one or two CJK characters) uses LIKE.
-        const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        query = query.where((eb) => eb.or([sql<boolean>`l.question LIKE ${pattern} ESCAPE '\\'`, sql<boolean>`l.answer LIKE ${pattern} ESCAPE '\\'`]));
-      }
+    const terms = searchTerms(filters.text ?? '');
+    const indexed = terms.filter((term) => [...term].length >= trigramLength);
+    if (indexed.length > 0) {
+      // Every term as a quoted phrase: operators, column filters and `*` in the text stay text.
+      const match = indexed.map(ftsPhrase).join(' AND ');
+      // The unary plus stops SQLite from driving the query from the FTS matches.
+      const id = (await isCommonText(match)) ? sql<number>`+l.id` : sql<number>`l.id`;
+      query = query.where(id, 'in', (sub) =>
+        sub.selectFrom(sql<{ rowid: number }>`conversation_logs_fts`.as('f')).select(sql<number>`rowid`.as('rowid')).where(sql<boolean>`conversation_logs_fts MATCH ${match}`),
+      );
+    }
+    // Shorter terms (one or two CJK characters) use LIKE.
+    for (const term of terms.filter((t) => [...t].length < trigramLength)) {
+      const pattern = likeSubstring(term);
+      query = query.where((eb) => eb.or([sql<boolean>`l.question LIKE ${pattern} ESCAPE '\\'`, sql<boolean>`l.answer LIKE ${pattern} ESCAPE '\\'`]));
     }
     return query;
   }
@@ -246,7 +220,7 @@ export function createLogService(db: Db) {
         workspaceName: context.workspace_name,
         modelName: context.model_name,
         systemPromptSnapshot: context.system_prompt_snapshot,
-        evaluations: evaluations.map(toEvaluation),
+        evaluations: evaluations.map((evaluation) => fromRow('evaluations', evaluation)),
       };
     },
 

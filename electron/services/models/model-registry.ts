@@ -1,37 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Job } from '../jobs/jobs.ts';
 import type { Selectable } from 'kysely';
-import type { MethodInput } from '../../../shared/contract/api.ts';
-import type { ModelInfo } from '../../../shared/contract/entities.ts';
+import type { ModelInfo, ModelPatch, RuntimeStatus } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
+import { fromRow, toColumns } from '../db/rows.ts';
 import type { ModelsTable } from '../db/schema.ts';
+import type { Job } from '../jobs/jobs.ts';
+import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
 import { inspectGguf, type GgufFileFacts } from './gguf-inspector.ts';
 
-export type ModelRow = Selectable<ModelsTable>;
-
-export function toModelInfo(row: ModelRow): ModelInfo {
-  return {
-    id: row.id,
-    displayName: row.display_name,
-    filePath: row.file_path,
-    fileSize: row.file_size,
-    fingerprint: row.fingerprint,
-    architecture: row.architecture,
-    parameterCount: row.parameter_count,
-    quantization: row.quantization,
-    trainingContextLength: row.training_context_length,
-    hasChatTemplate: row.has_chat_template === 1,
-    kind: row.kind,
-    version: row.version,
-    baseModelId: row.base_model_id,
-    description: row.description,
-    createdAt: row.created_at,
-    trainedAt: row.trained_at,
-    registeredAt: row.registered_at,
-    fileExists: fs.existsSync(row.file_path),
-  };
+function toModelInfo(row: Selectable<ModelsTable>): ModelInfo {
+  return { ...fromRow('models', row), fileExists: fs.existsSync(row.file_path) };
 }
 
 /** Bounds for scanning a models folder: a folder such as "/" must not turn into a disk walk. */
@@ -73,21 +53,17 @@ async function findGgufFiles(root: string, job?: Job): Promise<{ files: string[]
   return { files: found.sort(), truncated };
 }
 
-/** The columns that come from the file itself, refreshed whenever the file is read again. */
+/** The fields that come from the file itself, refreshed whenever the file is read again. */
 function headerColumns(facts: GgufFileFacts) {
-  return {
-    file_size: facts.fileSize,
-    fingerprint: facts.fingerprint,
-    architecture: facts.architecture,
-    parameter_count: facts.parameterCount,
-    quantization: facts.quantization,
-    training_context_length: facts.trainingContextLength,
-    has_chat_template: facts.hasChatTemplate ? (1 as const) : (0 as const),
-  };
+  const { fileSize, fingerprint, architecture, parameterCount, quantization, trainingContextLength, hasChatTemplate } = facts;
+  return toColumns('models', { fileSize, fingerprint, architecture, parameterCount, quantization, trainingContextLength, hasChatTemplate });
 }
 
-export function createModelRegistry(db: Db) {
-  async function getRow(id: number): Promise<ModelRow> {
+/** What the registry needs of the runtime: a registered model is loaded, and unloaded before it is forgotten. */
+export type ModelRuntime = Pick<LlamaRuntime, 'load' | 'unload' | 'loadedModelId'>;
+
+export function createModelRegistry(db: Db, deps: { runtime: ModelRuntime }) {
+  async function getRow(id: number) {
     const row = await db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new ApiError('NOT_FOUND', `Model ${id} does not exist.`, { entity: 'model', id });
     return row;
@@ -106,7 +82,9 @@ export function createModelRegistry(db: Db) {
     const row = await db
       .insertInto('models')
       .values({
-        display_name: displayName ?? facts.name ?? path.basename(facts.filePath, path.extname(facts.filePath)),
+        // The file name, not the header's general.name: two fine-tunes of one base often share
+        // that name ("llama"), while their files are named apart.
+        display_name: displayName ?? path.basename(facts.filePath, path.extname(facts.filePath)),
         file_path: facts.filePath,
         ...headerColumns(facts),
         kind: 'base',
@@ -123,7 +101,6 @@ export function createModelRegistry(db: Db) {
   }
 
   return {
-    getRow,
     add,
     async get(id: number): Promise<ModelInfo> {
       return toModelInfo(await getRow(id));
@@ -132,8 +109,10 @@ export function createModelRegistry(db: Db) {
       const rows = await db.selectFrom('models').selectAll().orderBy('display_name').orderBy('id').execute();
       return rows.map(toModelInfo);
     },
-    /** Registers every readable .gguf in the models folder; broken files are reported, not fatal. */
-    /** Registers every GGUF below the models folder; `truncated` says a limit stopped the walk. */
+    /**
+     * Registers every GGUF below the models folder; broken files are reported, not fatal, and
+     * `truncated` says a limit stopped the walk.
+     */
     async scan(modelsDir: string, job?: Job) {
       const added: ModelInfo[] = [];
       const failed: Array<{ path: string; code: string; message: string }> = [];
@@ -150,32 +129,35 @@ export function createModelRegistry(db: Db) {
       }
       return { added, failed, truncated };
     },
-    async update(input: MethodInput<'models.update'>): Promise<ModelInfo> {
-      await getRow(input.id);
-      const { patch } = input;
+    async update(id: number, patch: ModelPatch): Promise<ModelInfo> {
+      await getRow(id);
       if (patch.baseModelId !== undefined && patch.baseModelId !== null) {
-        if (patch.baseModelId === input.id) throw new ApiError('VALIDATION', 'A model cannot be its own base model.');
+        if (patch.baseModelId === id) throw new ApiError('VALIDATION', 'A model cannot be its own base model.');
         await getRow(patch.baseModelId);
       }
-      await db
-        .updateTable('models')
-        .set({
-          ...(patch.displayName !== undefined && { display_name: patch.displayName }),
-          ...(patch.version !== undefined && { version: patch.version }),
-          ...(patch.description !== undefined && { description: patch.description }),
-          ...(patch.baseModelId !== undefined && { base_model_id: patch.baseModelId }),
-          ...(patch.kind !== undefined && { kind: patch.kind }),
-          ...(patch.trainedAt !== undefined && { trained_at: patch.trainedAt }),
-        })
-        .where('id', '=', input.id)
-        .execute();
-      return toModelInfo(await getRow(input.id));
+      const columns = toColumns('models', patch);
+      if (Object.keys(columns).length > 0) await db.updateTable('models').set(columns).where('id', '=', id).execute();
+      return toModelInfo(await getRow(id));
     },
-    /** Forgets a model that has no logs; the file on disk is never deleted. */
+    /**
+     * Loads a registered model into the runtime. The header is read again first: the file may
+     * have been deleted, replaced or truncated since registration, and the memory check needs
+     * what it declares now.
+     */
+    async load(modelId: number, job: Job): Promise<RuntimeStatus> {
+      const row = await getRow(modelId);
+      const facts = await inspectGguf(row.file_path);
+      return deps.runtime.load({ modelId, filePath: facts.filePath, weightBytes: facts.weightBytes, signal: job.signal, onProgress: (fraction) => job.progress(fraction) });
+    },
+    /**
+     * Forgets a model that has no logs; the file on disk is never deleted. A loaded model is
+     * unloaded first, so the runtime never holds a model the registry no longer knows.
+     */
     async remove(id: number): Promise<{ removed: boolean }> {
       await getRow(id);
       const used = await db.selectFrom('sessions').select('id').where('model_id', '=', id).limit(1).executeTakeFirst();
       if (used) throw new ApiError('CONFLICT', 'This model has chat sessions and logs; it stays registered so they keep their meaning.', { id });
+      if (deps.runtime.loadedModelId() === id) await deps.runtime.unload();
       await db.deleteFrom('models').where('id', '=', id).execute();
       return { removed: true };
     },

@@ -32,32 +32,17 @@ export interface RetrievalRequest {
 export function createRetriever(deps: { vectors: VectorStore; documents: DocumentService; runner: IngestRunner }) {
   return {
     async retrieve(request: RetrievalRequest, signal?: AbortSignal): Promise<RetrievedPassage[]> {
-      const visible = await deps.documents.visibleRows(request.workspaceId, request.userId);
-      const documents = visible.filter((doc) => doc.status === 'ready' && doc.embedder_id && doc.dimensions);
+      const visible = await deps.documents.visibleDocuments(request.workspaceId, request.userId);
+      const documents = visible.filter((doc) => doc.status === 'ready' && doc.embedderId && doc.dimensions);
       if (documents.length === 0) return [];
       // The question is embedded in a worker (the main process never opens model files), by the
       // same embedder that indexed the workspace.
       const query = await deps.runner.embedQuery(await deps.documents.embedderFor(request.workspaceId), request.question, signal);
       const passages: RetrievedPassage[] = [];
 
-      for (const doc of documents.filter((d) => d.pinned === 1 && d.embedder_id === query.embedderId)) {
-        const rows = (await deps.vectors.withTable(query.embedderId, query.dimensions, (table) =>
-          table.query().where(`document_id = ${doc.id}`).select(['chunk_id', 'chunk_index', 'text', 'page', 'section']).limit(10_000).toArray(),
-        )) as Array<Record<string, unknown>>;
-        rows.sort((a, b) => Number(a['chunk_index']) - Number(b['chunk_index']));
-        for (const row of rows) {
-          passages.push({
-            chunkId: String(row['chunk_id']),
-            documentId: doc.id,
-            docId: doc.doc_id,
-            chunkIndex: Number(row['chunk_index']),
-            title: doc.title,
-            page: (row['page'] as number | null) ?? null,
-            section: (row['section'] as string | null) ?? null,
-            text: String(row['text']),
-            score: 1,
-            pinned: true,
-          });
+      for (const doc of documents.filter((d) => d.pinned && d.embedderId === query.embedderId)) {
+        for (const chunk of await deps.vectors.documentChunks(query.embedderId, query.dimensions, doc.id)) {
+          passages.push({ ...chunk, documentId: doc.id, docId: doc.docId, title: doc.title, score: 1, pinned: true });
         }
       }
 

@@ -1,22 +1,18 @@
 import type { Selectable } from 'kysely';
-import type { GenerationSettings, SessionInfo } from '../../../shared/contract/entities.ts';
+import { pickFields } from '../../../shared/contract/entities/derive.ts';
+import { sessionSettingsDefaults, sessionSettingsSchema, type SessionInfo, type SessionSettings } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
+import { fromRow } from '../db/rows.ts';
 import type { SessionsTable } from '../db/schema.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { WorkspaceService } from '../workspaces/workspaces.ts';
 
-export function toSession(row: Selectable<SessionsTable>): SessionInfo {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    workspaceId: row.workspace_id,
-    modelId: row.model_id,
-    systemPromptSnapshot: row.system_prompt_snapshot,
-    settingsSnapshot: JSON.parse(row.settings_snapshot) as GenerationSettings,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-  };
+function toSession(row: Selectable<SessionsTable>): SessionInfo {
+  // Sessions from before documents existed froze no retrieval settings: they get the defaults,
+  // which is what answering in them has always used.
+  const settingsSnapshot: SessionSettings = { ...sessionSettingsDefaults, ...(JSON.parse(row.settings_snapshot) as Partial<SessionSettings>) };
+  return { ...fromRow('sessions', row), settingsSnapshot };
 }
 
 /**
@@ -34,27 +30,16 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
       return toSession(await getRow(id));
     },
     async start(userId: number, workspaceId: number, modelId: number): Promise<SessionInfo> {
-      const workspace = await deps.workspaces.getRow(workspaceId);
-      await deps.models.getRow(modelId);
-      const settings: GenerationSettings = {
-        temperature: workspace.temperature,
-        maxTokens: workspace.max_tokens,
-        contextSize: workspace.context_size,
-        historyTurns: workspace.history_turns,
-        topN: workspace.top_n,
-        similarityThreshold: workspace.similarity_threshold,
-        chatMode: workspace.chat_mode,
-        refusalResponse: workspace.refusal_response,
-        hybridSearch: workspace.hybrid_search === 1,
-      };
+      const workspace = await deps.workspaces.get(workspaceId);
+      await deps.models.get(modelId);
       const row = await db
         .insertInto('sessions')
         .values({
           user_id: userId,
           workspace_id: workspaceId,
           model_id: modelId,
-          system_prompt_snapshot: workspace.system_prompt,
-          settings_snapshot: JSON.stringify(settings),
+          system_prompt_snapshot: workspace.systemPrompt,
+          settings_snapshot: JSON.stringify(pickFields(sessionSettingsSchema, workspace)),
           started_at: nowIso(),
           ended_at: null,
         })

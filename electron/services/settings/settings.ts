@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { MethodInput } from '../../../shared/contract/api.ts';
-import type { AppSettings } from '../../../shared/contract/entities.ts';
+import { appSettingsDefaults, type AppSettings } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Db } from '../db/database.ts';
 
 export function defaultSettings(dataDir: string): AppSettings {
-  return { modelsDir: path.join(dataDir, 'models'), embedder: null, annIndexThreshold: 50_000, language: 'en', threads: 0, gpuLayers: 'auto', gpu: 'auto' };
+  return { ...appSettingsDefaults, modelsDir: path.join(dataDir, 'models') };
 }
 
 /** App settings live in the settings table as one JSON value per key, merged over the defaults. */

@@ -1,10 +1,9 @@
 import os from 'node:os';
-import type { Selectable } from 'kysely';
 import type { Permission } from '../../../shared/contract/define.ts';
 import type { User, UserRole } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
-import type { UsersTable } from '../db/schema.ts';
+import { fromRow } from '../db/rows.ts';
 
 /** What each role may do. Checked by the dispatcher for every call, whatever adapter it came through. */
 export const rolePermissions: Record<UserRole, ReadonlySet<Permission>> = {
@@ -14,10 +13,6 @@ export const rolePermissions: Record<UserRole, ReadonlySet<Permission>> = {
   viewer: new Set(['read']),
 };
 
-export function toUser(row: Selectable<UsersTable>): User {
-  return { id: row.id, username: row.username, displayName: row.display_name, role: row.role, createdAt: row.created_at };
-}
-
 export function createUserService(db: Db) {
   return {
     /**
@@ -26,7 +21,7 @@ export function createUserService(db: Db) {
      */
     async ensureLocalUser(): Promise<User> {
       const existing = await db.selectFrom('users').selectAll().orderBy('id').limit(1).executeTakeFirst();
-      if (existing) return toUser(existing);
+      if (existing) return fromRow('users', existing);
       let name = 'local';
       try {
         name = os.userInfo().username || 'local';
@@ -38,12 +33,12 @@ export function createUserService(db: Db) {
         .values({ username: name, display_name: name, role: 'admin', created_at: nowIso() })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return toUser(row);
+      return fromRow('users', row);
     },
     async get(id: number): Promise<User> {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new ApiError('NOT_FOUND', `User ${id} does not exist.`, { entity: 'user', id });
-      return toUser(row);
+      return fromRow('users', row);
     },
   };
 }

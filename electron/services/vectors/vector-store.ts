@@ -1,11 +1,16 @@
 import * as arrow from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
+import type { DocumentScope } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { ensureDir } from '../files/safe-fs.ts';
 
-export type Scope = 'shared' | 'private';
+export type Scope = DocumentScope;
 
-/** One embedded chunk as stored in LanceDB. Seed 002's metadata are top-level columns. */
+/**
+ * One embedded chunk as stored in LanceDB; seed 002's metadata are top-level columns. Callers
+ * never build or read these: the store's operations take and return the types below. Exported
+ * for the benchmarks that fill a table through `rawTableForBenchmarks`.
+ */
 export interface ChunkRow {
   chunk_id: string;
   workspace_id: number;
@@ -23,6 +28,43 @@ export interface ChunkRow {
   summary: string | null;
   entities: string | null;
   vector: number[] | Float32Array;
+}
+
+/** The document a set of chunks belongs to; stored with each chunk for scope filters and citations. */
+export interface ChunkOwner {
+  workspaceId: number;
+  documentId: number;
+  docId: string;
+  scope: Scope;
+  ownerId: number;
+  title: string;
+  sourceType: string;
+  updatedAt: string;
+}
+
+/** A chunk to store: its position in the document, its text and where it came from, and its vector. */
+export interface NewChunk {
+  index: number;
+  text: string;
+  page: number | null;
+  section: string | null;
+  vector: number[] | Float32Array;
+}
+
+/** A stored chunk read back by document (pinned context, "open the passage"). */
+export interface StoredChunk {
+  chunkId: string;
+  chunkIndex: number;
+  text: string;
+  page: number | null;
+  section: string | null;
+}
+
+/** Which chunks to count; every given condition must hold. */
+export interface ChunkFilter {
+  workspaceId?: number;
+  docId?: string;
+  documentIds?: number[];
 }
 
 export interface SearchHit {
@@ -92,6 +134,60 @@ function integer(value: number): string {
   if (!Number.isSafeInteger(value)) throw new ApiError('VALIDATION', 'Invalid id in a vector filter.');
   return String(value);
 }
+
+/** The chunk's key: unique per workspace, document and position, so a re-ingest replaces it in place. */
+function chunkIdFor(workspaceId: number, docId: string, index: number): string {
+  return `${workspaceId}:${docId}:${index}`;
+}
+
+function toRows(owner: ChunkOwner, chunks: NewChunk[]) {
+  return chunks.map((chunk) => ({
+    chunk_id: chunkIdFor(owner.workspaceId, owner.docId, chunk.index),
+    workspace_id: owner.workspaceId,
+    doc_id: owner.docId,
+    document_id: owner.documentId,
+    chunk_index: chunk.index,
+    scope: owner.scope,
+    owner_id: owner.ownerId,
+    text: chunk.text,
+    page: chunk.page,
+    section: chunk.section,
+    source_type: owner.sourceType,
+    title: owner.title,
+    updated_at: owner.updatedAt,
+    summary: null,
+    entities: null,
+    // LanceDB's writer takes plain arrays.
+    vector: Array.from(chunk.vector),
+  }) satisfies ChunkRow);
+}
+
+const storedChunkColumns = ['chunk_id', 'chunk_index', 'text', 'page', 'section'];
+
+function toStoredChunk(row: Record<string, unknown>): StoredChunk {
+  return {
+    chunkId: String(row['chunk_id']),
+    chunkIndex: Number(row['chunk_index']),
+    text: String(row['text']),
+    page: row['page'] === null || row['page'] === undefined ? null : Number(row['page']),
+    section: (row['section'] as string | null) ?? null,
+  };
+}
+
+function documentFilter(workspaceId: number, docId: string): string {
+  return `workspace_id = ${integer(workspaceId)} AND doc_id = ${literal(docId)}`;
+}
+
+function filterFor(filter: ChunkFilter): string | undefined {
+  const conditions: string[] = [];
+  if (filter.workspaceId !== undefined) conditions.push(`workspace_id = ${integer(filter.workspaceId)}`);
+  if (filter.docId !== undefined) conditions.push(`doc_id = ${literal(filter.docId)}`);
+  if (filter.documentIds !== undefined) conditions.push(filter.documentIds.length > 0 ? `document_id IN (${filter.documentIds.map(integer).join(', ')})` : 'false');
+  return conditions.length > 0 ? conditions.join(' AND ') : undefined;
+}
+
+/** More chunks than a document read back whole (pinned context) can hold: a bound, not a real limit. */
+const maxChunksPerDocument = 10_000;
 
 /** The access rule of seed 004, applied on the data path for every search. */
 export function scopeFilter(workspaceId: number, userId: number): string {
@@ -244,32 +340,50 @@ export function createVectorStore(options: VectorStoreOptions) {
   }
 
   return {
-    /** The raw handle, outside the queue: for benchmarks that own the table alone. */
-    table,
-    withTable,
+    /**
+     * The raw LanceDB handle, outside the queue and without any access filter: only for
+     * benchmarks that own the table alone. The app goes through the operations below.
+     */
+    rawTableForBenchmarks: table,
 
     /**
-     * Replaces every chunk of one document with `rows` in a single commit (merge-insert keyed by
+     * Replaces every chunk of one document with `chunks` in a single commit (merge-insert keyed by
      * chunk id, deleting the document's chunks that are not in the new set): a search sees either
      * the old version or the new one, never both and never neither.
      */
-    async replaceDocument(embedderId: string, dimensions: number, workspaceId: number, docId: string, rows: ChunkRow[]): Promise<void> {
+    async replaceDocument(embedderId: string, dimensions: number, owner: ChunkOwner, chunks: NewChunk[]): Promise<void> {
       await withTable(embedderId, dimensions, (target) => target
         .mergeInsert('chunk_id')
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
-        .whenNotMatchedBySourceDelete({ where: `workspace_id = ${integer(workspaceId)} AND doc_id = ${literal(docId)}` })
-        .execute(rows.map((row) => ({ ...row, vector: Array.from(row.vector) }))));
+        .whenNotMatchedBySourceDelete({ where: documentFilter(owner.workspaceId, owner.docId) })
+        .execute(toRows(owner, chunks)));
     },
 
     /** A document's first version: a plain append is one commit too, and cheaper than a merge. */
-    async addDocument(embedderId: string, dimensions: number, rows: ChunkRow[]): Promise<void> {
-      if (rows.length === 0) return;
-      await withTable(embedderId, dimensions, (target) => target.add(rows.map((row) => ({ ...row, vector: Array.from(row.vector) }))));
+    async addDocument(embedderId: string, dimensions: number, owner: ChunkOwner, chunks: NewChunk[]): Promise<void> {
+      if (chunks.length === 0) return;
+      await withTable(embedderId, dimensions, (target) => target.add(toRows(owner, chunks)));
     },
 
     async deleteDocument(embedderId: string, dimensions: number, workspaceId: number, docId: string): Promise<void> {
-      await withTable(embedderId, dimensions, (target) => target.delete(`workspace_id = ${integer(workspaceId)} AND doc_id = ${literal(docId)}`));
+      await withTable(embedderId, dimensions, (target) => target.delete(documentFilter(workspaceId, docId)));
+    },
+
+    /** Every chunk of one document, in document order. */
+    async documentChunks(embedderId: string, dimensions: number, documentId: number): Promise<StoredChunk[]> {
+      const rows = await withTable(embedderId, dimensions, (target) =>
+        target.query().where(`document_id = ${integer(documentId)}`).select(storedChunkColumns).limit(maxChunksPerDocument).toArray(),
+      );
+      return (rows as Array<Record<string, unknown>>).map(toStoredChunk).sort((a, b) => a.chunkIndex - b.chunkIndex);
+    },
+
+    /** One chunk of a document by its position, or null when there is none. */
+    async chunk(embedderId: string, dimensions: number, documentId: number, chunkIndex: number): Promise<StoredChunk | null> {
+      const [row] = await withTable(embedderId, dimensions, (target) =>
+        target.query().where(`document_id = ${integer(documentId)} AND chunk_index = ${integer(chunkIndex)}`).select(storedChunkColumns).limit(1).toArray(),
+      );
+      return row ? toStoredChunk(row as Record<string, unknown>) : null;
     },
 
     /** Compacts the small fragments many one-document commits leave behind, and folds new rows into indexes. */
@@ -288,8 +402,9 @@ export function createVectorStore(options: VectorStoreOptions) {
       }
     },
 
-    async countRows(embedderId: string, dimensions: number, filter?: string): Promise<number> {
-      return withTable(embedderId, dimensions, (target) => target.countRows(filter));
+    /** How many chunks the table holds, or how many match `filter`. */
+    async countRows(embedderId: string, dimensions: number, filter: ChunkFilter = {}): Promise<number> {
+      return withTable(embedderId, dimensions, (target) => target.countRows(filterFor(filter)));
     },
 
     /** Nearest chunks the user may see, best first, at or above the similarity threshold. */

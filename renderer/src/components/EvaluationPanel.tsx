@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConversationLog, Evaluation, Priority, Verdict } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
+import { isComposing, isTypingTarget } from '../keyboard.ts';
 import { useDraft } from './useDraft.ts';
 
 interface Form {
@@ -25,10 +26,6 @@ function fromEvaluation(evaluation: Evaluation | null): Form {
   };
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
-}
-
 export interface EvaluationPanelProps {
   log: ConversationLog;
   /** The current user's saved verdict on this log, if any. */
@@ -37,16 +34,25 @@ export interface EvaluationPanelProps {
   autoFocus?: boolean;
 }
 
+/** What a screen around the panel may do with it (the log browser's 1/2/3 keys). */
+export interface EvaluationPanelHandle {
+  choose(verdict: Verdict): void;
+}
+
 /**
  * Keyboard-first judging of one answer: 1/2/3 set the verdict; 2 and 3 move to the correct answer,
  * pre-filled with the model's answer; Ctrl/Cmd+Enter saves. Every change is kept as a draft.
+ * A 2 or 3 without a correct answer asks once before saving: it would never be exported.
  */
-export function EvaluationPanel({ log, existing, onSaved, autoFocus }: EvaluationPanelProps) {
+export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanelProps>(function EvaluationPanel({ log, existing, onSaved, autoFocus }, ref) {
   const { t } = useTranslation();
   const [form, setForm] = useState<Form>(fromEvaluation(existing));
   const [state, setState] = useState<'saved' | 'dirty' | 'saving' | 'error' | 'new'>(existing ? 'saved' : 'new');
   const [error, setError] = useState<string | null>(null);
   const [restored, setRestored] = useState(false);
+  /** Asking "save without a correction?" happens once per answer. */
+  const [confirmingEmpty, setConfirmingEmpty] = useState(false);
+  const [emptyConfirmed, setEmptyConfirmed] = useState(false);
   const panel = useRef<HTMLDivElement>(null);
   const correction = useRef<HTMLTextAreaElement>(null);
   const draftKey = `evaluation:${log.id}`;
@@ -58,6 +64,8 @@ export function EvaluationPanel({ log, existing, onSaved, autoFocus }: Evaluatio
     setForm(fromEvaluation(existing));
     setState(existing ? 'saved' : 'new');
     setRestored(false);
+    setConfirmingEmpty(false);
+    setEmptyConfirmed(false);
     api.call('drafts.get', { key: draftKey }).then((draft) => {
       if (cancelled || !draft) return;
       if (!existing || draft.updatedAt > existing.updatedAt) {
@@ -84,11 +92,19 @@ export function EvaluationPanel({ log, existing, onSaved, autoFocus }: Evaluatio
     const patch: Partial<Form> = { evaluation: verdict };
     if (verdict !== 1 && form.correctAnswer === '') patch.correctAnswer = log.answer;
     update(patch);
-    if (verdict !== 1) setTimeout(() => correction.current?.focus(), 0);
+    // 2 and 3 go to the correction; 1 keeps the keyboard in the panel, ready for Ctrl+Enter.
+    setTimeout(() => (verdict !== 1 ? correction.current?.focus() : panel.current?.focus()), 0);
   };
 
-  const save = async () => {
+  useImperativeHandle(ref, () => ({ choose }));
+
+  const save = async (allowEmpty = emptyConfirmed) => {
     if (form.evaluation === null) return;
+    if (form.evaluation !== 1 && form.correctAnswer.trim() === '' && !allowEmpty) {
+      setConfirmingEmpty(true);
+      return;
+    }
+    setConfirmingEmpty(false);
     setState('saving');
     setError(null);
     try {
@@ -111,12 +127,14 @@ export function EvaluationPanel({ log, existing, onSaved, autoFocus }: Evaluatio
   };
 
   const onKeyDown = (event: React.KeyboardEvent) => {
+    // Enter and digits confirm an IME conversion: never a shortcut while composing.
+    if (isComposing(event)) return;
     if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
       event.preventDefault();
       void save();
       return;
     }
-    if (isTyping(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === '1' || event.key === '2' || event.key === '3') {
       event.preventDefault();
       choose(Number(event.key) as Verdict);
@@ -131,7 +149,7 @@ export function EvaluationPanel({ log, existing, onSaved, autoFocus }: Evaluatio
   const needsCorrection = form.evaluation === 2 || form.evaluation === 3;
 
   return (
-    <div className="evaluation" ref={panel} tabIndex={0} onKeyDown={onKeyDown} data-testid="evaluation-panel" aria-label={t('eval.title')}>
+    <div className="evaluation" ref={panel} tabIndex={0} onKeyDown={onKeyDown} data-testid="evaluation-panel" data-state={state} data-verdict={existing?.evaluation ?? ''} aria-label={t('eval.title')}>
       <div className="verdicts">
         {verdicts.map((verdict) => (
           <button
@@ -184,6 +202,35 @@ export function EvaluationPanel({ log, existing, onSaved, autoFocus }: Evaluatio
           {error}
         </p>
       )}
+      {confirmingEmpty && (
+        <div className="confirm" role="alertdialog" aria-label={t('eval.confirmEmpty.title')} data-testid="confirm-empty">
+          <p>
+            <strong>{t('eval.confirmEmpty.title')}</strong> {t('eval.confirmEmpty.text')}
+          </p>
+          <div className="row">
+            <button
+              className="primary"
+              data-testid="confirm-empty-write"
+              autoFocus
+              onClick={() => {
+                setConfirmingEmpty(false);
+                correction.current?.focus();
+              }}
+            >
+              {t('eval.confirmEmpty.write')}
+            </button>
+            <button
+              data-testid="confirm-empty-save"
+              onClick={() => {
+                setEmptyConfirmed(true);
+                void save(true);
+              }}
+            >
+              {t('eval.confirmEmpty.save')}
+            </button>
+          </div>
+        </div>
+      )}
       <div className="actions">
         <button className="primary" data-testid="evaluation-save" disabled={form.evaluation === null || state === 'saving'} onClick={() => void save()}>
           {t('eval.save')} <kbd>Ctrl+Enter</kbd>
@@ -192,4 +239,4 @@ export function EvaluationPanel({ log, existing, onSaved, autoFocus }: Evaluatio
       </div>
     </div>
   );
-}
+});

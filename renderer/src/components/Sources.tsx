@@ -18,7 +18,7 @@ export function Sources({ sources }: { sources: RetrievedSource[] }) {
   const show = async (source: RetrievedSource) => {
     setOpen({ source, passage: null, error: null });
     if (source.documentId === null) return;
-    const chunkIndex = Number(source.chunkId.split(':').at(-1));
+    const { chunkIndex } = source;
     try {
       setOpen({ source, passage: await api.call('documents.passage', { documentId: source.documentId, chunkIndex }), error: null });
     } catch (caught) {

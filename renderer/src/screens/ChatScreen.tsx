@@ -7,6 +7,7 @@ import { AnswerCard } from '../components/AnswerCard.tsx';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { useDraft } from '../components/useDraft.ts';
+import { isComposing } from '../keyboard.ts';
 import { useApp } from '../store.ts';
 
 export function ChatScreen() {
@@ -23,6 +24,8 @@ export function ChatScreen() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [needsLoad, setNeedsLoad] = useState(false);
+  /** "n of m evaluated" for this session, by the current user. */
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const streamText = useRef('');
   const transcriptEnd = useRef<HTMLDivElement>(null);
   const draftKey = session ? `question:${session.id}` : null;
@@ -73,6 +76,20 @@ export function ChatScreen() {
   useEffect(() => {
     transcriptEnd.current?.scrollIntoView({ block: 'end' });
   }, [history.length, streaming?.text]);
+
+  const refreshProgress = useCallback(async () => {
+    if (!session) return setProgress(null);
+    try {
+      const [all, open] = await Promise.all([api.call('logs.count', { filters: { sessionId: session.id } }), api.call('logs.count', { filters: { sessionId: session.id, evaluation: 0 } })]);
+      setProgress({ done: all.total - open.total, total: all.total });
+    } catch {
+      // The count is a convenience; the transcript itself is what matters.
+    }
+  }, [session]);
+
+  useEffect(() => {
+    void refreshProgress();
+  }, [refreshProgress, history.length]);
 
   const start = async () => {
     if (workspaceId === null || modelId === null) return;
@@ -135,6 +152,7 @@ export function ChatScreen() {
   const onSaved = useCallback(
     async (log: ConversationLog) => {
       if (!session) return;
+      void refreshProgress();
       const next = await api.call('logs.nextUnevaluated', { afterLogId: log.id, sessionId: session.id });
       if (next.logId === null) {
         setNotice(t('eval.noMore'));
@@ -146,7 +164,7 @@ export function ChatScreen() {
         document.querySelector(`[data-log-id="${next.logId}"]`)?.scrollIntoView({ block: 'center' });
       }
     },
-    [session, t],
+    [session, t, refreshProgress],
   );
 
   const sessionModel = models.find((m) => m.id === session?.modelId);
@@ -169,6 +187,11 @@ export function ChatScreen() {
         {session && (
           <span className="muted" data-testid="session-info">
             {t('chat.session', { id: session.id })} · {sessionWorkspace?.name} · {sessionModel?.displayName}
+          </span>
+        )}
+        {session && progress && progress.total > 0 && (
+          <span className={`eval-progress ${progress.done === progress.total ? 'complete' : ''}`} data-testid="eval-progress">
+            {t('eval.progress', { done: progress.done, total: progress.total })}
           </span>
         )}
       </div>
@@ -214,7 +237,7 @@ export function ChatScreen() {
                 setQuestionDirty(true);
               }}
               onKeyDown={(e) => {
-                if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+                if (e.key === 'Enter' && !e.shiftKey && !isComposing(e)) {
                   e.preventDefault();
                   void ask();
                 }

@@ -1,13 +1,14 @@
+import { Alert, Button, Progress, Table } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { DocumentInfo, DocumentScope, IngestOutcome } from '../../../shared/contract/entities.ts';
+import { documentExtensions, textDocumentFormats, type DocumentInfo, type DocumentScope, type IngestOutcome, type TextDocumentFormat } from '../../../shared/contract/entities.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { EntitySelect } from '../components/EntitySelect.tsx';
+import { FileBrowserDialog } from '../components/FileBrowserDialog.tsx';
 import { ErrorText, Field } from '../components/Field.tsx';
 import { formatBytes } from '../format.ts';
 import { useApp } from '../store.ts';
 
-const textFormats = ['txt', 'md', 'html', 'csv', 'json'] as const;
 
 export function DocumentsScreen() {
   const { t } = useTranslation();
@@ -22,6 +23,8 @@ export function DocumentsScreen() {
   const [outcomes, setOutcomes] = useState<IngestOutcome[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [browsing, setBrowsing] = useState(false);
+  const [syncSummary, setSyncSummary] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     if (workspaceId === null) return;
@@ -86,12 +89,12 @@ export function DocumentsScreen() {
       const results: IngestOutcome[] = [];
       for (const file of files) {
         const format = file.name.split('.').pop()?.toLowerCase() ?? '';
-        if (!(textFormats as readonly string[]).includes(format)) {
+        if (!(textDocumentFormats as readonly string[]).includes(format)) {
           results.push({ path: file.name, docId: file.name, result: 'failed', document: null, error: { code: 'DOCUMENT_UNSUPPORTED', message: `${file.name}: add PDF and Word files by path.` }, warnings: [] });
           continue;
         }
         results.push(
-          await api.call('documents.addText', { workspaceId, docId: `upload:${file.name}`, title: file.name, text: await file.text(), format: format as (typeof textFormats)[number], scope, jobId }),
+          await api.call('documents.addText', { workspaceId, docId: `upload:${file.name}`, title: file.name, text: await file.text(), format: format as TextDocumentFormat, scope, jobId }),
         );
       }
       return results;
@@ -107,13 +110,35 @@ export function DocumentsScreen() {
     }
   };
 
+  const sync = async () => {
+    setSyncSummary(null);
+    try {
+      const runs = await api.call('documents.sync', workspaceId === null ? {} : { workspaceId });
+      const count = (result: string) => runs.filter((r) => r.result === result).length;
+      setSyncSummary(runs.length === 0 ? t('documents.syncNone') : t('documents.syncDone', { updated: count('updated'), unchanged: count('unchanged'), failed: count('failed') + count('missing') }));
+      await refresh();
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+
+  // A file that became a document row shows its error in the table; only the others are listed here.
+  const failuresWithoutRow = outcomes.filter((outcome) => outcome.error && !outcome.document);
+
   return (
     <div className="page" onDragOver={(e) => (e.preventDefault(), setDragging(true))} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
       <div className="pane-header">
         <h2>{t('documents.title')}</h2>
         <EntitySelect kind="workspace" testId="documents-workspace" value={workspaceId} onChange={setWorkspaceId} />
-        <button onClick={() => void act(() => api.call('documents.sync', workspaceId === null ? {} : { workspaceId }))}>{t('documents.sync')}</button>
+        <Button variant="default" data-testid="documents-sync" onClick={() => void sync()}>
+          {t('documents.sync')}
+        </Button>
       </div>
+      {syncSummary && (
+        <Alert color="blue" variant="light" withCloseButton onClose={() => setSyncSummary(null)} mb="sm" data-testid="sync-summary">
+          {syncSummary}
+        </Alert>
+      )}
       <div className={dragging ? 'dropzone active' : 'dropzone'}>
         <Field label={t('documents.paths')} wide>
           <textarea data-testid="document-paths" rows={3} value={paths} onChange={(e) => setPaths(e.target.value)} />
@@ -126,11 +151,15 @@ export function DocumentsScreen() {
           <label className="check">
             <input type="checkbox" checked={watched} onChange={(e) => setWatched(e.target.checked)} /> {t('documents.watch')}
           </label>
-          {window.evaldeskFiles && (
+          {window.evaldeskFiles ? (
             <>
               <button onClick={() => void window.evaldeskFiles!.pick(false).then((picked) => picked.length && setPaths(picked.join('\n')))}>{t('documents.pickFiles')}</button>
               <button onClick={() => void window.evaldeskFiles!.pick(true).then((picked) => picked.length && setPaths(picked.join('\n')))}>{t('documents.pickFolder')}</button>
             </>
+          ) : (
+            <button data-testid="documents-browse" onClick={() => setBrowsing(true)}>
+              {t('documents.pickFilesOrFolders')}
+            </button>
           )}
           {job ? (
             <button onClick={() => void api.call('jobs.cancel', { jobId: job })}>{t('common.cancel')}</button>
@@ -142,59 +171,80 @@ export function DocumentsScreen() {
         </div>
         <p className="hint">{t('documents.drop')}</p>
       </div>
+      <FileBrowserDialog
+        opened={browsing}
+        kind="files-or-folders"
+        multiple
+        extensions={[...documentExtensions]}
+        onClose={() => setBrowsing(false)}
+        onPick={(picked) => {
+          setBrowsing(false);
+          if (picked.length) setPaths(picked.join('\n'));
+        }}
+      />
       {Object.entries(progress).map(([docId, item]) => (
-        <div key={docId} className="progress-row" data-testid="document-progress">
+        <div key={docId} className="progress-row" data-testid="document-progress" data-phase={item.phase}>
           <span>{item.name}</span>
-          <progress max={1} value={item.progress} />
-          <span className="muted">{item.phase}</span>
+          <Progress w={240} value={item.progress * 100} color={item.phase === 'failed' ? 'red' : item.phase === 'cancelled' ? 'gray' : item.progress >= 1 ? 'teal' : undefined} aria-label={item.name} />
+          <span className={item.phase === 'failed' ? 'error-text small' : 'muted'}>{t(`documents.phases.${item.phase}`, { defaultValue: item.phase })}</span>
         </div>
       ))}
-      {outcomes
-        .filter((outcome) => outcome.error)
-        .map((outcome) => (
-          <p key={outcome.docId} className="error-text" data-testid="document-failure">
-            {outcome.error!.message}
-          </p>
-        ))}
+      {failuresWithoutRow.map((outcome) => (
+        <p key={outcome.docId} className="error-text" data-testid="document-failure">
+          {outcome.error!.message}
+        </p>
+      ))}
       <ErrorText error={error} />
       {documents.length === 0 && <p className="muted">{t('documents.empty')}</p>}
-      <table className="table" data-testid="documents">
-        <tbody>
-          {documents.map((doc) => (
-            <tr key={doc.id} data-testid="document-row">
-              <td>
-                <strong>{doc.title}</strong>
-                <div className="muted path">{doc.docId}</div>
-              </td>
-              <td>
-                <span className={`badge ${doc.status}`}>{t(`documents.statuses.${doc.status}`)}</span>
-                {doc.error && <div className="error-text small">{doc.error}</div>}
-              </td>
-              <td>
-                {doc.chunkCount} {t('documents.chunks')}
-              </td>
-              <td>{formatBytes(doc.sizeBytes)}</td>
-              <td>{doc.scope === 'private' ? t('documents.private') : t('documents.shared')}</td>
-              <td className="muted">{doc.embedderId ?? '–'}</td>
-              <td>
-                <label className="check">
-                  <input type="checkbox" checked={doc.pinned} onChange={(e) => void act(() => api.call('documents.setPinned', { id: doc.id, pinned: e.target.checked }))} /> {t('documents.pin')}
-                </label>
-                {doc.sourcePath && (
+      {documents.length > 0 && (
+        <Table striped highlightOnHover withTableBorder data-testid="documents" verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('documents.columns.document')}</Table.Th>
+              <Table.Th>{t('documents.columns.status')}</Table.Th>
+              <Table.Th>{t('documents.columns.chunks')}</Table.Th>
+              <Table.Th>{t('documents.columns.size')}</Table.Th>
+              <Table.Th>{t('documents.columns.scope')}</Table.Th>
+              <Table.Th>{t('documents.columns.embedder')}</Table.Th>
+              <Table.Th>{t('documents.columns.options')}</Table.Th>
+              <Table.Th aria-label={t('documents.remove')} />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {documents.map((doc) => (
+              <Table.Tr key={doc.id} data-testid="document-row" data-status={doc.status}>
+                <Table.Td>
+                  <strong>{doc.title}</strong>
+                  <div className="muted path">{doc.docId}</div>
+                </Table.Td>
+                <Table.Td>
+                  <span className={`badge ${doc.status}`}>{t(`documents.statuses.${doc.status}`)}</span>
+                  {doc.error && <div className="error-text small">{doc.error}</div>}
+                </Table.Td>
+                <Table.Td>{doc.chunkCount.toLocaleString()}</Table.Td>
+                <Table.Td>{formatBytes(doc.sizeBytes)}</Table.Td>
+                <Table.Td>{doc.scope === 'private' ? t('documents.private') : t('documents.shared')}</Table.Td>
+                <Table.Td className="muted small">{doc.embedderId ?? '–'}</Table.Td>
+                <Table.Td>
                   <label className="check">
-                    <input type="checkbox" checked={doc.watched} onChange={(e) => void act(() => api.call('documents.setWatched', { id: doc.id, watched: e.target.checked }))} /> {t('documents.watched')}
+                    <input type="checkbox" checked={doc.pinned} onChange={(e) => void act(() => api.call('documents.setPinned', { id: doc.id, pinned: e.target.checked }))} /> {t('documents.pin')}
                   </label>
-                )}
-              </td>
-              <td>
-                <button className="danger" onClick={() => window.confirm(t('documents.removeConfirm')) && void act(() => api.call('documents.remove', { id: doc.id }))}>
-                  {t('documents.remove')}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                  {doc.sourcePath && (
+                    <label className="check">
+                      <input type="checkbox" checked={doc.watched} onChange={(e) => void act(() => api.call('documents.setWatched', { id: doc.id, watched: e.target.checked }))} /> {t('documents.watched')}
+                    </label>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <button className="danger" onClick={() => window.confirm(t('documents.removeConfirm')) && void act(() => api.call('documents.remove', { id: doc.id }))}>
+                    {t('documents.remove')}
+                  </button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
     </div>
   );
 }

@@ -162,6 +162,11 @@ export function ExportScreen() {
       {result && (
         <section className="manifest" data-testid="export-result">
           <p className="notice">{t('export.done', { count: result.manifest.counts.total, dir: result.outDir })}</p>
+          {(result.manifest.warnings ?? []).map((warning) => (
+            <p key={warning.split} className="warning" data-testid="export-warning">
+              {t('export.warnings.mlxBatch', { split: warning.split, rows: warning.rows, batchSize: warning.batchSize, suggested: warning.suggestedBatchSize })}
+            </p>
+          ))}
           <dl className="facts">
             <dt>{t('export.perSplit')}</dt>
             <dd data-testid="export-splits">{Object.entries(result.manifest.counts.perSplit).map(([split, n]) => `${split} ${n}`).join(' · ')}</dd>

@@ -5,11 +5,12 @@ import type { MethodInput } from '../../../shared/contract/api.ts';
 import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
 import { AnswerStats } from '../components/AnswerCard.tsx';
-import { EvaluationPanel } from '../components/EvaluationPanel.tsx';
+import { EvaluationPanel, type EvaluationPanelHandle } from '../components/EvaluationPanel.tsx';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { Sources } from '../components/Sources.tsx';
 import { formatDate } from '../format.ts';
+import { isComposing, isTypingTarget } from '../keyboard.ts';
 import { useApp } from '../store.ts';
 
 type Filters = NonNullable<MethodInput<'logs.query'>['filters']>;
@@ -32,6 +33,7 @@ export function LogsScreen() {
   const [detail, setDetail] = useState<LogDetail | null>(null);
   const generation = useRef(0);
   const scroller = useRef<HTMLDivElement>(null);
+  const panel = useRef<EvaluationPanelHandle>(null);
 
   // Filtering and paging happen in SQL; the list only ever holds the pages scrolled through.
   const reload = useCallback(async () => {
@@ -100,6 +102,30 @@ export function LogsScreen() {
     }
   }, [openLogId, open, openLog]);
 
+  /**
+   * Keyboard-first, like the chat: j/k or the arrow keys move through the list, 1/2/3 judge the
+   * open answer (Ctrl/Cmd+Enter then saves and opens the next unjudged one). Never while typing
+   * or composing with an input method.
+   */
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if (isComposing(event) || isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const current = rows.findIndex((row) => row.id === detail?.log.id);
+    const move = event.key === 'j' || event.key === 'ArrowDown' ? 1 : event.key === 'k' || event.key === 'ArrowUp' ? -1 : 0;
+    if (move !== 0) {
+      const next = Math.max(0, Math.min(rows.length - 1, current + move));
+      if (rows[next] && next !== current) {
+        event.preventDefault();
+        virtualizer.scrollToIndex(next, { align: 'auto' });
+        void open(rows[next].id);
+      }
+      return;
+    }
+    if (detail && (event.key === '1' || event.key === '2' || event.key === '3')) {
+      event.preventDefault();
+      panel.current?.choose(Number(event.key) as 1 | 2 | 3);
+    }
+  };
+
   const setFilter = <K extends keyof Filters>(key: K, value: Filters[K] | undefined) => setFilters((current) => ({ ...current, [key]: value }));
   const numberOrUndefined = (value: string) => (value === '' ? undefined : Number(value));
 
@@ -110,7 +136,7 @@ export function LogsScreen() {
   };
 
   return (
-    <div className="logs">
+    <div className="logs" tabIndex={-1} onKeyDown={onKeyDown} data-testid="logs-screen">
       <div className="filters" data-testid="log-filters">
         <EntitySelect kind="workspace" ariaLabel={t('chat.workspace')} anyLabel={`${t('chat.workspace')}: ${t('common.all')}`} value={filters.workspaceId ?? null} onChange={(id) => setFilter('workspaceId', id ?? undefined)} />
         <EntitySelect kind="model" ariaLabel={t('chat.model')} anyLabel={`${t('chat.model')}: ${t('common.all')}`} value={filters.modelId ?? null} onChange={(id) => setFilter('modelId', id ?? undefined)} />
@@ -125,7 +151,7 @@ export function LogsScreen() {
           <option value="">{t('logs.priority')}: {t('common.all')}</option>
           {([1, 2, 3] as const).map((p) => (
             <option key={p} value={p}>
-              {p} · {t(`eval.priorities.${p}`)}
+              {t(`eval.priorities.${p}`)}
             </option>
           ))}
         </select>
@@ -133,12 +159,18 @@ export function LogsScreen() {
           <option value="">{t('logs.status')}: {t('common.all')}</option>
           {([1, 2, 3] as const).map((s) => (
             <option key={s} value={s}>
-              {s} · {t(`eval.statuses.${s}`)}
+              {t(`eval.statuses.${s}`)}
             </option>
           ))}
         </select>
-        <input type="date" aria-label={t('logs.from')} title={t('logs.from')} value={filters.from ?? ''} onChange={(e) => setFilter('from', e.target.value || undefined)} />
-        <input type="date" aria-label={t('logs.to')} title={t('logs.to')} value={filters.to ?? ''} onChange={(e) => setFilter('to', e.target.value || undefined)} />
+        <label className="filter-date">
+          {t('logs.from')}
+          <input type="date" data-testid="filter-from" value={filters.from ?? ''} onChange={(e) => setFilter('from', e.target.value || undefined)} />
+        </label>
+        <label className="filter-date">
+          {t('logs.to')}
+          <input type="date" data-testid="filter-to" value={filters.to ?? ''} onChange={(e) => setFilter('to', e.target.value || undefined)} />
+        </label>
         <input data-testid="filter-text" placeholder={t('logs.search')} value={text} onChange={(e) => setText(e.target.value)} />
         <select data-testid="log-sort" value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
           {(['newest', 'oldest', 'slowest', 'longest'] as const).map((s) => (
@@ -148,7 +180,7 @@ export function LogsScreen() {
           ))}
         </select>
         <span className="muted" data-testid="log-total">
-          {total === null ? t('common.loading') : t('logs.total', { count: total.toLocaleString(language) as unknown as number })}
+          {total === null ? t('common.loading') : t('logs.total', { count: total, formatted: total.toLocaleString(language) })}
         </span>
       </div>
       <ErrorText error={error} />
@@ -200,7 +232,8 @@ export function LogsScreen() {
               <summary>{t('logs.systemPrompt')}</summary>
               <pre className="passage">{detail.systemPromptSnapshot || '–'}</pre>
             </details>
-            <EvaluationPanel log={detail.log} existing={detail.evaluations.find((e) => e.evaluatorId === user?.id) ?? null} onSaved={() => void afterSave(detail.log.id)} />
+            <p className="hint">{t('logs.keys')}</p>
+            <EvaluationPanel ref={panel} log={detail.log} existing={detail.evaluations.find((e) => e.evaluatorId === user?.id) ?? null} onSaved={() => void afterSave(detail.log.id)} />
           </aside>
         )}
       </div>

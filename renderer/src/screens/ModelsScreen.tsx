@@ -1,23 +1,22 @@
-import { useEffect, useState } from 'react';
+import { ActionIcon, Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { IconCheck, IconPencil, IconTrash, IconX } from '@tabler/icons-react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppSettings } from '../../../shared/contract/entities.ts';
+import type { ModelInfo } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
-import { ErrorText, Field } from '../components/Field.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { PathInput } from '../components/PathInput.tsx';
 import { formatBytes, formatCount } from '../format.ts';
 import { useApp } from '../store.ts';
 
+/** Registered GGUF models: add or scan, load and unload, rename, remove (their logs keep them). */
 export function ModelsScreen() {
   const { t } = useTranslation();
-  const { models, runtime, refreshModels } = useApp();
+  const { models, runtime, refreshModels, settings, go } = useApp();
   const [path, setPath] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [notices, setNotices] = useState<string[]>([]);
-  const [settings, setSettings] = useState<AppSettings | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    api.call('settings.get', {}).then(setSettings, (caught: unknown) => setError(describeError(caught)));
-  }, []);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -34,72 +33,115 @@ export function ModelsScreen() {
   const add = () =>
     run(async () => {
       const model = await api.call('models.add', { path: path.trim() });
-      setNotices([`${model.displayName} (${model.architecture})`]);
+      setNotices([t('models.added', { name: model.displayName, architecture: model.architecture })]);
       setPath('');
       await refreshModels();
     });
   const scan = () =>
     run(async () => {
       const result = await api.call('models.scan', {});
-      setNotices([t('models.scanResult', { count: result.added.length }), ...result.failed.map((f) => t('models.skipped', { file: f.path, message: f.message }))]);
+      setNotices([
+        t('models.scanResult', { count: result.added.length }),
+        ...(result.truncated ? [t('models.scanTruncated')] : []),
+        ...result.failed.map((f) => t('models.skipped', { file: f.path, message: f.message })),
+      ]);
       await refreshModels();
     });
-  const saveSettings = (patch: Partial<AppSettings>) =>
+  const [removing, setRemoving] = useState<ModelInfo | null>(null);
+  const remove = (model: ModelInfo) =>
     run(async () => {
-      setSettings(await api.call('settings.update', patch));
+      setRemoving(null);
+      await api.call('models.remove', { id: model.id });
+      await refreshModels();
     });
 
   return (
-    <div className="page">
-      <div className="pane-header">
-        <h2>{t('models.title')}</h2>
-        <button data-testid="models-scan" disabled={busy} onClick={() => void scan()}>
-          {t('models.scan')}
-        </button>
-      </div>
-      <div className="inline-form">
-        <input data-testid="model-path" placeholder={t('models.addPath')} value={path} onChange={(e) => setPath(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void add()} />
-        <button data-testid="model-add" className="primary" disabled={busy || path.trim() === ''} onClick={() => void add()}>
+    <Stack maw={1200} gap="md">
+      <Group justify="space-between">
+        <Title order={2}>{t('models.title')}</Title>
+        <Group gap="xs">
+          <Button variant="default" onClick={() => go('downloads')}>
+            {t('nav.downloads')}
+          </Button>
+          <Button variant="default" data-testid="models-scan" disabled={busy} onClick={() => void scan()}>
+            {t('models.scan')}
+          </Button>
+        </Group>
+      </Group>
+      <Text size="sm" c="dimmed">
+        {t('models.folderHint', { folder: settings?.modelsDir ?? '' })}
+      </Text>
+      <Group align="flex-end" gap="xs">
+        <div style={{ flex: 1 }}>
+          <PathInput label={t('models.addPath')} kind="file" extensions={['gguf']} value={path} onChange={setPath} testId="model-path" />
+        </div>
+        <Button data-testid="model-add" disabled={busy || path.trim() === ''} onClick={() => void add()}>
           {t('models.add')}
-        </button>
-      </div>
-      <ErrorText error={error} testId="models-error" />
+        </Button>
+      </Group>
+      {error && (
+        <Alert color="red" data-testid="models-error">
+          {error}
+        </Alert>
+      )}
       {notices.map((notice) => (
-        <p key={notice} className="notice">
+        <Text key={notice} size="sm" c="teal" className="notice">
           {notice}
-        </p>
+        </Text>
       ))}
-      {models.length === 0 && <p className="muted">{t('models.empty')}</p>}
-      <div className="cards">
+      {models.length === 0 && <Text c="dimmed">{t('models.empty')}</Text>}
+      <SimpleGrid cols={{ base: 1, md: 2, xl: 3 }}>
         {models.map((model) => {
           const loaded = runtime?.modelId === model.id && runtime.state === 'loaded';
           const loading = runtime?.modelId === model.id && runtime.state === 'loading';
           return (
-            <article key={model.id} className={loaded ? 'card loaded' : 'card'} data-testid="model-row">
-              <header>
-                <h3>{model.displayName}</h3>
-                {loaded ? (
-                  <button data-testid="model-unload" disabled={busy} onClick={() => void run(async () => void (await api.call('runtime.unload', {})))}>
-                    {t('models.unload')}
-                  </button>
-                ) : (
-                  <button className="primary" data-testid="model-load" disabled={busy || loading || !model.fileExists} onClick={() => void run(async () => void (await api.call('runtime.load', { modelId: model.id })))}>
-                    {loading ? t('runtime.loading', { percent: Math.round((runtime?.progress ?? 0) * 100) }) : t('models.load')}
-                  </button>
+            <Card key={model.id} withBorder padding="md" data-testid="model-row" className={loaded ? 'card-loaded' : undefined}>
+              <Group justify="space-between" wrap="nowrap" align="flex-start">
+                <ModelName model={model} onRenamed={refreshModels} />
+                <Group gap={4} wrap="nowrap">
+                  {loaded ? (
+                    <Button size="xs" variant="default" data-testid="model-unload" disabled={busy} onClick={() => void run(async () => void (await api.call('runtime.unload', {})))}>
+                      {t('models.unload')}
+                    </Button>
+                  ) : (
+                    <Button size="xs" data-testid="model-load" loading={loading} disabled={busy || !model.fileExists} onClick={() => void run(async () => void (await api.call('runtime.load', { modelId: model.id })))}>
+                      {t('models.load')}
+                    </Button>
+                  )}
+                  <Tooltip label={t('models.remove')}>
+                    <ActionIcon variant="subtle" color="red" aria-label={t('models.remove')} data-testid="model-remove" disabled={busy || loaded} onClick={() => setRemoving(model)}>
+                      <IconTrash size={16} />
+                    </ActionIcon>
+                  </Tooltip>
+                </Group>
+              </Group>
+              <Group gap={6} mt={6}>
+                {loaded && <Badge color="teal">{t('runtime.loaded')}</Badge>}
+                <Badge variant="light" color="gray">
+                  {model.architecture}
+                </Badge>
+                <Badge variant="light" color="gray">
+                  {formatCount(model.parameterCount)}
+                </Badge>
+                {model.quantization && (
+                  <Badge variant="light" color="gray">
+                    {model.quantization}
+                  </Badge>
                 )}
-              </header>
-              {!model.fileExists && <p className="error-text">{t('models.missing')}</p>}
+                {!model.hasChatTemplate && (
+                  <Badge variant="light" color="yellow">
+                    {t('models.noChatTemplate')}
+                  </Badge>
+                )}
+              </Group>
+              {!model.fileExists && (
+                <Text c="red" size="sm" mt={6}>
+                  {t('models.missing')}
+                </Text>
+              )}
               <dl className="facts">
-                <dt>{t('models.architecture')}</dt>
-                <dd>{model.architecture}</dd>
-                <dt>{t('models.parameters')}</dt>
-                <dd>{formatCount(model.parameterCount)}</dd>
-                <dt>{t('models.quantization')}</dt>
-                <dd>{model.quantization ?? '–'}</dd>
                 <dt>{t('models.trainingContext')}</dt>
                 <dd>{formatCount(model.trainingContextLength)}</dd>
-                <dt>{t('models.chatTemplate')}</dt>
-                <dd>{model.hasChatTemplate ? t('common.yes') : t('common.no')}</dd>
                 <dt>{t('models.size')}</dt>
                 <dd>{formatBytes(model.fileSize)}</dd>
                 <dt>{t('models.version')}</dt>
@@ -107,38 +149,74 @@ export function ModelsScreen() {
                 <dt>{t('models.file')}</dt>
                 <dd className="path">{model.filePath}</dd>
               </dl>
-            </article>
+            </Card>
           );
         })}
-      </div>
-      {settings && (
-        <section className="settings">
-          <h3>{t('models.settings')}</h3>
-          <div className="form-grid">
-            <Field label={t('models.threads')}>
-              <input type="number" min="0" defaultValue={settings.threads} onBlur={(e) => void saveSettings({ threads: Number(e.target.value) })} />
-            </Field>
-            <Field label={t('models.gpuLayers')}>
-              <input defaultValue={String(settings.gpuLayers)} onBlur={(e) => {
-                const value = e.target.value.trim();
-                void saveSettings({ gpuLayers: value === 'auto' || value === 'max' ? value : Number(value) });
-              }} />
-            </Field>
-            <Field label={t('models.gpu')}>
-              <select value={settings.gpu} onChange={(e) => void saveSettings({ gpu: e.target.value as AppSettings['gpu'] })}>
-                <option value="auto">{t('models.gpuAuto')}</option>
-                <option value="cpu">{t('models.gpuCpu')}</option>
-              </select>
-            </Field>
-            <Field label={t('models.modelsDir')}>
-              <input defaultValue={settings.modelsDir} onBlur={(e) => e.target.value !== settings.modelsDir && void saveSettings({ modelsDir: e.target.value })} />
-            </Field>
-            <Field label={t('models.embedderDefault')} hint={t('models.embedderHint')}>
-              <input defaultValue={settings.embedder ?? ''} onBlur={(e) => void saveSettings({ embedder: e.target.value.trim() || null })} />
-            </Field>
-          </div>
-        </section>
-      )}
-    </div>
+      </SimpleGrid>
+      <ConfirmDialog
+        opened={removing !== null}
+        title={t('models.removeTitle', { name: removing?.displayName ?? '' })}
+        text={t('models.removeText')}
+        confirmLabel={t('models.remove')}
+        danger
+        testId="model-remove-dialog"
+        onClose={() => setRemoving(null)}
+        onConfirm={() => removing && void remove(removing)}
+      />
+    </Stack>
+  );
+}
+
+/** The name, editable in place (names come from the file name; people rename to tell runs apart). */
+function ModelName({ model, onRenamed }: { model: ModelInfo; onRenamed: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const save = async () => {
+    if (editing === null || editing.trim() === '' || editing === model.displayName) return setEditing(null);
+    try {
+      await api.call('models.update', { id: model.id, patch: { displayName: editing.trim() } });
+      setEditing(null);
+      setError(null);
+      await onRenamed();
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+  if (editing === null) {
+    return (
+      <Group gap={4} wrap="nowrap" style={{ minWidth: 0 }}>
+        <Text fw={600} truncate data-testid="model-name">
+          {model.displayName}
+        </Text>
+        <ActionIcon size="sm" variant="subtle" aria-label={t('models.rename')} data-testid="model-rename" onClick={() => setEditing(model.displayName)}>
+          <IconPencil size={14} />
+        </ActionIcon>
+      </Group>
+    );
+  }
+  return (
+    <Group gap={4} wrap="nowrap">
+      <TextInput
+        size="xs"
+        value={editing}
+        autoFocus
+        error={error}
+        aria-label={t('models.rename')}
+        data-testid="model-rename-input"
+        onChange={(event) => setEditing(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          if (event.nativeEvent.isComposing) return;
+          if (event.key === 'Enter') void save();
+          if (event.key === 'Escape') setEditing(null);
+        }}
+      />
+      <ActionIcon size="sm" variant="subtle" color="teal" aria-label={t('common.save')} onClick={() => void save()}>
+        <IconCheck size={14} />
+      </ActionIcon>
+      <ActionIcon size="sm" variant="subtle" color="gray" aria-label={t('common.cancel')} onClick={() => setEditing(null)}>
+        <IconX size={14} />
+      </ActionIcon>
+    </Group>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodInput } from '../../../shared/contract/api.ts';
-import type { Workspace } from '../../../shared/contract/entities.ts';
+import { workspaceDefaults, type Workspace } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
 import { ErrorText, Field } from '../components/Field.tsx';
 import { useDraft } from '../components/useDraft.ts';
@@ -9,24 +9,11 @@ import { useApp } from '../store.ts';
 
 type Form = Required<MethodInput<'workspaces.create'>>;
 
-const blank: Form = {
-  name: '',
-  businessDomain: '',
-  category: 'qa',
-  systemPrompt: '',
-  temperature: 0.7,
-  maxTokens: 512,
-  contextSize: 4096,
-  historyTurns: 4,
-  topN: 4,
-  similarityThreshold: 0.25,
-  chatMode: 'chat',
-  refusalResponse: 'There is no relevant information in the documents of this workspace.',
-  chunkSize: 256,
-  chunkOverlap: 32,
-  embedderId: null,
-  hybridSearch: false,
-};
+/**
+ * A new workspace starts from the contract's defaults (defined once, in shared/); only the refusal
+ * text is offered in the user's language, since it is what users of a query workspace will read.
+ */
+const blankIn = (refusal: string): Form => ({ name: '', ...workspaceDefaults, refusalResponse: refusal });
 
 function toForm(workspace: Workspace): Form {
   const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = workspace;
@@ -37,7 +24,7 @@ export function WorkspacesScreen() {
   const { t } = useTranslation();
   const { workspaces, refreshWorkspaces } = useApp();
   const [editingId, setEditingId] = useState<number | null>(workspaces[0]?.id ?? null);
-  const [form, setForm] = useState<Form>(workspaces[0] ? toForm(workspaces[0]) : blank);
+  const [form, setForm] = useState<Form>(workspaces[0] ? toForm(workspaces[0]) : blankIn(t('workspaces.defaultRefusal')));
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -48,13 +35,13 @@ export function WorkspacesScreen() {
 
   const edit = (workspace: Workspace | null) => {
     setEditingId(workspace?.id ?? null);
-    setForm(workspace ? toForm(workspace) : blank);
+    setForm(workspace ? toForm(workspace) : blankIn(t('workspaces.defaultRefusal')));
     setDirty(false);
     setError(null);
     setNotice(null);
     void api.call('drafts.get', { key: `workspace:${workspace?.id ?? 'new'}` }).then((saved) => {
       if (saved && (!workspace || saved.updatedAt > workspace.updatedAt)) {
-        setForm({ ...(workspace ? toForm(workspace) : blank), ...(saved.value as Partial<Form>) });
+        setForm({ ...(workspace ? toForm(workspace) : blankIn(t('workspaces.defaultRefusal'))), ...(saved.value as Partial<Form>) });
         setDirty(true);
         setNotice(t('eval.restored'));
       }

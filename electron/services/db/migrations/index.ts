@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as foundation from './001_foundation.ts';
 import * as documents from './002_documents.ts';
 import * as crashSafety from './003_crash_safety.ts';
+import * as sourceChunkIndex from './004_source_chunk_index.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
   '002_documents': documents,
   '003_crash_safety': crashSafety,
+  '004_source_chunk_index': sourceChunkIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

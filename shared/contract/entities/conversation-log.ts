@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { Evaluation, Priority, TrainingStatus, Verdict } from './evaluation.ts';
+import { entityId, timestamp } from './fields.ts';
+
+/** `answering` while the model streams; `interrupted` when the app ended before the answer did. */
+export const stopReasons = ['answering', 'finished', 'max_tokens', 'stopped', 'error', 'interrupted'] as const;
+export type StopReason = (typeof stopReasons)[number];
+
+/** One passage that went into an answer's prompt: the retrieval trace shown as a citation. */
+export const retrievedSourceSchema = z.object({
+  rank: z.number().int(),
+  chunkId: z.string(),
+  /** The passage's position in its document: what `documents.passage` opens. */
+  chunkIndex: z.number().int().min(0),
+  documentId: entityId.nullable(),
+  docId: z.string(),
+  title: z.string(),
+  page: z.number().int().nullable(),
+  section: z.string().nullable(),
+  score: z.number(),
+  pinned: z.boolean(),
+  /** Exactly the text that was put into the prompt. */
+  promptText: z.string(),
+});
+export type RetrievedSource = z.output<typeof retrievedSourceSchema>;
+
+export const conversationLogSchema = z.object({
+  id: entityId,
+  sessionId: entityId,
+  workspaceId: entityId,
+  modelId: entityId,
+  userId: entityId,
+  question: z.string(),
+  answer: z.string(),
+  askedAt: timestamp,
+  completedAt: timestamp,
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  timeToFirstTokenMs: z.number().nullable(),
+  tokensPerSecond: z.number().nullable(),
+  stopReason: z.enum(stopReasons),
+  errorMessage: z.string().nullable(),
+  sources: z.array(retrievedSourceSchema),
+});
+export type ConversationLog = z.output<typeof conversationLogSchema>;
+
+/** One row of the log browser: the log plus the current user's verdict, if any. */
+export interface LogListRow {
+  id: number;
+  sessionId: number;
+  workspaceId: number;
+  workspaceName: string;
+  modelId: number;
+  modelName: string;
+  question: string;
+  answerPreview: string;
+  askedAt: string;
+  stopReason: StopReason;
+  completionTokens: number;
+  tokensPerSecond: number | null;
+  evaluation: Verdict | null;
+  priority: Priority | null;
+  status: TrainingStatus | null;
+}
+
+export interface LogDetail {
+  log: ConversationLog;
+  workspaceName: string;
+  modelName: string;
+  systemPromptSnapshot: string;
+  evaluations: Evaluation[];
+}

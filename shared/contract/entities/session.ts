@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { entityId, timestamp } from './fields.ts';
+import { sessionSettingsSchema } from './workspace.ts';
+
+/** A session binds user, workspace and model, and freezes the system prompt and settings. */
+export const sessionSchema = z.object({
+  id: entityId,
+  userId: entityId,
+  workspaceId: entityId,
+  modelId: entityId,
+  systemPromptSnapshot: z.string(),
+  settingsSnapshot: sessionSettingsSchema,
+  startedAt: timestamp,
+  endedAt: timestamp.nullable(),
+});
+export type SessionInfo = z.output<typeof sessionSchema>;

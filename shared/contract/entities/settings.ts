@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { defaultsOf, patchOf } from './derive.ts';
+import { absolutePath } from './fields.ts';
+
+export const languages = ['en', 'ko', 'ja'] as const;
+export type Language = (typeof languages)[number];
+
+/**
+ * The app's settings, each with its bounds and (except the models folder, which depends on the
+ * data folder) its default.
+ */
+export const appSettingsSchema = z.object({
+  modelsDir: absolutePath,
+  /** Default embedder for workspaces that name none; null until one is installed. */
+  embedder: z.string().min(1).max(4096).nullable().default(null),
+  /** Chunks in one vector table above which an approximate (HNSW) index is built. */
+  annIndexThreshold: z.number().int().min(1000).max(100_000_000).default(50_000),
+  language: z.enum(languages).default('en'),
+  /** CPU threads used for generation; 0 means "physical cores". */
+  threads: z.number().int().min(0).max(512).default(0),
+  /** 'auto' lets node-llama-cpp fit as many layers as the GPU holds. */
+  gpuLayers: z.union([z.literal('auto'), z.literal('max'), z.number().int().min(0).max(10_000)]).default('auto'),
+  /** 'auto' tries CUDA, Metal and Vulkan before falling back to the CPU. */
+  gpu: z.enum(['auto', 'cpu']).default('auto'),
+  /** Where models are downloaded from (a Hugging Face compatible hub); EVALDESK_HUB_URL overrides it. */
+  hubUrl: z.url({ protocol: /^https?$/ }).max(2000).default('https://huggingface.co'),
+});
+export type AppSettings = z.output<typeof appSettingsSchema>;
+export type RuntimeSettings = Pick<AppSettings, 'threads' | 'gpuLayers' | 'gpu'>;
+
+export const appSettingsPatchInput = patchOf(appSettingsSchema);
+export type AppSettingsPatch = z.output<typeof appSettingsPatchInput>;
+/** Every default but the models folder's. */
+export const appSettingsDefaults = defaultsOf(appSettingsSchema);

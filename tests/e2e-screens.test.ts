@@ -1,0 +1,115 @@
+/**
+ * End to end in Chromium (issue 11): every screen in English, Korean and Japanese, at 1400×900 and
+ * at the minimum window size (960×600), screenshotted for a person to look at; input-method
+ * composition never triggers a shortcut (Enter to send, Ctrl+Enter to save).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startWebBridge, type WebBridge } from '../electron/adapters/web/web-bridge.ts';
+import { projectRoot } from '../electron/core/paths.ts';
+import { ensureFixtures } from './fixtures/tiny-models.ts';
+import { launchBrowser, screenshotDir } from './helpers/browser.ts';
+import { openTestApp, type TestApp } from './helpers/app.ts';
+
+const fixtures = await ensureFixtures();
+const rendererDir = path.join(projectRoot, 'out', 'renderer');
+let app: TestApp;
+let bridge: WebBridge;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(rendererDir, 'index.html')), 'build the renderer first: npm run build:renderer');
+  app = await openTestApp();
+  // A workstation in use: a model, a workspace with a document, a session with judged answers.
+  await app.call('settings.update', { embedder: `gguf:${fixtures.tinyChat}` });
+  const model = await app.call('models.add', { path: fixtures.tinyChat });
+  await app.call('runtime.load', { modelId: model.id });
+  const workspace = await app.call('workspaces.create', { name: '법무팀 계약 검토 PoC', businessDomain: 'Legal', systemPrompt: 'Answer briefly.', temperature: 0, maxTokens: 40, contextSize: 1024, similarityThreshold: -1, chunkSize: 48, chunkOverlap: 8 });
+  await app.call('documents.addText', { workspaceId: workspace.id, docId: 'policy:1', title: '休暇規程', text: '年次有給休暇は三日前までに申請してください。연차는 사흘 전에 신청합니다.' });
+  const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: model.id });
+  const first = await app.call('chat.ask', { sessionId: session.id, question: '해지 통보 기간은 며칠인가요?', requestId: 'seed-1' });
+  await app.call('chat.ask', { sessionId: session.id, question: '契約の更新手続きは?', requestId: 'seed-2' });
+  await app.call('evaluations.save', { logId: first.id, evaluation: 3, reason: '조항 번호가 틀림', correctAnswer: '30일 전에 서면으로 통보해야 합니다.', priority: 1 });
+  bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => console.error('[page error]', error.message));
+  await page.goto(bridge.url);
+  await page.getByTestId('nav-chat').waitFor();
+  // The session the seed made is the one the chat screen shows.
+  await page.evaluate((id) => localStorage.setItem('evaldesk.sessionId', String(id)), session.id);
+  await page.reload();
+  await page.getByTestId('nav-chat').waitFor();
+});
+
+after(async () => {
+  await browser?.close();
+  await bridge?.close();
+  await app?.close();
+});
+
+const screens = ['home', 'workspaces', 'models', 'downloads', 'chat', 'logs', 'documents', 'export', 'settings'] as const;
+
+test('every screen in three languages at 1400×900 and at the minimum window size', { timeout: 180_000 }, async () => {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  for (const size of [{ width: 1400, height: 900 }, { width: 960, height: 600 }]) {
+    await page.setViewportSize(size);
+    for (const language of ['en', 'ko', 'ja'] as const) {
+      await page.getByTestId('language').selectOption(language);
+      for (const screen of screens) {
+        await page.getByTestId(`nav-${screen}`).click();
+        await page.waitForTimeout(150);
+        // Nothing on a screen may overflow the window sideways.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 1, `${screen} (${language}, ${size.width}×${size.height}) overflows sideways by ${overflow}px`);
+        await page.screenshot({ path: path.join(screenshotDir, `screen-${screen}-${language}-${size.width}x${size.height}.png`) });
+      }
+    }
+  }
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.getByTestId('language').selectOption('en');
+});
+
+test('input-method composition never fires a shortcut: Enter does not send, Ctrl+Enter does not save', { timeout: 60_000 }, async () => {
+  await page.getByTestId('nav-chat').click();
+  const question = page.getByTestId('question');
+  await question.click();
+  const cdp = await page.context().newCDPSession(page);
+  const enterWhileComposing = async (modifiers = 0) => {
+    await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 229, nativeVirtualKeyCode: 229, modifiers });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 229, modifiers });
+  };
+  const before = await page.getByTestId('exchange').count();
+  // Typing 연차 with a Korean IME: Enter confirms the syllable, it must not send the question.
+  await cdp.send('Input.imeSetComposition', { text: '연', selectionStart: 1, selectionEnd: 1 });
+  await cdp.send('Input.imeSetComposition', { text: '연차', selectionStart: 2, selectionEnd: 2 });
+  await enterWhileComposing();
+  await cdp.send('Input.insertText', { text: '연차' });
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByTestId('streaming-answer').count(), 0, 'nothing was sent while composing');
+  assert.equal(await question.inputValue(), '연차');
+  // After the composition, Enter sends.
+  await question.press('Enter');
+  await page.getByTestId('exchange').nth(before).waitFor();
+
+  // In the correction of a verdict 3, Ctrl+Enter while composing Japanese must not save.
+  const panel = page.getByTestId('evaluation-panel').last();
+  await panel.focus();
+  await page.keyboard.press('3');
+  const correction = page.getByTestId('correct-answer').last();
+  await correction.waitFor();
+  await correction.fill('');
+  await cdp.send('Input.imeSetComposition', { text: 'さんじゅう', selectionStart: 5, selectionEnd: 5 });
+  await enterWhileComposing(2 /* Ctrl */);
+  await page.waitForTimeout(300);
+  assert.notEqual(await panel.getAttribute('data-state'), 'saved', 'Ctrl+Enter during composition did not save');
+  await cdp.send('Input.insertText', { text: '三十日' });
+  await correction.press('Control+Enter');
+  await page.locator('[data-testid="evaluation-panel"][data-state="saved"]').last().waitFor();
+  const saved = await app.call('logs.get', { id: Number(await page.getByTestId('exchange').last().getAttribute('data-log-id')) });
+  assert.equal(saved.evaluations[0]?.correctAnswer, '三十日');
+});
