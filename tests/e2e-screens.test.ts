@@ -113,3 +113,43 @@ test('input-method composition never fires a shortcut: Enter does not send, Ctrl
   const saved = await app.call('logs.get', { id: Number(await page.getByTestId('exchange').last().getAttribute('data-log-id')) });
   assert.equal(saved.evaluations[0]?.correctAnswer, '三十日');
 });
+
+test('judging with the keyboard: a 3 without a correct answer asks once; the log browser moves with j/k and judges with 1/2/3', { timeout: 60_000 }, async () => {
+  await page.getByTestId('nav-chat').click();
+  const panel = page.getByTestId('evaluation-panel').last();
+  await panel.focus();
+  await page.keyboard.press('3');
+  const correction = page.getByTestId('correct-answer').last();
+  await correction.fill('');
+  await correction.press('Control+Enter');
+  await page.getByTestId('confirm-empty').waitFor();
+  assert.notEqual(await panel.getAttribute('data-state'), 'saved', 'nothing saved before the answer to the question');
+  await page.getByTestId('confirm-empty-save').click();
+  await page.locator('[data-testid="evaluation-panel"][data-state="saved"]').last().waitFor();
+  await page.screenshot({ path: path.join(screenshotDir, 'judging-saved.png') });
+  assert.match(await page.getByTestId('eval-progress').innerText(), /of/);
+
+  await page.getByTestId('nav-logs').click();
+  await page.getByTestId('log-row').first().waitFor();
+  await page.getByTestId('logs-screen').focus();
+  await page.keyboard.press('j');
+  await page.getByTestId('log-detail').waitFor();
+  const firstId = await page.locator('[data-testid="log-detail"] h3').innerText();
+  await page.keyboard.press('j');
+  await page.locator('[data-testid="log-detail"] h3').filter({ hasNotText: firstId }).waitFor();
+  await page.keyboard.press('k');
+  await page.locator('[data-testid="log-detail"] h3').filter({ hasText: firstId }).waitFor();
+  await page.getByTestId('logs-screen').focus();
+  await page.keyboard.press('1');
+  await page.locator('[data-testid="log-detail"] [data-testid="verdict-1"][aria-pressed="true"]').waitFor();
+  await page.keyboard.press('Control+Enter');
+  await page.locator('[data-testid="log-detail"] [data-testid="evaluation-panel"][data-state="saved"]').first().waitFor().catch(() => {});
+  const saved = await app.call('logs.get', { id: Number(firstId.replace('#', '')) });
+  assert.equal(saved.evaluations[0]?.evaluation, 1);
+});
+
+test('"Sync watched now" says what it did', { timeout: 30_000 }, async () => {
+  await page.getByTestId('nav-documents').click();
+  await page.getByTestId('documents-sync').click();
+  assert.match(await page.getByTestId('sync-summary').innerText(), /No watched documents|Checked the watched files/);
+});

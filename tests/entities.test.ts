@@ -71,7 +71,7 @@ test('a session freezes the workspace settings; sessions from before documents g
 });
 
 test('rows map to entities one way for every table: camelCase fields, 0/1 columns as booleans', () => {
-  const row = { id: 1, display_name: 'm', file_path: '/m.gguf', file_size: 1, fingerprint: 'f', architecture: 'llama', parameter_count: null, quantization: null, training_context_length: 2048, has_chat_template: 1 as const, kind: 'base' as const, version: '1', base_model_id: null, description: '', created_at: 'c', trained_at: null, registered_at: 'r' };
+  const row = { id: 1, display_name: 'm', file_path: '/m.gguf', file_size: 1, fingerprint: 'f', architecture: 'llama', parameter_count: null, quantization: null, training_context_length: 2048, has_chat_template: 1 as const, kind: 'base' as const, version: '1', base_model_id: null, description: '', created_at: 'c', trained_at: null, registered_at: 'r', removed_at: null };
   const model = fromRow('models', row);
   assert.equal(model.hasChatTemplate, true);
   assert.equal(model.trainingContextLength, 2048);

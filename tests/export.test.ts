@@ -145,3 +145,19 @@ test('export errors: nothing matches, folder not writable, folder not empty, can
     await app.close();
   }
 });
+
+test('an MLX split smaller than mlx-lm\'s batch size is a warning in the manifest, with a --batch-size that works', async () => {
+  const app = await openTestApp();
+  try {
+    seedLogs(app.core.internals!.db.raw, { logs: 12, verdict: () => 1 });
+    const small = await app.call('export.run', { format: 'mlx', name: 'small', outDir: path.join(tempDir(), 'small'), validRatio: 0.1 });
+    const { perSplit } = small.manifest.counts;
+    const valid = perSplit['valid']!;
+    assert.ok(valid < 4, `valid has ${valid} rows`);
+    assert.deepEqual(small.manifest.warnings, [{ code: 'MLX_SPLIT_BELOW_BATCH_SIZE', split: 'valid', rows: valid, batchSize: 4, suggestedBatchSize: valid }]);
+    const openai = await app.call('export.run', { format: 'openai', name: 'small-openai', outDir: path.join(tempDir(), 'small-openai') });
+    assert.deepEqual(openai.manifest.warnings, [], 'only MLX has the batch-size rule');
+  } finally {
+    await app.close();
+  }
+});

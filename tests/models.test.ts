@@ -130,3 +130,28 @@ test('loading reports progress, backend and memory; unloading frees the model', 
     await app.close();
   }
 });
+
+test('removing a model: forgotten when unused; hidden but kept for its logs when used; back when added again', async () => {
+  const app = await openTestApp();
+  try {
+    const unused = await app.call('models.add', { path: fixtures.tinyNoChat });
+    assert.deepEqual(await app.call('models.remove', { id: unused.id }), { removed: true, keptForHistory: false });
+    assert.deepEqual((await app.call('models.list', {})).map((m) => m.id), []);
+
+    const used = await app.call('models.add', { path: fixtures.tinyChat });
+    const workspace = await app.call('workspaces.create', { name: 'w', maxTokens: 4, temperature: 0 });
+    await app.call('runtime.load', { modelId: used.id });
+    const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: used.id });
+    const log = await app.call('chat.ask', { sessionId: session.id, question: 'hello', requestId: 'r' });
+    assert.deepEqual(await app.call('models.remove', { id: used.id }), { removed: true, keptForHistory: true });
+    assert.equal((await app.call('runtime.status', {})).modelId, null, 'unloaded first');
+    assert.deepEqual((await app.call('models.list', {})).map((m) => m.id), []);
+    const detail = await app.call('logs.get', { id: log.id });
+    assert.equal(detail.modelName, used.displayName, 'the log keeps its model and its name');
+    const again = await app.call('models.add', { path: fixtures.tinyChat });
+    assert.equal(again.id, used.id);
+    assert.equal(again.removedAt, null);
+  } finally {
+    await app.close();
+  }
+});

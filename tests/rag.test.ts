@@ -300,3 +300,28 @@ test('cancelling a folder ingestion stops it; nothing half-ingested is searchabl
     await app.close();
   }
 });
+
+test('an answer says when nothing passed the threshold, and a passage found in two identical documents is used once', async () => {
+  const { app, model, workspace } = await ragApp({ similarityThreshold: -1, topN: 4 });
+  try {
+    await app.call('documents.addText', { workspaceId: workspace.id, docId: 'copy:1', title: 'Leave (copy 1)', text: leave });
+    await app.call('documents.addText', { workspaceId: workspace.id, docId: 'copy:2', title: 'Leave (copy 2)', text: leave });
+    await app.call('runtime.load', { modelId: model.id });
+    const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: model.id });
+    const log = await app.call('chat.ask', { sessionId: session.id, question: leave, requestId: 'dedupe' });
+    assert.equal(log.retrievalOutcome, 'found');
+    const texts = log.sources.map((source) => source.promptText.split('\n').slice(1).join('\n'));
+    assert.equal(new Set(texts).size, texts.length, 'no passage text twice');
+    assert.ok(log.sources.length >= 1);
+
+    // A threshold nothing can pass: searched, nothing used, and the log says so.
+    await app.call('workspaces.update', { id: workspace.id, patch: { similarityThreshold: 1 } });
+    const strict = await app.call('sessions.start', { workspaceId: workspace.id, modelId: model.id });
+    const none = await app.call('chat.ask', { sessionId: strict.id, question: 'Something else entirely', requestId: 'none' });
+    assert.deepEqual(none.sources, []);
+    assert.equal(none.retrievalOutcome, 'below_threshold');
+    assert.equal((await app.call('logs.get', { id: none.id })).log.retrievalOutcome, 'below_threshold', 'stored with the log');
+  } finally {
+    await app.close();
+  }
+});

@@ -339,7 +339,7 @@ async function documentsApp(dataDir?: string) {
 }
 
 async function retrievedDocIds(app: TestApp, workspaceId: number): Promise<string[]> {
-  const passages = await app.core.internals!.retriever.retrieve({ workspaceId, userId: app.core.localCaller().user.id, question: 'leave policy', topN: 10, threshold: -1 });
+  const { passages } = await app.core.internals!.retriever.retrieve({ workspaceId, userId: app.core.localCaller().user.id, question: 'leave policy', topN: 10, threshold: -1 });
   return [...new Set(passages.map((p) => p.docId))].sort();
 }
 

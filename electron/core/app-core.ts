@@ -136,7 +136,7 @@ export async function createAppCore(options: AppCoreOptions) {
     const interruptedDocuments = await documents.recoverInterrupted();
     if (interruptedDocuments.requeue.length > 0) {
       const ids = interruptedDocuments.requeue.map((entry) => entry.id);
-      void jobs.run('ingest', `recover:${Date.now()}`, (job) => documents.reingest(ids, job)).catch((error: unknown) => console.error('[evaldesk] re-ingesting interrupted documents failed', error));
+      void jobs.background('ingest', `recover:${Date.now()}`, (job) => documents.reingest(ids, job), 're-ingesting interrupted documents');
     }
     return { interruptedAnswers, exportsCleaned: exports.removed, exportsFinished: exports.finished, interruptedDocuments: interruptedDocuments.failed };
   });

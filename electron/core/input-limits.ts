@@ -14,7 +14,7 @@ export const maxInputDepth = 64;
 export const maxInputValues = 1_000_000;
 
 export interface InputShapeProblem {
-  /** Dotted path of the top-level field holding the problem, or `input`. */
+  /** The top-level field holding the problem (`value`, `filters`), or `input`. */
   field: string;
   message: string;
 }

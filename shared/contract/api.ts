@@ -108,7 +108,7 @@ export const api = {
     input: z.object({ id, patch: modelPatchInput }).strict(),
     permission: 'manage',
   }),
-  'models.remove': method<{ removed: boolean }>()({ input: z.object({ id }).strict(), permission: 'manage' }),
+  'models.remove': method<{ removed: boolean; keptForHistory: boolean }>()({ input: z.object({ id }).strict(), permission: 'manage' }),
 
   'runtime.status': method<RuntimeStatus>()({ input: empty, permission: 'read' }),
   'runtime.load': method<RuntimeStatus>()({ input: z.object({ modelId: id }).strict(), permission: 'ask' }),

@@ -111,6 +111,11 @@ export async function startWebBridge(options: WebBridgeOptions) {
       res.writeHead(400, securityHeaders).end('Bad request');
       return;
     }
+    // A NUL makes the file system call throw synchronously; no file name has one.
+    if (relative.includes('\u0000')) {
+      res.writeHead(400, securityHeaders).end('Bad request');
+      return;
+    }
     if (relative === '/' || relative === '') relative = '/index.html';
     const root = path.resolve(options.rendererDir);
     const file = path.resolve(root, `.${relative}`);

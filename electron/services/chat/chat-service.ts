@@ -7,7 +7,7 @@ import { toColumns } from '../db/rows.ts';
 import type { ConversationLogsTable } from '../db/schema.ts';
 import { sourcesByLog, toConversationLog } from '../logs/log-rows.ts';
 import { planPrompt, type Turn } from '../rag/prompt-budget.ts';
-import type { RetrievedPassage, Retriever } from '../rag/retriever.ts';
+import type { Retrieval, RetrievedPassage, Retriever } from '../rag/retriever.ts';
 import { untilAborted } from '../jobs/abortable.ts';
 import { loadLlamaModule } from '../runtime/llama-module.ts';
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
@@ -126,10 +126,10 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
     }
     if (prepared.kind === 'refusal') {
       request.onText(prepared.text);
-      return completeLog(logId, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished' }, []);
+      return completeLog(logId, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, []);
     }
 
-    const { plan, sequence, chatWrapper, questionTokens, systemTokens } = prepared;
+    const { plan, sequence, chatWrapper, questionTokens, systemTokens, retrievalOutcome } = prepared;
     const { LlamaChatSession } = await loadLlamaModule();
     const chat = new LlamaChatSession({ contextSequence: sequence, systemPrompt: plan.systemPrompt, chatWrapper, autoDisposeSequence: false });
     let firstTokenAt: number | null = null;
@@ -203,6 +203,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
         duration_ms: finished - started,
         stop_reason: stopReason,
         error_message: errorMessage,
+        retrieval_outcome: retrievalOutcome,
       },
       plan.included,
     );
@@ -211,7 +212,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
   /** Everything between the question and the first token: retrieval, the context, the prompt plan. */
   async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal) {
     const settings = session.settingsSnapshot;
-    const passages = deps.retriever
+    const retrieval: Retrieval = deps.retriever
       ? await untilAborted(
           deps.retriever.retrieve({
             workspaceId: session.workspaceId,
@@ -224,10 +225,12 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
           signal,
           'Stopped before the model started answering.',
         )
-      : [];
+      : { outcome: 'none', passages: [] };
+    const { passages } = retrieval;
+    const retrievalOutcome = retrieval.outcome === 'none' ? null : retrieval.outcome;
     if (settings.chatMode === 'query' && passages.length === 0) {
       // Query mode (seed 000): nothing relevant in the documents means the refusal, not the model.
-      return { kind: 'refusal' as const, text: settings.refusalResponse };
+      return { kind: 'refusal' as const, text: settings.refusalResponse, retrievalOutcome };
     }
 
     const { model, context, sequence, chatWrapper } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
@@ -252,7 +255,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       countTokens,
     });
     if (signal.aborted) throw new ApiError('CANCELLED', 'Stopped before the model started answering.');
-    return { kind: 'generate' as const, plan, sequence, chatWrapper, questionTokens, systemTokens };
+    return { kind: 'generate' as const, plan, sequence, chatWrapper, questionTokens, systemTokens, retrievalOutcome };
   }
 
   /**

@@ -8,6 +8,7 @@ import { documentFormatOf, documentSchema, type DocumentInfo, type IngestOutcome
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import { fromRow, toColumns, type RecordOf } from '../db/rows.ts';
+import { isPseudoFileSystemPath } from '../files/safe-fs.ts';
 import type { DocumentsTable } from '../db/schema.ts';
 import type { Job, JobRegistry } from '../jobs/jobs.ts';
 import type { SettingsService } from '../settings/settings.ts';
@@ -32,36 +33,54 @@ export function docIdForPath(filePath: string): string {
   return `file:${path.basename(absolute)}#${crypto.createHash('sha1').update(absolute).digest('hex').slice(0, 10)}`;
 }
 
-/** Supported files below the given paths; folders are walked without following links. */
-function collectFiles(paths: string[], limit = 20_000): Array<{ path: string; error?: ApiError }> {
+/** Bounds for walking the folders a user adds: "/" must end with a clear message, not a disk walk. */
+export const folderWalkLimits = { maxFiles: 20_000, maxEntries: 200_000, maxDepth: 16 } as const;
+
+/**
+ * Supported files below the given paths; folders are walked without following links, skipping
+ * system folders (/proc, /sys, /dev), asynchronously and within `folderWalkLimits`; a walk that
+ * hits a limit ends with one outcome saying so. Cancellable between folders.
+ */
+async function collectFiles(paths: string[], signal?: AbortSignal): Promise<Array<{ path: string; error?: ApiError }>> {
   const found: Array<{ path: string; error?: ApiError }> = [];
-  const pending = [...paths.map((p) => path.resolve(p))];
-  while (pending.length > 0 && found.length < limit) {
-    const current = pending.shift()!;
+  const pending = paths.map((p) => ({ dir: path.resolve(p), depth: 0 }));
+  let visited = 0;
+  while (pending.length > 0) {
+    if (signal?.aborted) throw new ApiError('CANCELLED', 'Adding documents was cancelled.');
+    if (found.length >= folderWalkLimits.maxFiles || visited >= folderWalkLimits.maxEntries) {
+      found.push({ path: paths[0]!, error: new ApiError('VALIDATION', `The folders hold more than ${folderWalkLimits.maxFiles.toLocaleString('en')} files or ${folderWalkLimits.maxEntries.toLocaleString('en')} entries; only the first were added. Choose narrower folders.`, { reason: 'folder_too_large', maxFiles: folderWalkLimits.maxFiles }) });
+      break;
+    }
+    const { dir: current, depth } = pending.shift()!;
+    if (depth === 0 && path.dirname(current) === current) {
+      found.push({ path: current, error: new ApiError('VALIDATION', `${current} is a whole disk; choose the folder that holds the documents.`, { file: current, reason: 'whole_disk' }) });
+      continue;
+    }
+    if (isPseudoFileSystemPath(current)) {
+      found.push({ path: current, error: new ApiError('DOCUMENT_UNSUPPORTED', `${current} is a system folder, not documents.`, { file: current, reason: 'system_folder' }) });
+      continue;
+    }
     let stat: fs.Stats;
     try {
-      stat = fs.lstatSync(current);
+      stat = await fs.promises.lstat(current);
     } catch {
       found.push({ path: current, error: new ApiError('NOT_FOUND', `${current} does not exist.`, { file: current }) });
       continue;
     }
     if (stat.isDirectory()) {
-      let entries: string[] = [];
+      let entries: fs.Dirent[] = [];
       try {
-        entries = fs.readdirSync(current).sort();
+        entries = (await fs.promises.readdir(current, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       } catch {
         found.push({ path: current, error: new ApiError('DOCUMENT_UNREADABLE', `The folder ${current} cannot be read.`, { file: current }) });
       }
+      visited += entries.length;
       for (const entry of entries) {
-        const child = path.join(current, entry);
-        if (entry.startsWith('.')) continue;
-        try {
-          const childStat = fs.lstatSync(child);
-          if (childStat.isDirectory()) pending.push(child);
-          else if (childStat.isFile() && documentFormatOf(entry)) found.push({ path: child });
-        } catch {
-          // Vanished while listing: skip.
-        }
+        if (entry.name.startsWith('.')) continue;
+        const child = path.join(current, entry.name);
+        // Dirent types come from lstat semantics: links are neither folders nor files here.
+        if (entry.isDirectory() && depth < folderWalkLimits.maxDepth) pending.push({ dir: child, depth: depth + 1 });
+        else if (entry.isFile() && documentFormatOf(entry.name) && found.length < folderWalkLimits.maxFiles) found.push({ path: child });
       }
     } else if (stat.isFile()) {
       found.push(documentFormatOf(current) ? { path: current } : { path: current, error: new ApiError('DOCUMENT_UNSUPPORTED', `${path.basename(current)}: this file type is not supported.`, { file: current }) });
@@ -323,9 +342,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
 
   // A new embedder means new vectors: re-embed in the background, with progress, keeping the old ones.
   deps.workspaces.onEmbedderChanged((workspaceId) => {
-    void deps.jobs
-      .run('ingest', `reembed:${workspaceId}:${Date.now()}`, (job) => reembed(workspaceId, job))
-      .catch((error: unknown) => console.error('[evaldesk] re-embedding failed', error));
+    void deps.jobs.background('ingest', `reembed:${workspaceId}:${Date.now()}`, (job) => reembed(workspaceId, job), 're-embedding');
   });
 
   return {
@@ -345,7 +362,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       // Loaded once for the whole batch: an embedder that cannot load fails the call once,
       // instead of once per file after a timeout each.
       await deps.runner.embedderInfo(await embedderFor(input.workspaceId), job.signal);
-      const files = collectFiles(input.paths);
+      const files = await collectFiles(input.paths, job.signal);
       const outcomes: IngestOutcome[] = new Array(files.length);
       let done = 0;
       const one = async (index: number) => {

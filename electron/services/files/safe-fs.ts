@@ -97,3 +97,15 @@ export function removeQuietly(target: string): void {
     // Left behind; start-up recovery tries again.
   }
 }
+
+/**
+ * Kernel pseudo file systems (Linux /proc, /sys, /dev): their entries are not documents or models,
+ * walking them can be endless, and /proc/self/cwd would reveal where the app runs.
+ */
+const pseudoRoots = ['/proc', '/sys', '/dev'];
+
+export function isPseudoFileSystemPath(target: string): boolean {
+  if (process.platform === 'win32') return false;
+  const resolved = path.resolve(target);
+  return pseudoRoots.some((root) => resolved === root || resolved.startsWith(`${root}/`));
+}

@@ -52,6 +52,18 @@ export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind
         settled.delete(tracked);
       }
     },
+    /**
+     * Starts work nobody waits for (watched-file sync, re-embedding, recovery). A failure is
+     * logged; a cancellation (the app closing) is not a failure.
+     */
+    background<T>(kind: JobKind, requestedId: string, work: (job: Job) => Promise<T>, what: string): Promise<void> {
+      return this.run(kind, requestedId, work).then(
+        () => {},
+        (error: unknown) => {
+          if (!(error instanceof ApiError && error.code === 'CANCELLED')) console.error(`[evaldesk] ${what} failed`, error);
+        },
+      );
+    },
     /** Cancels every running job and waits for them to wind down (before closing the database). */
     async cancelAll(): Promise<void> {
       for (const controller of running.values()) controller.abort();

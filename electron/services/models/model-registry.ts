@@ -73,8 +73,9 @@ export function createModelRegistry(db: Db, deps: { runtime: ModelRuntime }) {
     const facts = await inspectGguf(filePath);
     const existing = await db.selectFrom('models').selectAll().where('file_path', '=', facts.filePath).executeTakeFirst();
     if (existing) {
-      // Re-adding a known path refreshes what was read from the file (it may have been replaced).
-      await db.updateTable('models').set(headerColumns(facts)).where('id', '=', existing.id).execute();
+      // Re-adding a known path refreshes what was read from the file (it may have been replaced)
+      // and brings back a model that was removed.
+      await db.updateTable('models').set({ ...headerColumns(facts), removed_at: null }).where('id', '=', existing.id).execute();
       return toModelInfo(await getRow(existing.id));
     }
     const now = nowIso();
@@ -94,6 +95,7 @@ export function createModelRegistry(db: Db, deps: { runtime: ModelRuntime }) {
         created_at: created,
         trained_at: null,
         registered_at: now,
+        removed_at: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -106,7 +108,7 @@ export function createModelRegistry(db: Db, deps: { runtime: ModelRuntime }) {
       return toModelInfo(await getRow(id));
     },
     async list(): Promise<ModelInfo[]> {
-      const rows = await db.selectFrom('models').selectAll().orderBy('display_name').orderBy('id').execute();
+      const rows = await db.selectFrom('models').selectAll().where('removed_at', 'is', null).orderBy('display_name').orderBy('id').execute();
       return rows.map(toModelInfo);
     },
     /**
@@ -150,16 +152,17 @@ export function createModelRegistry(db: Db, deps: { runtime: ModelRuntime }) {
       return deps.runtime.load({ modelId, filePath: facts.filePath, weightBytes: facts.weightBytes, signal: job.signal, onProgress: (fraction) => job.progress(fraction) });
     },
     /**
-     * Forgets a model that has no logs; the file on disk is never deleted. A loaded model is
-     * unloaded first, so the runtime never holds a model the registry no longer knows.
+     * Removes a model from the list; the file on disk is never deleted. A model without sessions
+     * is forgotten; one with sessions is hidden (logs, evaluations and exports keep it and its
+     * name). A loaded model is unloaded first, so the runtime never serves a removed model.
      */
-    async remove(id: number): Promise<{ removed: boolean }> {
+    async remove(id: number): Promise<{ removed: boolean; keptForHistory: boolean }> {
       await getRow(id);
-      const used = await db.selectFrom('sessions').select('id').where('model_id', '=', id).limit(1).executeTakeFirst();
-      if (used) throw new ApiError('CONFLICT', 'This model has chat sessions and logs; it stays registered so they keep their meaning.', { id });
       if (deps.runtime.loadedModelId() === id) await deps.runtime.unload();
-      await db.deleteFrom('models').where('id', '=', id).execute();
-      return { removed: true };
+      const used = await db.selectFrom('sessions').select('id').where('model_id', '=', id).limit(1).executeTakeFirst();
+      if (used) await db.updateTable('models').set({ removed_at: nowIso() }).where('id', '=', id).execute();
+      else await db.deleteFrom('models').where('id', '=', id).execute();
+      return { removed: true, keptForHistory: Boolean(used) };
     },
   };
 }

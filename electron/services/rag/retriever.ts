@@ -15,6 +15,17 @@ export interface RetrievedPassage {
   pinned: boolean;
 }
 
+/**
+ * What retrieval did for an answer: `none` when the workspace has no ready document (nothing was
+ * searched), `below_threshold` when it searched and no passage was similar enough, `found`.
+ */
+export type RetrievalOutcome = 'none' | 'below_threshold' | 'found';
+
+export interface Retrieval {
+  outcome: RetrievalOutcome;
+  passages: RetrievedPassage[];
+}
+
 export interface RetrievalRequest {
   workspaceId: number;
   userId: number;
@@ -29,12 +40,17 @@ export interface RetrievalRequest {
  * nearest chunks above the threshold. Shared and private results come from one scope-filtered
  * search, so the merge cannot leak another user's private chunks.
  */
+/** Passage texts compared after Unicode normalisation and whitespace folding. */
+function sameText(text: string): string {
+  return text.normalize('NFKC').replace(/\s+/g, ' ').trim();
+}
+
 export function createRetriever(deps: { vectors: VectorStore; documents: DocumentService; runner: IngestRunner }) {
   return {
-    async retrieve(request: RetrievalRequest, signal?: AbortSignal): Promise<RetrievedPassage[]> {
+    async retrieve(request: RetrievalRequest, signal?: AbortSignal): Promise<Retrieval> {
       const visible = await deps.documents.visibleDocuments(request.workspaceId, request.userId);
       const documents = visible.filter((doc) => doc.status === 'ready' && doc.embedderId && doc.dimensions);
-      if (documents.length === 0) return [];
+      if (documents.length === 0) return { outcome: 'none', passages: [] };
       // The question is embedded in a worker (the main process never opens model files), by the
       // same embedder that indexed the workspace.
       const query = await deps.runner.embedQuery(await deps.documents.embedderFor(request.workspaceId), request.question, signal);
@@ -58,12 +74,17 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
         ...(notReady.length > 0 && { excludeDocumentIds: notReady }),
         ...(request.hybrid && { fullText: request.question }),
       });
+      // The same passage from two identical documents (a file added twice under two names) is
+      // one passage: listed once, and the prompt's budget is not spent on it twice.
       const seen = new Set(passages.map((p) => p.chunkId));
+      const seenText = new Set(passages.map((p) => sameText(p.text)));
       for (const hit of hits) {
-        if (seen.has(hit.chunkId)) continue;
+        if (seen.has(hit.chunkId) || seenText.has(sameText(hit.text))) continue;
+        seen.add(hit.chunkId);
+        seenText.add(sameText(hit.text));
         passages.push({ chunkId: hit.chunkId, documentId: hit.documentId, docId: hit.docId, chunkIndex: hit.chunkIndex, title: hit.title, page: hit.page, section: hit.section, text: hit.text, score: hit.score, pinned: false });
       }
-      return passages;
+      return { outcome: passages.length > 0 ? 'found' : 'below_threshold', passages };
     },
   };
 }

@@ -3,6 +3,7 @@ import type { MethodInput } from '../../../shared/contract/api.ts';
 import { appSettingsDefaults, type AppSettings } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Db } from '../db/database.ts';
+import { isPseudoFileSystemPath } from '../files/safe-fs.ts';
 
 export function defaultSettings(dataDir: string): AppSettings {
   return { ...appSettingsDefaults, modelsDir: path.join(dataDir, 'models') };
@@ -23,6 +24,9 @@ export function createSettingsService(db: Db, defaults: AppSettings) {
       const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
       if (patch.modelsDir !== undefined && !path.isAbsolute(patch.modelsDir)) {
         throw new ApiError('VALIDATION', 'The models folder must be an absolute path.', { field: 'modelsDir' });
+      }
+      if (patch.modelsDir !== undefined && isPseudoFileSystemPath(patch.modelsDir)) {
+        throw new ApiError('VALIDATION', `${patch.modelsDir} is a system folder, not a place for models. Choose a folder of your own.`, { field: 'modelsDir', reason: 'system_folder' });
       }
       await db.transaction().execute(async (trx) => {
         for (const [key, value] of entries) {

@@ -43,7 +43,7 @@ export function AnswerCard({ log, focus, onSaved }: { log: ConversationLog; focu
           {log.answer}
         </div>
         <AnswerStats log={log} />
-        <Sources sources={log.sources} />
+        <Sources sources={log.sources} retrievalOutcome={log.retrievalOutcome} />
       </div>
       {existing !== undefined && <EvaluationPanel log={log} existing={existing} autoFocus={focus} onSaved={() => onSaved(log)} />}
     </article>

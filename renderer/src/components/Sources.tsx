@@ -1,10 +1,11 @@
+import { Tooltip } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PassageView, RetrievedSource } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
 
 /** Citations under an answer: each opens the passage, in its document, as the model saw it. */
-export function Sources({ sources }: { sources: RetrievedSource[] }) {
+export function Sources({ sources, retrievalOutcome = null }: { sources: RetrievedSource[]; retrievalOutcome?: 'below_threshold' | 'found' | null }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<{ source: RetrievedSource; passage: PassageView | null; error: string | null } | null>(null);
   useEffect(() => {
@@ -13,7 +14,15 @@ export function Sources({ sources }: { sources: RetrievedSource[] }) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [open]);
-  if (sources.length === 0) return null;
+  if (sources.length === 0) {
+    // Searched, and nothing was similar enough: say so, or the user is left guessing.
+    if (retrievalOutcome !== 'below_threshold') return null;
+    return (
+      <p className="hint" data-testid="no-passages">
+        {t('chat.noPassages')}
+      </p>
+    );
+  }
 
   const show = async (source: RetrievedSource) => {
     setOpen({ source, passage: null, error: null });
@@ -37,7 +46,12 @@ export function Sources({ sources }: { sources: RetrievedSource[] }) {
               {source.page !== null && ` · p. ${source.page}`}
               {source.section && ` · § ${source.section}`}
             </button>
-            <span className="muted"> {source.pinned ? t('chat.pinned') : t('chat.score', { score: source.score.toFixed(2) })}</span>
+            <Tooltip label={t('chat.similarityHelp')} multiline w={320} withArrow>
+              <span className="muted similarity" tabIndex={0}>
+                {' '}
+                {source.pinned ? t('chat.pinned') : t('chat.score', { score: source.score.toFixed(2) })}
+              </span>
+            </Tooltip>
           </li>
         ))}
       </ol>

@@ -4,6 +4,7 @@ import type { Dataset, ExportFormat, ExportResult } from '../../../shared/contra
 import { api, describeError, newRequestId } from '../api.ts';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText, Field } from '../components/Field.tsx';
+import { PathInput } from '../components/PathInput.tsx';
 import { formatDate } from '../format.ts';
 import { useApp } from '../store.ts';
 
@@ -88,12 +89,14 @@ export function ExportScreen() {
     }
   };
 
-  const codes = (label: string, values: Code[], set: (v: Code[]) => void, names: (c: Code) => string, testId: string) => (
+  // Verdicts keep their number (it is the key that judges); priorities and statuses read by name.
+  const codes = (label: string, values: Code[], set: (v: Code[]) => void, names: (c: Code) => string, testId: string, withNumber = false) => (
     <Field label={label}>
       <div className="checks" data-testid={testId}>
         {([1, 2, 3] as const).map((code) => (
           <label key={code} className="check">
-            <input type="checkbox" checked={values.includes(code)} onChange={() => set(toggle(values, code))} /> {code} · {names(code)}
+            <input type="checkbox" checked={values.includes(code)} onChange={() => set(toggle(values, code))} /> {withNumber ? `${code} · ` : ''}
+            {names(code)}
           </label>
         ))}
       </div>
@@ -113,16 +116,16 @@ export function ExportScreen() {
         <Field label={t('export.name')}>
           <input data-testid="export-name" value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
-        <Field label={t('export.outDir')}>
-          <input data-testid="export-out-dir" value={outDir} onChange={(e) => setOutDir(e.target.value)} />
-        </Field>
+        <div className="field">
+          <PathInput label={t('export.outDir')} kind="folder" value={outDir} onChange={setOutDir} testId="export-out-dir" />
+        </div>
         <Field label={t('chat.workspace')}>
           <EntitySelect kind="workspace" anyLabel={t('common.all')} value={workspaceId} onChange={setWorkspaceId} />
         </Field>
         <Field label={t('chat.model')}>
           <EntitySelect kind="model" anyLabel={t('common.all')} value={modelId} onChange={setModelId} />
         </Field>
-        {codes(t('export.evaluations'), evaluations, setEvaluations, (c) => t(['', 'eval.good', 'eval.insufficient', 'eval.wrong'][c]!), 'export-evaluations')}
+        {codes(t('export.evaluations'), evaluations, setEvaluations, (c) => t(['', 'eval.good', 'eval.insufficient', 'eval.wrong'][c]!), 'export-evaluations', true)}
         {codes(t('export.priorities'), priorities, setPriorities, (c) => t(`eval.priorities.${c}`), 'export-priorities')}
         {codes(t('export.statuses'), statuses, setStatuses, (c) => t(`eval.statuses.${c}`), 'export-statuses')}
         <Field label={t('logs.from')}>

@@ -227,7 +227,7 @@ export function LogsScreen() {
             <h4>{t('logs.answer')}</h4>
             <div className="answer">{detail.log.answer}</div>
             <AnswerStats log={detail.log} />
-            <Sources sources={detail.log.sources} />
+            <Sources sources={detail.log.sources} retrievalOutcome={detail.log.retrievalOutcome} />
             <details>
               <summary>{t('logs.systemPrompt')}</summary>
               <pre className="passage">{detail.systemPromptSnapshot || '–'}</pre>

@@ -40,6 +40,11 @@ export const conversationLogSchema = z.object({
   tokensPerSecond: z.number().nullable(),
   stopReason: z.enum(stopReasons),
   errorMessage: z.string().nullable(),
+  /**
+   * What document retrieval did: null when it did not run (no documents, or logs from before
+   * this was recorded), `below_threshold` when nothing was similar enough, `found` otherwise.
+   */
+  retrievalOutcome: z.enum(['below_threshold', 'found']).nullable(),
   sources: z.array(retrievedSourceSchema),
 });
 export type ConversationLog = z.output<typeof conversationLogSchema>;

@@ -27,6 +27,8 @@ export const modelSchema = modelEditableSchema.extend({
   hasChatTemplate: z.boolean(),
   createdAt: timestamp,
   registeredAt: timestamp,
+  /** Set when the model was removed while logs still refer to it: hidden from lists, kept for history. */
+  removedAt: timestamp.nullable(),
   /** False when the file was moved or deleted after registration. */
   fileExists: z.boolean(),
 });

@@ -3,6 +3,8 @@ import * as foundation from './001_foundation.ts';
 import * as documents from './002_documents.ts';
 import * as crashSafety from './003_crash_safety.ts';
 import * as sourceChunkIndex from './004_source_chunk_index.ts';
+import * as modelRemoval from './005_model_removal.ts';
+import * as retrievalOutcome from './006_retrieval_outcome.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -13,6 +15,8 @@ const migrations: Record<string, Migration> = {
   '002_documents': documents,
   '003_crash_safety': crashSafety,
   '004_source_chunk_index': sourceChunkIndex,
+  '005_model_removal': modelRemoval,
+  '006_retrieval_outcome': retrievalOutcome,
 };
 
 export const migrationProvider: MigrationProvider = {
