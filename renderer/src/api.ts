@@ -40,8 +40,8 @@ export function onConnection(listener: (state: ConnectionState) => void): () => 
 /** A message for the person: the translated text for the error code, else the app's English sentence. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
-    // The main process writes complete English sentences; other languages get the translated
-    // summary with the specific English detail (file names, numbers) after it.
+    // The main process writes complete English sentences (the CLI prints them); other languages
+    // get the translation of the code, with its parameters.
     if (i18n.language === 'en') return error.message;
     const translated = i18n.t(`errors.${error.code}`, { defaultValue: '' });
     if (!translated) return error.message;
@@ -49,7 +49,10 @@ export function describeError(error: unknown): string {
     const reason = error.params?.['reason'] ? i18n.t(`errorReasons.${error.params['reason']}`, { defaultValue: '' }) : '';
     if (reason) return `${translated} ${reason}${error.params?.['path'] ? `: ${error.params['path']}` : ''}`;
     if (error.code === 'VALIDATION' && error.params?.['field']) return i18n.t('errors.VALIDATION_FIELD', { field: error.params['field'] });
-    return `${translated} (${error.message})`;
+    // No English sentence inside a Korean or Japanese screen: the translated summary, and the
+    // one detail that is not language (which file, folder or model) when the error names it.
+    const subject = error.params?.['file'] ?? error.params?.['path'] ?? error.params?.['model'];
+    return subject !== undefined ? `${translated} (${subject})` : translated;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -35,6 +35,7 @@ export const errorCodes = [
   'DOWNLOAD_FAILED',
   'CHECKSUM_MISMATCH',
   'PATH_UNREADABLE',
+  'INTERRUPTED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

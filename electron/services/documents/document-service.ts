@@ -197,7 +197,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
     const row = existing
       ? existing.status === 'ready'
         ? existing
-        : await db.updateTable('documents').set({ status: 'ingesting', error: null, embedder_id: embedderId, dimensions, updated_at: now }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+        : await db.updateTable('documents').set({ status: 'ingesting', error: null, error_code: null, embedder_id: embedderId, dimensions, updated_at: now }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
       : await insertDocument(source, userId, { embedderId, dimensions, now });
     const report = (progress: number, phase: string) => deps.onProgress({ jobId: job.id, path: source.sourcePath, docId: source.docId, progress, phase });
     report(0, 'queued');
@@ -242,6 +242,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         .set({
           status: 'ready',
           error: null,
+          error_code: null,
           title: chunks.length > 0 ? owner.title : source.title,
           format: prepared.extracted.format,
           size_bytes: source.bytes.length,
@@ -263,7 +264,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       const cancelled = apiError.code === 'CANCELLED';
       const failed = await db
         .updateTable('documents')
-        .set({ status: existing?.status === 'ready' ? 'ready' : 'failed', error: cancelled ? 'Cancelled.' : apiError.message, updated_at: nowIso() })
+        .set({ status: existing?.status === 'ready' ? 'ready' : 'failed', error: cancelled ? 'Cancelled.' : apiError.message, error_code: apiError.code, updated_at: nowIso() })
         .where('id', '=', row.id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -495,7 +496,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         if (row.embedder_id && row.dimensions) await deps.vectors.deleteDocument(row.embedder_id, row.dimensions, row.workspace_id, row.doc_id);
         await db
           .updateTable('documents')
-          .set({ status: 'failed', error: 'The app closed while this document was being added; it was not indexed.', chunk_count: 0, content_hash: null, updated_at: nowIso() })
+          .set({ status: 'failed', error: 'The app closed while this document was being added; it was not indexed.', error_code: 'INTERRUPTED', chunk_count: 0, content_hash: null, updated_at: nowIso() })
           .where('id', '=', row.id)
           .execute();
         if (row.source_path && fs.existsSync(row.source_path)) requeue.push({ id: row.id, path: row.source_path });

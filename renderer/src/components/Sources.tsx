@@ -1,5 +1,5 @@
-import { Tooltip } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { Modal, Tooltip } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PassageView, RetrievedSource } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
@@ -8,12 +8,6 @@ import { api, describeError } from '../api.ts';
 export function Sources({ sources, retrievalOutcome = null }: { sources: RetrievedSource[]; retrievalOutcome?: 'below_threshold' | 'found' | null }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<{ source: RetrievedSource; passage: PassageView | null; error: string | null } | null>(null);
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && setOpen(null);
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [open]);
   if (sources.length === 0) {
     // Searched, and nothing was similar enough: say so, or the user is left guessing.
     if (retrievalOutcome !== 'below_threshold') return null;
@@ -55,25 +49,26 @@ export function Sources({ sources, retrievalOutcome = null }: { sources: Retriev
           </li>
         ))}
       </ol>
-      {open && (
-        <div className="modal-backdrop" onClick={() => setOpen(null)}>
-          <div className="modal" role="dialog" onClick={(e) => e.stopPropagation()} data-testid="passage-dialog">
-            <header>
-              <h3>
-                [{open.source.rank}] {open.source.title}
-              </h3>
-              <button onClick={() => setOpen(null)}>{t('common.close')}</button>
-            </header>
+      <Modal
+        opened={open !== null}
+        onClose={() => setOpen(null)}
+        size="lg"
+        title={open ? `[${open.source.rank}] ${open.source.title}` : ''}
+      >
+        {open && (
+          <div data-testid="passage-dialog">
             <p className="muted">
               {open.source.docId}
               {open.source.page !== null && ` · p. ${open.source.page}`}
               {open.source.section && ` · § ${open.source.section}`} · {t('chat.score', { score: open.source.score.toFixed(3) })}
             </p>
             {open.error && <p className="error-text">{open.error}</p>}
-            <pre className="passage" data-testid="passage-text">{open.passage?.text ?? open.source.promptText}</pre>
+            <pre className="passage" data-testid="passage-text">
+              {open.passage?.text ?? open.source.promptText}
+            </pre>
           </div>
-        </div>
-      )}
+        )}
+      </Modal>
     </div>
   );
 }

@@ -2,7 +2,9 @@ import { Alert, Button, Progress, Table } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { documentExtensions, textDocumentFormats, type DocumentInfo, type DocumentScope, type IngestOutcome, type TextDocumentFormat } from '../../../shared/contract/entities.ts';
+import { ApiError, type ApiErrorPayload } from '../../../shared/contract/errors.ts';
 import { api, describeError, newRequestId } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { FileBrowserDialog } from '../components/FileBrowserDialog.tsx';
 import { ErrorText, Field } from '../components/Field.tsx';
@@ -13,6 +15,7 @@ import { useApp } from '../store.ts';
 export function DocumentsScreen() {
   const { t } = useTranslation();
   const workspaces = useApp((state) => state.workspaces);
+  const language = useApp((state) => state.language);
   const [workspaceId, setWorkspaceId] = useState<number | null>(workspaces[0]?.id ?? null);
   const [documents, setDocuments] = useState<DocumentInfo[]>([]);
   const [paths, setPaths] = useState('');
@@ -25,6 +28,7 @@ export function DocumentsScreen() {
   const [dragging, setDragging] = useState(false);
   const [browsing, setBrowsing] = useState(false);
   const [syncSummary, setSyncSummary] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<DocumentInfo | null>(null);
 
   const refresh = useCallback(async () => {
     if (workspaceId === null) return;
@@ -122,6 +126,9 @@ export function DocumentsScreen() {
     }
   };
 
+  /** The reason in the user's language; the stored English sentence only where no code exists (older rows). */
+  const documentError = (doc: DocumentInfo) => (language !== 'en' && doc.errorCode ? t(`errors.${doc.errorCode}`, { defaultValue: doc.error ?? '' }) : doc.error);
+
   // A file that became a document row shows its error in the table; only the others are listed here.
   const failuresWithoutRow = outcomes.filter((outcome) => outcome.error && !outcome.document);
 
@@ -191,7 +198,7 @@ export function DocumentsScreen() {
       ))}
       {failuresWithoutRow.map((outcome) => (
         <p key={outcome.docId} className="error-text" data-testid="document-failure">
-          {outcome.error!.message}
+          {describeError(ApiError.fromPayload(outcome.error as ApiErrorPayload))}
         </p>
       ))}
       <ErrorText error={error} />
@@ -219,7 +226,7 @@ export function DocumentsScreen() {
                 </Table.Td>
                 <Table.Td>
                   <span className={`badge ${doc.status}`}>{t(`documents.statuses.${doc.status}`)}</span>
-                  {doc.error && <div className="error-text small">{doc.error}</div>}
+                  {doc.error && <div className="error-text small">{documentError(doc)}</div>}
                 </Table.Td>
                 <Table.Td>{doc.chunkCount.toLocaleString()}</Table.Td>
                 <Table.Td>{formatBytes(doc.sizeBytes)}</Table.Td>
@@ -236,7 +243,7 @@ export function DocumentsScreen() {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <button className="danger" onClick={() => window.confirm(t('documents.removeConfirm')) && void act(() => api.call('documents.remove', { id: doc.id }))}>
+                  <button className="danger" data-testid="document-remove" onClick={() => setRemoving(doc)}>
                     {t('documents.remove')}
                   </button>
                 </Table.Td>
@@ -245,6 +252,20 @@ export function DocumentsScreen() {
           </Table.Tbody>
         </Table>
       )}
+      <ConfirmDialog
+        opened={removing !== null}
+        title={removing?.title ?? ''}
+        text={t('documents.removeConfirm')}
+        confirmLabel={t('documents.remove')}
+        danger
+        testId="document-remove-dialog"
+        onClose={() => setRemoving(null)}
+        onConfirm={() => {
+          const doc = removing;
+          setRemoving(null);
+          if (doc) void act(() => api.call('documents.remove', { id: doc.id }));
+        }}
+      />
     </div>
   );
 }

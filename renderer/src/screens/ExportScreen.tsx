@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Dataset, ExportFormat, ExportResult } from '../../../shared/contract/entities.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { EntitySelect } from '../components/EntitySelect.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorText, Field } from '../components/Field.tsx';
 import { PathInput } from '../components/PathInput.tsx';
 import { formatDate } from '../format.ts';
@@ -78,8 +79,9 @@ export function ExportScreen() {
     }
   };
 
+  const [confirmingMark, setConfirmingMark] = useState<Dataset | null>(null);
   const markTrained = async (dataset: Dataset) => {
-    if (!window.confirm(t('export.markConfirm'))) return;
+    setConfirmingMark(null);
     try {
       const { updated } = await api.call('export.markTrained', { datasetId: dataset.id });
       setNotice(t('export.marked', { count: updated }));
@@ -208,13 +210,22 @@ export function ExportScreen() {
                     {t('export.trainedAt')} {formatDate(dataset.markedTrainedAt, language)}
                   </span>
                 ) : (
-                  <button onClick={() => void markTrained(dataset)}>{t('export.markTrained')}</button>
+                  <button onClick={() => setConfirmingMark(dataset)}>{t('export.markTrained')}</button>
                 )}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      <ConfirmDialog
+        opened={confirmingMark !== null}
+        title={confirmingMark?.name ?? ''}
+        text={t('export.markConfirm')}
+        confirmLabel={t('export.markTrained')}
+        testId="mark-trained-dialog"
+        onClose={() => setConfirmingMark(null)}
+        onConfirm={() => confirmingMark && void markTrained(confirmingMark)}
+      />
     </div>
   );
 }

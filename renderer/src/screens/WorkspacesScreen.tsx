@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { MethodInput } from '../../../shared/contract/api.ts';
 import { workspaceDefaults, type Workspace } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorText, Field } from '../components/Field.tsx';
 import { useDraft } from '../components/useDraft.ts';
 import { useApp } from '../store.ts';
@@ -74,8 +75,10 @@ export function WorkspacesScreen() {
     }
   };
 
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
   const remove = async () => {
-    if (editingId === null || !window.confirm(t('workspaces.deleteConfirm'))) return;
+    setConfirmingDelete(false);
+    if (editingId === null) return;
     try {
       await api.call('workspaces.delete', { id: editingId });
       await refreshWorkspaces();
@@ -179,12 +182,22 @@ export function WorkspacesScreen() {
             {saving ? t('common.saving') : t('common.save')}
           </button>
           {editingId !== null && (
-            <button className="danger" onClick={() => void remove()}>
+            <button className="danger" onClick={() => setConfirmingDelete(true)}>
               {t('common.delete')}
             </button>
           )}
         </div>
       </section>
+      <ConfirmDialog
+        opened={confirmingDelete}
+        title={form.name}
+        text={t('workspaces.deleteConfirm')}
+        confirmLabel={t('common.delete')}
+        danger
+        testId="workspace-delete-dialog"
+        onClose={() => setConfirmingDelete(false)}
+        onConfirm={() => void remove()}
+      />
     </div>
   );
 }

@@ -55,7 +55,10 @@ export const documentSchema = z.object({
   sizeBytes: z.number().int(),
   encoding: z.string().nullable(),
   status: z.enum(documentStatuses),
+  /** Why the last ingestion failed, as an English sentence (the CLI prints it)… */
   error: z.string().nullable(),
+  /** …and as an error code the renderer translates. */
+  errorCode: z.string().nullable(),
   chunkCount: z.number().int(),
   embedderId: z.string().nullable(),
   pinned: z.boolean(),

@@ -5,6 +5,7 @@ import * as crashSafety from './003_crash_safety.ts';
 import * as sourceChunkIndex from './004_source_chunk_index.ts';
 import * as modelRemoval from './005_model_removal.ts';
 import * as retrievalOutcome from './006_retrieval_outcome.ts';
+import * as documentErrorCode from './007_document_error_code.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '004_source_chunk_index': sourceChunkIndex,
   '005_model_removal': modelRemoval,
   '006_retrieval_outcome': retrievalOutcome,
+  '007_document_error_code': documentErrorCode,
 };
 
 export const migrationProvider: MigrationProvider = {
