@@ -1,3 +1,4 @@
+import { Button, Group, Kbd, NativeSelect, Stack, TextInput, Textarea } from '@mantine/core';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConversationLog, Evaluation, Priority, Verdict } from '../../../shared/contract/entities.ts';
@@ -141,62 +142,52 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
     }
   };
 
-  const verdicts: Array<{ value: Verdict; label: string; className: string }> = [
-    { value: 1, label: t('eval.good'), className: 'good' },
-    { value: 2, label: t('eval.insufficient'), className: 'insufficient' },
-    { value: 3, label: t('eval.wrong'), className: 'wrong' },
+  const verdicts: Array<{ value: Verdict; label: string; color: string }> = [
+    { value: 1, label: t('eval.good'), color: 'teal' },
+    { value: 2, label: t('eval.insufficient'), color: 'yellow' },
+    { value: 3, label: t('eval.wrong'), color: 'red' },
   ];
   const needsCorrection = form.evaluation === 2 || form.evaluation === 3;
 
   return (
     <div className="evaluation" ref={panel} tabIndex={0} onKeyDown={onKeyDown} data-testid="evaluation-panel" data-state={state} data-verdict={existing?.evaluation ?? ''} aria-label={t('eval.title')}>
-      <div className="verdicts">
+      <Group gap={6} wrap="wrap">
         {verdicts.map((verdict) => (
-          <button
+          <Button
             key={verdict.value}
-            className={`verdict ${verdict.className} ${form.evaluation === verdict.value ? 'selected' : ''}`}
+            size="sm"
+            color={verdict.color}
+            variant={form.evaluation === verdict.value ? 'filled' : 'default'}
             data-testid={`verdict-${verdict.value}`}
             aria-pressed={form.evaluation === verdict.value}
+            leftSection={<Kbd size="xs">{verdict.value}</Kbd>}
             onClick={() => choose(verdict.value)}
           >
-            <kbd>{verdict.value}</kbd> {verdict.label}
-          </button>
+            {verdict.label}
+          </Button>
         ))}
         <span className={`save-state ${state}`} data-testid="evaluation-state">
           {state !== 'new' && t(`eval.state.${state}`)}
         </span>
-      </div>
+      </Group>
       {restored && <p className="notice small">{t('eval.restored')}</p>}
       {needsCorrection && (
-        <div className="correction">
-          <label className="field wide">
-            <span className="field-label">{t('eval.correctAnswer')}</span>
-            <textarea ref={correction} data-testid="correct-answer" rows={5} value={form.correctAnswer} onChange={(e) => update({ correctAnswer: e.target.value })} />
-          </label>
+        <Stack gap={6}>
+          <Textarea ref={correction} label={t('eval.correctAnswer')} data-testid="correct-answer" autosize minRows={4} maxRows={14} value={form.correctAnswer} onChange={(e) => update({ correctAnswer: e.currentTarget.value })} />
           {form.correctAnswer.trim() === '' && <p className="hint">{t('eval.draftNote')}</p>}
-          <div className="row">
-            <label className="field">
-              <span className="field-label">{t('eval.reason')}</span>
-              <input data-testid="reason" value={form.reason} onChange={(e) => update({ reason: e.target.value })} />
-            </label>
-            <label className="field">
-              <span className="field-label">{t('eval.priority')}</span>
-              <select data-testid="priority" value={form.priority ?? ''} onChange={(e) => update({ priority: e.target.value === '' ? null : (Number(e.target.value) as Priority) })}>
-                <option value="">–</option>
-                {([1, 2, 3] as const).map((priority) => (
-                  <option key={priority} value={priority}>
-                    {priority} · {t(`eval.priorities.${priority}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-        </div>
+          <Group grow align="flex-start">
+            <TextInput label={t('eval.reason')} data-testid="reason" value={form.reason} onChange={(e) => update({ reason: e.currentTarget.value })} />
+            <NativeSelect
+              label={t('eval.priority')}
+              data-testid="priority"
+              value={form.priority === null ? '' : String(form.priority)}
+              onChange={(e) => update({ priority: e.currentTarget.value === '' ? null : (Number(e.currentTarget.value) as Priority) })}
+              data={[{ value: '', label: '–' }, ...([1, 2, 3] as const).map((priority) => ({ value: String(priority), label: `${priority} · ${t(`eval.priorities.${priority}`)}` }))]}
+            />
+          </Group>
+        </Stack>
       )}
-      <label className="field wide">
-        <span className="field-label">{t('eval.memo')}</span>
-        <input data-testid="memo" value={form.memo} onChange={(e) => update({ memo: e.target.value })} />
-      </label>
+      <TextInput label={t('eval.memo')} data-testid="memo" value={form.memo} onChange={(e) => update({ memo: e.currentTarget.value })} />
       {error && (
         <p className="error-text" role="alert">
           {error}
@@ -207,9 +198,9 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
           <p>
             <strong>{t('eval.confirmEmpty.title')}</strong> {t('eval.confirmEmpty.text')}
           </p>
-          <div className="row">
-            <button
-              className="primary"
+          <Group gap="xs">
+            <Button
+              size="xs"
               data-testid="confirm-empty-write"
               autoFocus
               onClick={() => {
@@ -218,8 +209,10 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
               }}
             >
               {t('eval.confirmEmpty.write')}
-            </button>
-            <button
+            </Button>
+            <Button
+              size="xs"
+              variant="default"
               data-testid="confirm-empty-save"
               onClick={() => {
                 setEmptyConfirmed(true);
@@ -227,16 +220,16 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
               }}
             >
               {t('eval.confirmEmpty.save')}
-            </button>
-          </div>
+            </Button>
+          </Group>
         </div>
       )}
-      <div className="actions">
-        <button className="primary" data-testid="evaluation-save" disabled={form.evaluation === null || state === 'saving'} onClick={() => void save()}>
-          {t('eval.save')} <kbd>Ctrl+Enter</kbd>
-        </button>
+      <Group gap="sm">
+        <Button data-testid="evaluation-save" disabled={form.evaluation === null} loading={state === 'saving'} rightSection={<Kbd size="xs">Ctrl+Enter</Kbd>} onClick={() => void save()}>
+          {t('eval.save')}
+        </Button>
         <span className="hint">{t('eval.keys')}</span>
-      </div>
+      </Group>
     </div>
   );
 });

@@ -1,3 +1,4 @@
+import { Button, Group, Text, Textarea } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConversationLog, SessionInfo } from '../../../shared/contract/entities.ts';
@@ -172,29 +173,23 @@ export function ChatScreen() {
 
   return (
     <div className="chat">
-      <div className="session-bar">
-        <label>
-          {t('chat.workspace')}
-          <EntitySelect kind="workspace" testId="chat-workspace" value={workspaceId} onChange={setWorkspaceId} />
-        </label>
-        <label>
-          {t('chat.model')}
-          <EntitySelect kind="model" testId="chat-model" value={modelId} onChange={setModelId} />
-        </label>
-        <button className="primary" data-testid="session-start" disabled={workspaceId === null || modelId === null} onClick={() => void start()}>
+      <Group className="session-bar" align="flex-end" gap="sm" wrap="wrap">
+        <EntitySelect kind="workspace" label={t('chat.workspace')} testId="chat-workspace" value={workspaceId} onChange={setWorkspaceId} />
+        <EntitySelect kind="model" label={t('chat.model')} testId="chat-model" value={modelId} onChange={setModelId} />
+        <Button data-testid="session-start" disabled={workspaceId === null || modelId === null} onClick={() => void start()}>
           {session ? t('chat.newSession') : t('chat.start')}
-        </button>
+        </Button>
         {session && (
-          <span className="muted" data-testid="session-info">
+          <Text size="sm" c="dimmed" data-testid="session-info">
             {t('chat.session', { id: session.id })} · {sessionWorkspace?.name} · {sessionModel?.displayName}
-          </span>
+          </Text>
         )}
         {session && progress && progress.total > 0 && (
           <span className={`eval-progress ${progress.done === progress.total ? 'complete' : ''}`} data-testid="eval-progress">
             {t('eval.progress', { done: progress.done, total: progress.total })}
           </span>
         )}
-      </div>
+      </Group>
       {!session && <p className="muted empty-state">{t('chat.noSession')}</p>}
       {session && (
         <>
@@ -227,13 +222,17 @@ export function ChatScreen() {
             </p>
           )}
           <div className="composer">
-            <textarea
+            <Textarea
+              style={{ flex: 1 }}
               data-testid="question"
-              rows={3}
+              autosize
+              minRows={2}
+              maxRows={8}
               placeholder={t('chat.placeholder')}
+              aria-label={t('chat.placeholder')}
               value={question}
               onChange={(e) => {
-                setQuestion(e.target.value);
+                setQuestion(e.currentTarget.value);
                 setQuestionDirty(true);
               }}
               onKeyDown={(e) => {
@@ -244,13 +243,13 @@ export function ChatScreen() {
               }}
             />
             {streaming ? (
-              <button className="danger" data-testid="stop" onClick={stop}>
+              <Button color="red" variant="light" data-testid="stop" onClick={stop}>
                 {t('chat.stop')}
-              </button>
+              </Button>
             ) : (
-              <button className="primary" data-testid="send" disabled={question.trim() === ''} onClick={() => void ask()}>
+              <Button data-testid="send" disabled={question.trim() === ''} onClick={() => void ask()}>
                 {t('chat.send')}
-              </button>
+              </Button>
             )}
           </div>
         </>

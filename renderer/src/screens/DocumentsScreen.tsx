@@ -1,4 +1,4 @@
-import { Alert, Button, Progress, Table } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, NativeSelect, Progress, Table, Text, Textarea } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { documentExtensions, textDocumentFormats, type DocumentInfo, type DocumentScope, type IngestOutcome, type TextDocumentFormat } from '../../../shared/contract/entities.ts';
@@ -7,7 +7,7 @@ import { api, describeError, newRequestId } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { FileBrowserDialog } from '../components/FileBrowserDialog.tsx';
-import { ErrorText, Field } from '../components/Field.tsx';
+import { ErrorText } from '../components/Field.tsx';
 import { formatBytes } from '../format.ts';
 import { useApp } from '../store.ts';
 
@@ -147,36 +147,45 @@ export function DocumentsScreen() {
         </Alert>
       )}
       <div className={dragging ? 'dropzone active' : 'dropzone'}>
-        <Field label={t('documents.paths')} wide>
-          <textarea data-testid="document-paths" rows={3} value={paths} onChange={(e) => setPaths(e.target.value)} />
-        </Field>
-        <div className="row">
-          <select value={scope} onChange={(e) => setScope(e.target.value as DocumentScope)} aria-label={t('documents.scope')}>
-            <option value="shared">{t('documents.shared')}</option>
-            <option value="private">{t('documents.private')}</option>
-          </select>
-          <label className="check">
-            <input type="checkbox" checked={watched} onChange={(e) => setWatched(e.target.checked)} /> {t('documents.watch')}
-          </label>
+        <Textarea label={t('documents.paths')} data-testid="document-paths" autosize minRows={2} maxRows={6} value={paths} onChange={(e) => setPaths(e.currentTarget.value)} spellCheck={false} />
+        <Group mt="sm" gap="sm" align="center">
+          <NativeSelect
+            aria-label={t('documents.scope')}
+            value={scope}
+            onChange={(e) => setScope(e.currentTarget.value as DocumentScope)}
+            data={[
+              { value: 'shared', label: t('documents.shared') },
+              { value: 'private', label: t('documents.private') },
+            ]}
+          />
+          <Checkbox label={t('documents.watch')} checked={watched} onChange={(e) => setWatched(e.currentTarget.checked)} />
           {window.evaldeskFiles ? (
             <>
-              <button onClick={() => void window.evaldeskFiles!.pick(false).then((picked) => picked.length && setPaths(picked.join('\n')))}>{t('documents.pickFiles')}</button>
-              <button onClick={() => void window.evaldeskFiles!.pick(true).then((picked) => picked.length && setPaths(picked.join('\n')))}>{t('documents.pickFolder')}</button>
+              <Button variant="default" onClick={() => void window.evaldeskFiles!.pick(false).then((picked) => picked.length && setPaths(picked.join('\n')))}>
+                {t('documents.pickFiles')}
+              </Button>
+              <Button variant="default" onClick={() => void window.evaldeskFiles!.pick(true).then((picked) => picked.length && setPaths(picked.join('\n')))}>
+                {t('documents.pickFolder')}
+              </Button>
             </>
           ) : (
-            <button data-testid="documents-browse" onClick={() => setBrowsing(true)}>
+            <Button variant="default" data-testid="documents-browse" onClick={() => setBrowsing(true)}>
               {t('documents.pickFilesOrFolders')}
-            </button>
+            </Button>
           )}
           {job ? (
-            <button onClick={() => void api.call('jobs.cancel', { jobId: job })}>{t('common.cancel')}</button>
+            <Button variant="default" onClick={() => void api.call('jobs.cancel', { jobId: job })}>
+              {t('common.cancel')}
+            </Button>
           ) : (
-            <button className="primary" data-testid="documents-add" disabled={paths.trim() === '' || workspaceId === null} onClick={addPaths}>
+            <Button data-testid="documents-add" disabled={paths.trim() === '' || workspaceId === null} onClick={addPaths}>
               {t('documents.add')}
-            </button>
+            </Button>
           )}
-        </div>
-        <p className="hint">{t('documents.drop')}</p>
+        </Group>
+        <Text size="xs" c="dimmed" mt="xs">
+          {t('documents.drop')}
+        </Text>
       </div>
       <FileBrowserDialog
         opened={browsing}

@@ -1,19 +1,16 @@
+import { Alert, Button, Card, Checkbox, Group, NativeSelect, NumberInput, Progress, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Dataset, ExportFormat, ExportResult } from '../../../shared/contract/entities.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
-import { ErrorText, Field } from '../components/Field.tsx';
+import { ErrorText } from '../components/Field.tsx';
 import { PathInput } from '../components/PathInput.tsx';
 import { formatDate } from '../format.ts';
 import { useApp } from '../store.ts';
 
 type Code = 1 | 2 | 3;
-
-function toggle(list: Code[], value: Code): Code[] {
-  return list.includes(value) ? list.filter((v) => v !== value) : [...list, value].sort();
-}
 
 export function ExportScreen() {
   const { t } = useTranslation();
@@ -93,84 +90,81 @@ export function ExportScreen() {
 
   // Verdicts keep their number (it is the key that judges); priorities and statuses read by name.
   const codes = (label: string, values: Code[], set: (v: Code[]) => void, names: (c: Code) => string, testId: string, withNumber = false) => (
-    <Field label={label}>
-      <div className="checks" data-testid={testId}>
+    <Checkbox.Group label={label} value={values.map(String)} onChange={(picked) => set(picked.map((v) => Number(v) as Code).sort())} data-testid={testId}>
+      <Stack gap={4} mt={4}>
         {([1, 2, 3] as const).map((code) => (
-          <label key={code} className="check">
-            <input type="checkbox" checked={values.includes(code)} onChange={() => set(toggle(values, code))} /> {withNumber ? `${code} · ` : ''}
-            {names(code)}
-          </label>
+          <Checkbox key={code} value={String(code)} label={`${withNumber ? `${code} · ` : ''}${names(code)}`} />
         ))}
-      </div>
-    </Field>
+      </Stack>
+    </Checkbox.Group>
   );
 
   return (
-    <div className="page">
-      <h2>{t('export.title')}</h2>
-      <div className="form-grid">
-        <Field label={t('export.format')} wide>
-          <select data-testid="export-format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
-            <option value="mlx">{t('export.formats.mlx')}</option>
-            <option value="openai">{t('export.formats.openai')}</option>
-          </select>
-        </Field>
-        <Field label={t('export.name')}>
-          <input data-testid="export-name" value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <div className="field">
+    <Stack maw={1100} gap="md">
+      <Title order={2}>{t('export.title')}</Title>
+      <Card withBorder padding="lg">
+        <NativeSelect
+          label={t('export.format')}
+          data-testid="export-format"
+          value={format}
+          onChange={(e) => setFormat(e.currentTarget.value as ExportFormat)}
+          data={[
+            { value: 'mlx', label: t('export.formats.mlx') },
+            { value: 'openai', label: t('export.formats.openai') },
+          ]}
+        />
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" mt="sm">
+          <TextInput label={t('export.name')} data-testid="export-name" value={name} onChange={(e) => setName(e.currentTarget.value)} />
           <PathInput label={t('export.outDir')} kind="folder" value={outDir} onChange={setOutDir} testId="export-out-dir" />
-        </div>
-        <Field label={t('chat.workspace')}>
-          <EntitySelect kind="workspace" anyLabel={t('common.all')} value={workspaceId} onChange={setWorkspaceId} />
-        </Field>
-        <Field label={t('chat.model')}>
-          <EntitySelect kind="model" anyLabel={t('common.all')} value={modelId} onChange={setModelId} />
-        </Field>
-        {codes(t('export.evaluations'), evaluations, setEvaluations, (c) => t(['', 'eval.good', 'eval.insufficient', 'eval.wrong'][c]!), 'export-evaluations', true)}
-        {codes(t('export.priorities'), priorities, setPriorities, (c) => t(`eval.priorities.${c}`), 'export-priorities')}
-        {codes(t('export.statuses'), statuses, setStatuses, (c) => t(`eval.statuses.${c}`), 'export-statuses')}
-        <Field label={t('logs.from')}>
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </Field>
-        <Field label={t('logs.to')}>
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
-        </Field>
-        <Field label={t('export.seed')}>
-          <input type="number" value={seed} onChange={(e) => setSeed(Number(e.target.value))} />
-        </Field>
-        <Field label={t('export.validRatio')}>
-          <input type="number" step="0.05" min="0.01" max="0.5" value={validRatio} onChange={(e) => setValidRatio(Number(e.target.value))} />
-        </Field>
-        <Field label={t('export.testRatio')}>
-          <input type="number" step="0.05" min="0" max="0.5" value={testRatio} onChange={(e) => setTestRatio(Number(e.target.value))} />
-        </Field>
-        <label className="check wide">
-          <input type="checkbox" checked={includeContext} onChange={(e) => setIncludeContext(e.target.checked)} /> {t('export.includeContext')}
-        </label>
-      </div>
-      <div className="actions">
-        {job ? (
-          <>
-            <progress max={1} value={job.progress} data-testid="export-progress" />
-            <span>{t('export.running', { percent: Math.round(job.progress * 100) })}</span>
-            <button onClick={() => void api.call('jobs.cancel', { jobId: job.id })}>{t('common.cancel')}</button>
-          </>
-        ) : (
-          <button className="primary" data-testid="export-run" disabled={name.trim() === ''} onClick={() => void run()}>
-            {t('export.run')}
-          </button>
-        )}
-      </div>
+        </SimpleGrid>
+        <Title order={4} mt="lg" mb="xs">
+          {t('export.filters')}
+        </Title>
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
+          <EntitySelect kind="workspace" label={t('chat.workspace')} anyLabel={t('common.all')} value={workspaceId} onChange={setWorkspaceId} />
+          <EntitySelect kind="model" label={t('chat.model')} anyLabel={t('common.all')} value={modelId} onChange={setModelId} />
+          <TextInput type="date" label={t('logs.from')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+          <TextInput type="date" label={t('logs.to')} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+        </SimpleGrid>
+        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm" mt="sm">
+          {codes(t('export.evaluations'), evaluations, setEvaluations, (c) => t(['', 'eval.good', 'eval.insufficient', 'eval.wrong'][c]!), 'export-evaluations', true)}
+          {codes(t('export.priorities'), priorities, setPriorities, (c) => t(`eval.priorities.${c}`), 'export-priorities')}
+          {codes(t('export.statuses'), statuses, setStatuses, (c) => t(`eval.statuses.${c}`), 'export-statuses')}
+        </SimpleGrid>
+        <Title order={4} mt="lg" mb="xs">
+          {t('export.split')}
+        </Title>
+        <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+          <NumberInput label={t('export.seed')} allowDecimal={false} min={0} value={seed} onChange={(v) => v !== '' && setSeed(Number(v))} />
+          <NumberInput label={t('export.validRatio')} step={0.05} min={0.01} max={0.5} decimalScale={2} value={validRatio} onChange={(v) => v !== '' && setValidRatio(Number(v))} />
+          <NumberInput label={t('export.testRatio')} step={0.05} min={0} max={0.5} decimalScale={2} value={testRatio} onChange={(v) => v !== '' && setTestRatio(Number(v))} />
+        </SimpleGrid>
+        <Checkbox mt="md" label={t('export.includeContext')} checked={includeContext} onChange={(e) => setIncludeContext(e.currentTarget.checked)} />
+        <Group mt="md">
+          {job ? (
+            <>
+              <Progress value={job.progress * 100} w={240} data-testid="export-progress" aria-label={t('export.running', { percent: Math.round(job.progress * 100) })} />
+              <Text size="sm">{t('export.running', { percent: Math.round(job.progress * 100) })}</Text>
+              <Button variant="default" onClick={() => void api.call('jobs.cancel', { jobId: job.id })}>
+                {t('common.cancel')}
+              </Button>
+            </>
+          ) : (
+            <Button data-testid="export-run" disabled={name.trim() === ''} onClick={() => void run()}>
+              {t('export.run')}
+            </Button>
+          )}
+        </Group>
+      </Card>
       <ErrorText error={error} testId="export-error" />
       {notice && <p className="notice">{notice}</p>}
       {result && (
-        <section className="manifest" data-testid="export-result">
+        <Card withBorder padding="md" data-testid="export-result">
           <p className="notice">{t('export.done', { count: result.manifest.counts.total, dir: result.outDir })}</p>
           {(result.manifest.warnings ?? []).map((warning) => (
-            <p key={warning.split} className="warning" data-testid="export-warning">
+            <Alert key={warning.split} color="yellow" mb="xs" data-testid="export-warning">
               {t('export.warnings.mlxBatch', { split: warning.split, rows: warning.rows, batchSize: warning.batchSize, suggested: warning.suggestedBatchSize })}
-            </p>
+            </Alert>
           ))}
           <dl className="facts">
             <dt>{t('export.perSplit')}</dt>
@@ -191,32 +185,47 @@ export function ExportScreen() {
               ))}
             </dd>
           </dl>
-        </section>
+        </Card>
       )}
-      <h3>{t('export.datasets')}</h3>
-      <table className="table" data-testid="datasets">
-        <tbody>
-          {datasets.map((dataset) => (
-            <tr key={dataset.id}>
-              <td>#{dataset.id}</td>
-              <td>{dataset.name}</td>
-              <td>{dataset.format}</td>
-              <td>{dataset.exampleCount}</td>
-              <td className="path">{dataset.outDir}</td>
-              <td>{formatDate(dataset.createdAt, language)}</td>
-              <td>
-                {dataset.markedTrainedAt ? (
-                  <span className="muted">
-                    {t('export.trainedAt')} {formatDate(dataset.markedTrainedAt, language)}
-                  </span>
-                ) : (
-                  <button onClick={() => setConfirmingMark(dataset)}>{t('export.markTrained')}</button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Title order={3}>{t('export.datasets')}</Title>
+      {datasets.length > 0 && (
+        <Table withTableBorder striped data-testid="datasets">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>#</Table.Th>
+              <Table.Th>{t('export.name')}</Table.Th>
+              <Table.Th>{t('export.format')}</Table.Th>
+              <Table.Th>{t('export.examples')}</Table.Th>
+              <Table.Th>{t('export.folder')}</Table.Th>
+              <Table.Th>{t('export.created')}</Table.Th>
+              <Table.Th>{t('export.training')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {datasets.map((dataset) => (
+              <Table.Tr key={dataset.id}>
+                <Table.Td>{dataset.id}</Table.Td>
+                <Table.Td>{dataset.name}</Table.Td>
+                <Table.Td>{dataset.format}</Table.Td>
+                <Table.Td>{dataset.exampleCount.toLocaleString(language)}</Table.Td>
+                <Table.Td className="path">{dataset.outDir}</Table.Td>
+                <Table.Td>{formatDate(dataset.createdAt, language)}</Table.Td>
+                <Table.Td>
+                  {dataset.markedTrainedAt ? (
+                    <span className="muted">
+                      {t('export.trainedAt')} {formatDate(dataset.markedTrainedAt, language)}
+                    </span>
+                  ) : (
+                    <Button size="xs" variant="default" onClick={() => setConfirmingMark(dataset)}>
+                      {t('export.markTrained')}
+                    </Button>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
       <ConfirmDialog
         opened={confirmingMark !== null}
         title={confirmingMark?.name ?? ''}
@@ -226,6 +235,6 @@ export function ExportScreen() {
         onClose={() => setConfirmingMark(null)}
         onConfirm={() => confirmingMark && void markTrained(confirmingMark)}
       />
-    </div>
+    </Stack>
   );
 }

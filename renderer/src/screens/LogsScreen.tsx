@@ -1,3 +1,4 @@
+import { Group, NativeSelect, Text, TextInput } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -137,52 +138,48 @@ export function LogsScreen() {
 
   return (
     <div className="logs" tabIndex={-1} onKeyDown={onKeyDown} data-testid="logs-screen">
-      <div className="filters" data-testid="log-filters">
-        <EntitySelect kind="workspace" ariaLabel={t('chat.workspace')} anyLabel={`${t('chat.workspace')}: ${t('common.all')}`} value={filters.workspaceId ?? null} onChange={(id) => setFilter('workspaceId', id ?? undefined)} />
-        <EntitySelect kind="model" ariaLabel={t('chat.model')} anyLabel={`${t('chat.model')}: ${t('common.all')}`} value={filters.modelId ?? null} onChange={(id) => setFilter('modelId', id ?? undefined)} />
-        <select data-testid="filter-evaluation" value={filters.evaluation ?? ''} onChange={(e) => setFilter('evaluation', numberOrUndefined(e.target.value) as Filters['evaluation'])}>
-          <option value="">{t('logs.evaluation')}: {t('common.all')}</option>
-          <option value="0">{t('logs.notEvaluated')}</option>
-          <option value="1">1 · {t('eval.good')}</option>
-          <option value="2">2 · {t('eval.insufficient')}</option>
-          <option value="3">3 · {t('eval.wrong')}</option>
-        </select>
-        <select value={filters.priority ?? ''} onChange={(e) => setFilter('priority', numberOrUndefined(e.target.value) as Filters['priority'])}>
-          <option value="">{t('logs.priority')}: {t('common.all')}</option>
-          {([1, 2, 3] as const).map((p) => (
-            <option key={p} value={p}>
-              {t(`eval.priorities.${p}`)}
-            </option>
-          ))}
-        </select>
-        <select value={filters.status ?? ''} onChange={(e) => setFilter('status', numberOrUndefined(e.target.value) as Filters['status'])}>
-          <option value="">{t('logs.status')}: {t('common.all')}</option>
-          {([1, 2, 3] as const).map((s) => (
-            <option key={s} value={s}>
-              {t(`eval.statuses.${s}`)}
-            </option>
-          ))}
-        </select>
-        <label className="filter-date">
-          {t('logs.from')}
-          <input type="date" data-testid="filter-from" value={filters.from ?? ''} onChange={(e) => setFilter('from', e.target.value || undefined)} />
-        </label>
-        <label className="filter-date">
-          {t('logs.to')}
-          <input type="date" data-testid="filter-to" value={filters.to ?? ''} onChange={(e) => setFilter('to', e.target.value || undefined)} />
-        </label>
-        <input data-testid="filter-text" placeholder={t('logs.search')} value={text} onChange={(e) => setText(e.target.value)} />
-        <select data-testid="log-sort" value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
-          {(['newest', 'oldest', 'slowest', 'longest'] as const).map((s) => (
-            <option key={s} value={s}>
-              {t(`logs.sorts.${s}`)}
-            </option>
-          ))}
-        </select>
-        <span className="muted" data-testid="log-total">
+      <Group className="filters" data-testid="log-filters" gap="xs" align="flex-end" wrap="wrap">
+        <EntitySelect kind="workspace" label={t('chat.workspace')} anyLabel={t('common.all')} value={filters.workspaceId ?? null} onChange={(id) => setFilter('workspaceId', id ?? undefined)} />
+        <EntitySelect kind="model" label={t('chat.model')} anyLabel={t('common.all')} value={filters.modelId ?? null} onChange={(id) => setFilter('modelId', id ?? undefined)} />
+        <NativeSelect
+          label={t('logs.evaluation')}
+          data-testid="filter-evaluation"
+          value={String(filters.evaluation ?? '')}
+          onChange={(e) => setFilter('evaluation', numberOrUndefined(e.currentTarget.value) as Filters['evaluation'])}
+          data={[
+            { value: '', label: t('common.all') },
+            { value: '0', label: t('logs.notEvaluated') },
+            { value: '1', label: `1 · ${t('eval.good')}` },
+            { value: '2', label: `2 · ${t('eval.insufficient')}` },
+            { value: '3', label: `3 · ${t('eval.wrong')}` },
+          ]}
+        />
+        <NativeSelect
+          label={t('logs.priority')}
+          value={String(filters.priority ?? '')}
+          onChange={(e) => setFilter('priority', numberOrUndefined(e.currentTarget.value) as Filters['priority'])}
+          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((p) => ({ value: String(p), label: t(`eval.priorities.${p}`) }))]}
+        />
+        <NativeSelect
+          label={t('logs.status')}
+          value={String(filters.status ?? '')}
+          onChange={(e) => setFilter('status', numberOrUndefined(e.currentTarget.value) as Filters['status'])}
+          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((s) => ({ value: String(s), label: t(`eval.statuses.${s}`) }))]}
+        />
+        <TextInput type="date" label={t('logs.from')} data-testid="filter-from" value={filters.from ?? ''} onChange={(e) => setFilter('from', e.currentTarget.value || undefined)} />
+        <TextInput type="date" label={t('logs.to')} data-testid="filter-to" value={filters.to ?? ''} onChange={(e) => setFilter('to', e.currentTarget.value || undefined)} />
+        <TextInput label={t('logs.search')} data-testid="filter-text" placeholder={t('logs.search')} value={text} onChange={(e) => setText(e.currentTarget.value)} />
+        <NativeSelect
+          label={t('logs.sort')}
+          data-testid="log-sort"
+          value={sort}
+          onChange={(e) => setSort(e.currentTarget.value as Sort)}
+          data={(['newest', 'oldest', 'slowest', 'longest'] as const).map((s) => ({ value: s, label: t(`logs.sorts.${s}`) }))}
+        />
+        <Text size="sm" c="dimmed" data-testid="log-total" pb={6}>
           {total === null ? t('common.loading') : t('logs.total', { count: total, formatted: total.toLocaleString(language) })}
-        </span>
-      </div>
+        </Text>
+      </Group>
       <ErrorText error={error} />
       <div className="logs-body">
         <div className="log-list" ref={scroller} data-testid="log-list">

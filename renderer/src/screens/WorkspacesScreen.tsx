@@ -1,10 +1,12 @@
+import { Alert, Button, Card, Checkbox, Group, NativeSelect, NavLink, NumberInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { IconPlus } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodInput } from '../../../shared/contract/api.ts';
-import { workspaceDefaults, type Workspace } from '../../../shared/contract/entities.ts';
+import type { EmbedderOption } from '../../../shared/contract/embedders.ts';
+import { workspaceCategories, workspaceDefaults, type Workspace } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
-import { ErrorText, Field } from '../components/Field.tsx';
 import { useDraft } from '../components/useDraft.ts';
 import { useApp } from '../store.ts';
 
@@ -56,7 +58,14 @@ export function WorkspacesScreen() {
     setForm((current) => ({ ...current, [key]: value }));
     setDirty(true);
   };
-  const number = (key: keyof Form) => (event: React.ChangeEvent<HTMLInputElement>) => set(key, Number(event.target.value) as never);
+  /** Mantine's number fields hand over '' while a number is being retyped: keep the last number. */
+  const number = (key: keyof Form) => (value: number | string) => {
+    if (value !== '' && Number.isFinite(Number(value))) set(key, Number(value) as never);
+  };
+  const [embedders, setEmbedders] = useState<EmbedderOption[]>([]);
+  useEffect(() => {
+    api.call('embedders.list', {}).then(setEmbedders, () => {});
+  }, []);
 
   const save = async () => {
     setSaving(true);
@@ -90,104 +99,103 @@ export function WorkspacesScreen() {
 
   return (
     <div className="split">
-      <section className="list-pane">
-        <div className="pane-header">
-          <h2>{t('workspaces.title')}</h2>
-          <button data-testid="workspace-new" onClick={() => edit(null)}>
+      <Card withBorder padding="sm" component="section">
+        <Group justify="space-between" mb="xs">
+          <Title order={3}>{t('workspaces.title')}</Title>
+          <Button size="xs" variant="default" leftSection={<IconPlus size={14} />} data-testid="workspace-new" onClick={() => edit(null)}>
             {t('common.new')}
-          </button>
-        </div>
-        {workspaces.length === 0 && <p className="muted">{t('workspaces.empty')}</p>}
-        <ul className="item-list">
+          </Button>
+        </Group>
+        {workspaces.length === 0 && (
+          <Text c="dimmed" size="sm">
+            {t('workspaces.empty')}
+          </Text>
+        )}
+        <Stack gap={2}>
           {workspaces.map((workspace) => (
-            <li key={workspace.id}>
-              <button className={workspace.id === editingId ? 'item active' : 'item'} onClick={() => edit(workspace)} data-testid="workspace-item">
-                <strong>{workspace.name}</strong>
-                <span className="muted">
-                  {t(`workspaces.categories.${workspace.category}`)} · {workspace.businessDomain || '–'}
-                </span>
-              </button>
-            </li>
+            <NavLink
+              key={workspace.id}
+              component="button"
+              active={workspace.id === editingId}
+              label={workspace.name}
+              description={`${t(`workspaces.categories.${workspace.category}`)} · ${workspace.businessDomain || '–'}`}
+              onClick={() => edit(workspace)}
+              data-testid="workspace-item"
+            />
           ))}
-        </ul>
-      </section>
-      <section className="detail-pane">
-        <h2>{editingId === null ? t('workspaces.create') : form.name}</h2>
-        <div className="form-grid">
-          <Field label={t('workspaces.name')}>
-            <input data-testid="workspace-name" value={form.name} onChange={(e) => set('name', e.target.value)} />
-          </Field>
-          <Field label={t('workspaces.domain')}>
-            <input data-testid="workspace-domain" value={form.businessDomain} onChange={(e) => set('businessDomain', e.target.value)} />
-          </Field>
-          <Field label={t('workspaces.category')}>
-            <select data-testid="workspace-category" value={form.category} onChange={(e) => set('category', e.target.value as Form['category'])}>
-              {(['qa', 'doc_gen', 'summary'] as const).map((category) => (
-                <option key={category} value={category}>
-                  {t(`workspaces.categories.${category}`)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t('workspaces.systemPrompt')} wide>
-            <textarea data-testid="workspace-system-prompt" rows={4} value={form.systemPrompt} onChange={(e) => set('systemPrompt', e.target.value)} />
-          </Field>
-          <Field label={t('workspaces.temperature')}>
-            <input data-testid="workspace-temperature" type="number" step="0.1" min="0" max="2" value={form.temperature} onChange={number('temperature')} />
-          </Field>
-          <Field label={t('workspaces.maxTokens')}>
-            <input data-testid="workspace-max-tokens" type="number" min="1" value={form.maxTokens} onChange={number('maxTokens')} />
-          </Field>
-          <Field label={t('workspaces.contextSize')}>
-            <input type="number" min="256" step="256" value={form.contextSize} onChange={number('contextSize')} />
-          </Field>
-          <Field label={t('workspaces.historyTurns')}>
-            <input type="number" min="0" value={form.historyTurns} onChange={number('historyTurns')} />
-          </Field>
-        </div>
-        <h3>{t('workspaces.retrieval')}</h3>
-        <div className="form-grid">
-          <Field label={t('workspaces.chatMode')}>
-            <select value={form.chatMode} onChange={(e) => set('chatMode', e.target.value as Form['chatMode'])}>
-              <option value="chat">{t('workspaces.modeChat')}</option>
-              <option value="query">{t('workspaces.modeQuery')}</option>
-            </select>
-          </Field>
-          <Field label={t('workspaces.topN')}>
-            <input type="number" min="1" max="50" value={form.topN} onChange={number('topN')} />
-          </Field>
-          <Field label={t('workspaces.threshold')}>
-            <input type="number" min="-1" max="1" step="0.05" value={form.similarityThreshold} onChange={number('similarityThreshold')} />
-          </Field>
-          <Field label={t('workspaces.chunkSize')}>
-            <input type="number" min="16" value={form.chunkSize} onChange={number('chunkSize')} />
-          </Field>
-          <Field label={t('workspaces.chunkOverlap')}>
-            <input type="number" min="0" value={form.chunkOverlap} onChange={number('chunkOverlap')} />
-          </Field>
-          <Field label={t('workspaces.embedder')}>
-            <input value={form.embedderId ?? ''} onChange={(e) => set('embedderId', e.target.value.trim() === '' ? null : e.target.value)} />
-          </Field>
-          <label className="check">
-            <input type="checkbox" checked={form.hybridSearch} onChange={(e) => set('hybridSearch', e.target.checked)} /> {t('workspaces.hybrid')}
-          </label>
-          <Field label={t('workspaces.refusal')} wide>
-            <input value={form.refusalResponse} onChange={(e) => set('refusalResponse', e.target.value)} />
-          </Field>
-        </div>
-        <ErrorText error={error} />
-        {notice && <p className="notice">{notice}</p>}
-        <div className="actions">
-          <button className="primary" data-testid="workspace-save" disabled={saving} onClick={() => void save()}>
-            {saving ? t('common.saving') : t('common.save')}
-          </button>
+        </Stack>
+      </Card>
+      <Card withBorder padding="lg" component="section">
+        <Title order={2} mb="sm">
+          {editingId === null ? t('workspaces.create') : form.name}
+        </Title>
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
+          <TextInput label={t('workspaces.name')} required data-testid="workspace-name" value={form.name} onChange={(e) => set('name', e.currentTarget.value)} />
+          <TextInput label={t('workspaces.domain')} data-testid="workspace-domain" value={form.businessDomain} onChange={(e) => set('businessDomain', e.currentTarget.value)} />
+          <NativeSelect
+            label={t('workspaces.category')}
+            data-testid="workspace-category"
+            value={form.category}
+            onChange={(e) => set('category', e.currentTarget.value as Form['category'])}
+            data={workspaceCategories.map((category) => ({ value: category, label: t(`workspaces.categories.${category}`) }))}
+          />
+        </SimpleGrid>
+        <Textarea mt="sm" label={t('workspaces.systemPrompt')} autosize minRows={4} maxRows={14} data-testid="workspace-system-prompt" value={form.systemPrompt} onChange={(e) => set('systemPrompt', e.currentTarget.value)} />
+        <SimpleGrid cols={{ base: 2, lg: 4 }} spacing="sm" mt="sm">
+          <NumberInput label={t('workspaces.temperature')} data-testid="workspace-temperature" step={0.1} min={0} max={2} decimalScale={2} value={form.temperature} onChange={number('temperature')} />
+          <NumberInput label={t('workspaces.maxTokens')} data-testid="workspace-max-tokens" min={1} max={32_768} allowDecimal={false} value={form.maxTokens} onChange={number('maxTokens')} />
+          <NumberInput label={t('workspaces.contextSize')} min={256} step={256} allowDecimal={false} value={form.contextSize} onChange={number('contextSize')} />
+          <NumberInput label={t('workspaces.historyTurns')} min={0} max={100} allowDecimal={false} value={form.historyTurns} onChange={number('historyTurns')} />
+        </SimpleGrid>
+        <Title order={4} mt="lg" mb="xs">
+          {t('workspaces.retrieval')}
+        </Title>
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="sm">
+          <NativeSelect
+            label={t('workspaces.chatMode')}
+            value={form.chatMode}
+            onChange={(e) => set('chatMode', e.currentTarget.value as Form['chatMode'])}
+            data={[
+              { value: 'chat', label: t('workspaces.modeChat') },
+              { value: 'query', label: t('workspaces.modeQuery') },
+            ]}
+          />
+          <NumberInput label={t('workspaces.topN')} min={1} max={50} allowDecimal={false} value={form.topN} onChange={number('topN')} />
+          <NumberInput label={t('workspaces.threshold')} description={t('chat.similarityHelp')} min={-1} max={1} step={0.05} decimalScale={3} value={form.similarityThreshold} onChange={number('similarityThreshold')} />
+          <NumberInput label={t('workspaces.chunkSize')} min={16} max={8192} allowDecimal={false} value={form.chunkSize} onChange={number('chunkSize')} />
+          <NumberInput label={t('workspaces.chunkOverlap')} min={0} max={4096} allowDecimal={false} value={form.chunkOverlap} onChange={number('chunkOverlap')} />
+          <Select
+            label={t('workspaces.embedder')}
+            data={[{ value: '', label: t('workspaces.embedderDefault') }, ...embedders.map((option) => ({ value: option.spec, label: `${option.name}${option.precision ? ` · ${option.precision}` : ''} · ${option.kind.toUpperCase()}` }))]}
+            value={form.embedderId ?? ''}
+            allowDeselect={false}
+            onChange={(value) => set('embedderId', value ? value : null)}
+            data-testid="workspace-embedder"
+          />
+        </SimpleGrid>
+        <Checkbox mt="sm" label={t('workspaces.hybrid')} checked={form.hybridSearch} onChange={(e) => set('hybridSearch', e.currentTarget.checked)} />
+        <TextInput mt="sm" label={t('workspaces.refusal')} value={form.refusalResponse} onChange={(e) => set('refusalResponse', e.currentTarget.value)} />
+        {error && (
+          <Alert color="red" mt="sm" role="alert" data-testid="error">
+            {error}
+          </Alert>
+        )}
+        {notice && (
+          <Text c="teal" size="sm" mt="sm" className="notice">
+            {notice}
+          </Text>
+        )}
+        <Group mt="md">
+          <Button data-testid="workspace-save" loading={saving} onClick={() => void save()}>
+            {t('common.save')}
+          </Button>
           {editingId !== null && (
-            <button className="danger" onClick={() => setConfirmingDelete(true)}>
+            <Button variant="subtle" color="red" onClick={() => setConfirmingDelete(true)}>
               {t('common.delete')}
-            </button>
+            </Button>
           )}
-        </div>
-      </section>
+        </Group>
+      </Card>
       <ConfirmDialog
         opened={confirmingDelete}
         title={form.name}
