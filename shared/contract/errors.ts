@@ -36,6 +36,9 @@ export const errorCodes = [
   'CHECKSUM_MISMATCH',
   'PATH_UNREADABLE',
   'INTERRUPTED',
+  'ADAPTER_INVALID',
+  'ADAPTER_MISMATCH',
+  'ADAPTER_UNSUPPORTED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -75,44 +75,47 @@ export function HomeScreen() {
           <QuickCard title={t('nav.export')} text={t('home.quick.export')} action={() => go('export')} testId="home-go-export" />
         </SimpleGrid>
       )}
-      <Card withBorder padding="lg" data-testid="checklist">
-        <Group justify="space-between" mb="sm">
-          <Title order={3}>{t('home.checklist')}</Title>
-          <Text size="sm" c="dimmed">
-            {t('home.progress', { done: doneCount, total: steps.length })}
-          </Text>
-        </Group>
-        <Progress value={(doneCount / steps.length) * 100} mb="md" aria-label={t('home.checklist')} />
-        <Stack gap="md">
-          {steps.map((step) => (
-            <Group key={step.id} wrap="nowrap" align="flex-start" gap="sm" data-testid={`step-${step.id}`} data-done={step.done}>
-              <ThemeIcon color={step.done ? 'teal' : 'gray'} variant={step.done ? 'filled' : 'light'} radius="xl" size={24} style={{ flexShrink: 0 }}>
-                {step.done ? <IconCheck size={14} /> : <IconCircleDashed size={14} />}
-              </ThemeIcon>
-              <div style={{ flex: 1, minWidth: 0 }}>
-                <Group gap={8}>
-                  <Text fw={600}>{step.title}</Text>
-                  {step.optional && (
-                    <Badge variant="light" color="gray" size="sm">
-                      {t('home.optional')}
-                    </Badge>
-                  )}
+      {/* Shown until every step is done; then Home is only the way back into the work. */}
+      {doneCount < steps.length && (
+        <Card withBorder padding="lg" data-testid="checklist">
+          <Group justify="space-between" mb="sm">
+            <Title order={3}>{t('home.checklist')}</Title>
+            <Text size="sm" c="dimmed">
+              {t('home.progress', { done: doneCount, total: steps.length })}
+            </Text>
+          </Group>
+          <Progress value={(doneCount / steps.length) * 100} mb="md" aria-label={t('home.checklist')} />
+          <Stack gap="md">
+            {steps.map((step) => (
+              <Group key={step.id} wrap="nowrap" align="flex-start" gap="sm" data-testid={`step-${step.id}`} data-done={step.done}>
+                <ThemeIcon color={step.done ? 'teal' : 'gray'} variant={step.done ? 'filled' : 'light'} radius="xl" size={24} style={{ flexShrink: 0 }}>
+                  {step.done ? <IconCheck size={14} /> : <IconCircleDashed size={14} />}
+                </ThemeIcon>
+                <div style={{ flex: 1, minWidth: 0 }}>
+                  <Group gap={8}>
+                    <Text fw={600}>{step.title}</Text>
+                    {step.optional && (
+                      <Badge variant="light" color="gray" size="sm">
+                        {t('home.optional')}
+                      </Badge>
+                    )}
+                  </Group>
+                  <Text size="sm" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                    {step.detail}
+                  </Text>
+                </div>
+                <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}>
+                  {step.actions.map((action, index) => (
+                    <Button key={action.testId} size="xs" variant={!step.done && index === 0 ? 'filled' : 'default'} data-testid={action.testId} onClick={() => go(action.screen)}>
+                      {action.label}
+                    </Button>
+                  ))}
                 </Group>
-                <Text size="sm" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                  {step.detail}
-                </Text>
-              </div>
-              <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}>
-                {step.actions.map((action, index) => (
-                  <Button key={action.testId} size="xs" variant={!step.done && index === 0 ? 'filled' : 'default'} data-testid={action.testId} onClick={() => go(action.screen)}>
-                    {action.label}
-                  </Button>
-                ))}
               </Group>
-            </Group>
-          ))}
-        </Stack>
-      </Card>
+            ))}
+          </Stack>
+        </Card>
+      )}
     </Stack>
   );
 }

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import type { LlamaContext, LlamaContextOptions, LlamaLogLevel, LlamaModel } from 'node-llama-cpp';
+import { invalid } from './errors.ts';
+
+/**
+ * Applying adapters through node-llama-cpp with llama.cpp's real reason when it refuses one.
+ * node-llama-cpp rejects createContext with the same generic "Failed to initialize LoRA adapter"
+ * whatever went wrong; llama.cpp's reason ("model arch and LoRA arch mismatch", "tensor … has
+ * incorrect shape", "… not within the file bounds") only reaches the Llama instance's logger. So
+ * the logger is tapped for the duration of the call, and the reason is put into the error.
+ *
+ * The tap is per Llama instance: load one context with adapters at a time (the runtime holds one
+ * model at a time anyway). The Llama's log level must include errors (node-llama-cpp's default,
+ * "warn", and EvalDesk's runtime setting, "error", both do).
+ */
+
+export interface AdapterToApply {
+  filePath: string;
+  /** Multiplies alpha/rank; 1 applies the adapter as trained. */
+  scale?: number;
+}
+
+/** llama.cpp's error lines that belong to loading a LoRA adapter (llama-adapter.cpp, gguf.cpp). */
+const adapterLogLine = /lora|adapter|gguf_init|gguf_/i;
+const reasonLine = /failed to apply lora adapter:\s*(.+)$/i;
+
+export async function createContextWithAdapters(
+  model: LlamaModel,
+  adapters: AdapterToApply[],
+  options: Omit<LlamaContextOptions, 'lora'> = {},
+): Promise<LlamaContext> {
+  const llama = model.llama;
+  const previous = llama.logger;
+  const errors: string[] = [];
+  llama.logger = (level: LlamaLogLevel, message: string) => {
+    if ((String(level) === 'error' || String(level) === 'fatal') && adapterLogLine.test(message)) errors.push(message.trim());
+    previous(level, message);
+  };
+  try {
+    return await model.createContext({ ...options, lora: { adapters: adapters.map(({ filePath, scale }) => ({ filePath, scale: scale ?? 1 })) } });
+  } catch (error) {
+    if (!/lora/i.test(String((error as Error)?.message ?? error))) throw error;
+    // Log lines are delivered through a microtask; let them arrive.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const failing = adapters.find((a) => String((error as Error).message).includes(a.filePath)) ?? adapters[0];
+    const detail = llamaCppReason(errors) ?? String((error as Error).message);
+    throw invalid(
+      'runtime_refused',
+      `llama.cpp refused the adapter ${failing ? path.basename(failing.filePath) : ''}: ${detail}`,
+      { detail, ...(failing && { path: failing.filePath }) },
+      { cause: error },
+    );
+  } finally {
+    llama.logger = previous;
+  }
+}
+
+/** The most specific line llama.cpp logged: its reason, preceded by what the GGUF reader said. */
+function llamaCppReason(lines: string[]): string | null {
+  const reasons = lines.map((line) => reasonLine.exec(line)?.[1]?.trim()).filter((r): r is string => Boolean(r));
+  const ggufLines = lines.filter((line) => !reasonLine.test(line) && /gguf/i.test(line)).map((line) => line.replace(/^\w+:\s*/, ''));
+  if (reasons.length === 0) return ggufLines.at(-1) ?? null;
+  const reason = reasons.at(-1)!;
+  return ggufLines.length && reason.startsWith('failed to load lora adapter') ? `${reason} (${ggufLines.join('; ')})` : reason;
+}
