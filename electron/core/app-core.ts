@@ -10,6 +10,7 @@ import { createFileBrowser } from '../services/browse/file-browser.ts';
 import { createContentStore } from '../services/documents/content-store.ts';
 import { createDocumentService } from '../services/documents/document-service.ts';
 import { createIngestRunner } from '../services/documents/ingest-runner.ts';
+import { createAdapterService } from '../services/lora/adapter-service.ts';
 import { startWatchedSync } from '../services/documents/watched-sync.ts';
 import { listAvailableEmbedders } from '../services/embeddings/available.ts';
 import { createDownloadService, type TransferTuning } from '../services/downloads/download-service.ts';
@@ -98,6 +99,7 @@ export async function createAppCore(options: AppCoreOptions) {
     onChange: (status) => events.emit('runtime.changed', status),
   });
   const models = createModelRegistry(db, { runtime });
+  const adapters = createAdapterService({ storeDir: path.join(dataDir, 'adapters'), models });
   const sessions = createSessionService(db, { workspaces, models });
   const logs = createLogService(db);
   const evaluations = createEvaluationService(db);
@@ -162,6 +164,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'models.add': ({ path: filePath, displayName }) => models.add(filePath, displayName),
     'models.update': ({ id, patch }) => models.update(id, patch),
     'models.remove': ({ id }) => models.remove(id),
+    'adapters.import': ({ baseModelId, path: source }) => adapters.import(baseModelId, source),
 
     'runtime.status': () => runtime.status(),
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { event, method, type MethodSpec } from './define.ts';
+import { adapterMethods } from './adapters.ts';
 import { downloadMethods } from './downloads.ts';
 import { embedderMethods } from './embedders.ts';
 import { fileMethods } from './files.ts';
@@ -80,6 +81,7 @@ export const api = {
   ...embedderMethods,
   ...downloadMethods,
   ...fileMethods,
+  ...adapterMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
   'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'manage' }),

@@ -30,6 +30,8 @@ Usage: evaldesk [--data-dir DIR] [--threads N] [--cpu] [--json] <command> [optio
          [--workspace ID] [--model ID] [--evaluations 1,2,3] [--priorities ..] [--statuses ..]
   mark-trained <datasetId>             mark a dataset's evaluations as trained (status 2)
   documents list --workspace ID
+  adapters import --base MODEL_ID <adapter.gguf | PEFT folder | MLX folder>
+                                       check a LoRA adapter against a base model and store it
   documents add --workspace ID [--private] [--watch] <file or folder>...
                                        ingest documents (one line per file: added/failed + why)
   call <method> [json]                 call any API method with a JSON input
@@ -89,6 +91,7 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
       statuses: { type: 'string' },
       private: { type: 'boolean' },
       watch: { type: 'boolean' },
+      base: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -282,6 +285,18 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
         } finally {
           stopProgress();
         }
+      }
+      case 'adapters': {
+        if (sub !== 'import' || !rest[1]) throw new UsageError('Usage: adapters import --base MODEL_ID <adapter file or folder>');
+        const imported = await call('adapters.import', { baseModelId: numberOption(values.base, 'base') ?? 0, path: path.resolve(rest[1]) });
+        print(imported, () =>
+          [
+            `${imported.reused ? 'Already stored' : 'Stored'} ${imported.format.toUpperCase()} adapter for model ${imported.baseModelId} as ${imported.filePath}`,
+            `  ${imported.architecture}, alpha ${imported.alpha ?? '-'}, rank ${[...new Set(imported.ranks)].join('/')}, ${imported.targets.length} tensors`,
+            ...imported.notices.map((notice) => `  note: ${notice.message}`),
+          ].join('\n'),
+        );
+        return 0;
       }
       case 'mark-trained': {
         const result = await call('export.markTrained', { datasetId: numberOption(sub, 'datasetId') ?? 0 });
