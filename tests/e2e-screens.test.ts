@@ -7,22 +7,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startWebBridge, type WebBridge } from '../electron/adapters/web/web-bridge.ts';
-import { projectRoot } from '../electron/core/paths.ts';
+import type { Page } from 'playwright-core';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
-import { launchBrowser, screenshotDir } from './helpers/browser.ts';
+import { screenshotDir, startUi } from './helpers/browser.ts';
 import { openTestApp, type TestApp } from './helpers/app.ts';
 
 const fixtures = await ensureFixtures();
-const rendererDir = path.join(projectRoot, 'out', 'renderer');
 let app: TestApp;
-let bridge: WebBridge;
-let browser: Browser;
+let ui: Awaited<ReturnType<typeof startUi>>;
 let page: Page;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(rendererDir, 'index.html')), 'build the renderer first: npm run build:renderer');
   app = await openTestApp();
   // A workstation in use: a model, a workspace with a document, a session with judged answers.
   await app.call('settings.update', { embedder: `gguf:${fixtures.tinyChat}` });
@@ -34,11 +29,9 @@ before(async () => {
   const first = await app.call('chat.ask', { sessionId: session.id, question: '해지 통보 기간은 며칠인가요?', requestId: 'seed-1' });
   await app.call('chat.ask', { sessionId: session.id, question: '契約の更新手続きは?', requestId: 'seed-2' });
   await app.call('evaluations.save', { logId: first.id, evaluation: 3, reason: '조항 번호가 틀림', correctAnswer: '30일 전에 서면으로 통보해야 합니다.', priority: 1 });
-  bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (error) => console.error('[page error]', error.message));
-  await page.goto(bridge.url);
+  ui = await startUi(app);
+  page = ui.page;
+  await page.goto(ui.bridge.url);
   await page.getByTestId('nav-chat').waitFor();
   // The session the seed made is the one the chat screen shows.
   await page.evaluate((id) => localStorage.setItem('evaldesk.sessionId', String(id)), session.id);
@@ -47,8 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await bridge?.close();
+  await ui?.close();
   await app?.close();
 });
 

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startWebBridge, type WebBridge } from '../electron/adapters/web/web-bridge.ts';
-import { projectRoot } from '../electron/core/paths.ts';
+import type { Page } from 'playwright-core';
+import type { WebBridge } from '../electron/adapters/web/web-bridge.ts';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
-import { launchBrowser, screenshotDir } from './helpers/browser.ts';
+import { startUi } from './helpers/browser.ts';
 import { openTestApp, tempDir, type TestApp } from './helpers/app.ts';
 import { seedLogs } from './helpers/seed.ts';
 
@@ -15,29 +14,20 @@ import { seedLogs } from './helpers/seed.ts';
  * web bridge, and the real services and llama.cpp runtime behind it.
  */
 const fixtures = await ensureFixtures();
-const rendererDir = path.join(projectRoot, 'out', 'renderer');
 let app: TestApp;
+let ui: Awaited<ReturnType<typeof startUi>>;
 let bridge: WebBridge;
-let browser: Browser;
 let page: Page;
-
-async function shot(name: string) {
-  fs.mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
-}
+const shot = (name: string) => ui.shot(name, { fullPage: true });
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(rendererDir, 'index.html')), 'build the renderer first: npm run build:renderer');
   app = await openTestApp();
-  bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (error) => console.error('[page error]', error.message));
+  ui = await startUi(app);
+  ({ bridge, page } = ui);
 });
 
 after(async () => {
-  await browser?.close();
-  await bridge?.close();
+  await ui?.close();
   await app?.close();
 });
 

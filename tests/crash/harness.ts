@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../electron/core/paths.ts';
-import { ensureFixtures } from '../fixtures/tiny-models.ts';
+import { ensureFixtures, prng } from '../fixtures/tiny-models.ts';
 import { openTestApp, tempDir, type TestApp } from '../helpers/app.ts';
 import { seedLogs } from '../helpers/seed.ts';
 
@@ -34,17 +34,8 @@ export interface TrialResult {
   problems: string[];
 }
 
-/** A small seeded PRNG (mulberry32), so a failing trial can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a failing trial can be replayed from its seed. */
+export const random = prng;
 
 const cliEntry = path.join(projectRoot, 'bin', 'evaldesk.mjs');
 const bridgeEntry = path.join(projectRoot, 'electron', 'adapters', 'web', 'start.ts');

@@ -1,3 +1,5 @@
+import { prng } from '../fixtures/tiny-models.ts';
+
 /** A seeded random source: every choice the fuzzer makes comes from here, so a seed replays a run. */
 export interface Random {
   /** Uniform in [0, 1). */
@@ -12,14 +14,7 @@ export interface Random {
 
 /** mulberry32: small, fast and good enough to spread fuzz cases; same seed, same sequence. */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   return {
     next,

@@ -1,12 +1,26 @@
 import { Alert, Anchor, Button, Card, Group, NativeSelect, NumberInput, Radio, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { EmbedderOption } from '../../../shared/contract/embedders.ts';
 import { api, describeError } from '../api.ts';
+import { embedderLabel } from '../components/embedder-label.ts';
 import { PathInput } from '../components/PathInput.tsx';
 import { languages, type Language } from '../i18n/index.ts';
 import { useApp } from '../store.ts';
+
+/** One titled part of the settings, with a sentence saying what it is for. */
+function Section(props: { title: string; explain: string; children: ReactNode }) {
+  return (
+    <Card withBorder padding="lg">
+      <Title order={3}>{props.title}</Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        {props.explain}
+      </Text>
+      {props.children}
+    </Card>
+  );
+}
 
 /** Runtime, folders, the embedder and the language: what a newcomer is asked to "choose in Settings". */
 export function SettingsScreen() {
@@ -36,7 +50,7 @@ export function SettingsScreen() {
     { value: '', label: t('settings.embedder.none') },
     ...(embedders ?? []).map((option) => ({
       value: option.spec,
-      label: `${option.name}${option.precision ? ` · ${option.precision}` : ''} · ${option.kind.toUpperCase()}${option.family !== 'plain' ? ` · ${option.family}` : ''}${option.recommended ? '' : ` · ${t('settings.embedder.chatModel')}`}`,
+      label: embedderLabel(option, t),
     })),
   ];
   // A stored spec the list does not know (a folder removed since) stays visible, so nothing changes silently.
@@ -51,11 +65,7 @@ export function SettingsScreen() {
         </Alert>
       )}
 
-      <Card withBorder padding="lg">
-        <Title order={3}>{t('settings.embedder.title')}</Title>
-        <Text size="sm" c="dimmed" mb="sm">
-          {t('settings.embedder.explain')}
-        </Text>
+      <Section title={t('settings.embedder.title')} explain={t('settings.embedder.explain')}>
         <Select
           label={t('settings.embedder.label')}
           data={embedderData}
@@ -74,13 +84,9 @@ export function SettingsScreen() {
             </Anchor>
           </Alert>
         )}
-      </Card>
+      </Section>
 
-      <Card withBorder padding="lg">
-        <Title order={3}>{t('settings.folders.title')}</Title>
-        <Text size="sm" c="dimmed" mb="sm">
-          {t('settings.folders.explain')}
-        </Text>
+      <Section title={t('settings.folders.title')} explain={t('settings.folders.explain')}>
         <PathInput label={t('settings.folders.models')} kind="folder" value={modelsDir} onChange={setModelsDir} testId="settings-models-dir" />
         <Group mt="sm">
           <Button
@@ -95,13 +101,9 @@ export function SettingsScreen() {
             {t('common.save')}
           </Button>
         </Group>
-      </Card>
+      </Section>
 
-      <Card withBorder padding="lg">
-        <Title order={3}>{t('settings.runtime.title')}</Title>
-        <Text size="sm" c="dimmed" mb="sm">
-          {t('settings.runtime.explain')}
-        </Text>
+      <Section title={t('settings.runtime.title')} explain={t('settings.runtime.explain')}>
         <Stack gap="sm">
           <Radio.Group label={t('settings.runtime.gpu')} value={runtime.gpu} onChange={(value) => setRuntime({ ...runtime, gpu: value as 'auto' | 'cpu' })}>
             <Group mt={4}>
@@ -138,7 +140,7 @@ export function SettingsScreen() {
             </Button>
           </Group>
         </Stack>
-      </Card>
+      </Section>
 
       <Card withBorder padding="lg">
         <Title order={3}>{t('app.language')}</Title>

@@ -7,6 +7,7 @@ import type { EmbedderOption } from '../../../shared/contract/embedders.ts';
 import { workspaceCategories, workspaceDefaults, type Workspace } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { embedderLabel } from '../components/embedder-label.ts';
 import { useDraft } from '../components/useDraft.ts';
 import { useApp } from '../store.ts';
 
@@ -166,7 +167,7 @@ export function WorkspacesScreen() {
           <NumberInput label={t('workspaces.chunkOverlap')} min={0} max={4096} allowDecimal={false} value={form.chunkOverlap} onChange={number('chunkOverlap')} />
           <Select
             label={t('workspaces.embedder')}
-            data={[{ value: '', label: t('workspaces.embedderDefault') }, ...embedders.map((option) => ({ value: option.spec, label: `${option.name}${option.precision ? ` · ${option.precision}` : ''} · ${option.kind.toUpperCase()}` }))]}
+            data={[{ value: '', label: t('workspaces.embedderDefault') }, ...embedders.map((option) => ({ value: option.spec, label: embedderLabel(option, t) }))]}
             value={form.embedderId ?? ''}
             allowDeselect={false}
             onChange={(value) => set('embedderId', value ? value : null)}
