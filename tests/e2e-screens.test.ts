@@ -145,3 +145,17 @@ test('"Sync watched now" says what it did', { timeout: 30_000 }, async () => {
   await page.getByTestId('documents-sync').click();
   assert.match(await page.getByTestId('sync-summary').innerText(), /No watched documents|Checked the watched files/);
 });
+
+test('a trained adapter registered as a version appears under its base model', { timeout: 60_000 }, async () => {
+  const { ensureLoraFixtures } = await import('./fixtures/tiny-lora.ts');
+  const lora = await ensureLoraFixtures();
+  await page.getByTestId('nav-models').click();
+  await page.getByTestId('version-register').first().click();
+  await page.getByTestId('version-dialog').waitFor();
+  await page.getByTestId('version-adapter').fill(lora.mlx);
+  await page.getByTestId('version-save').click();
+  await page.getByTestId('version-row').first().waitFor();
+  await page.getByTestId('version-dialog').waitFor({ state: 'detached' });
+  assert.match(await page.getByTestId('version-tree').first().innerText(), /v1[\s\S]*MLX ×1/);
+  await page.screenshot({ path: path.join(screenshotDir, 'models-versions.png') });
+});

@@ -11,6 +11,7 @@ import { createContentStore } from '../services/documents/content-store.ts';
 import { createDocumentService } from '../services/documents/document-service.ts';
 import { createIngestRunner } from '../services/documents/ingest-runner.ts';
 import { createAdapterService } from '../services/lora/adapter-service.ts';
+import { createVersionService } from '../services/versions/versions.ts';
 import { startWatchedSync } from '../services/documents/watched-sync.ts';
 import { listAvailableEmbedders } from '../services/embeddings/available.ts';
 import { createDownloadService, type TransferTuning } from '../services/downloads/download-service.ts';
@@ -100,6 +101,7 @@ export async function createAppCore(options: AppCoreOptions) {
   });
   const models = createModelRegistry(db, { runtime });
   const adapters = createAdapterService({ storeDir: path.join(dataDir, 'adapters'), models });
+  const versions = createVersionService(db, { adapters, models });
   const sessions = createSessionService(db, { workspaces, models });
   const logs = createLogService(db);
   const evaluations = createEvaluationService(db);
@@ -165,6 +167,8 @@ export async function createAppCore(options: AppCoreOptions) {
     'models.update': ({ id, patch }) => models.update(id, patch),
     'models.remove': ({ id }) => models.remove(id),
     'adapters.import': ({ baseModelId, path: source }) => adapters.import(baseModelId, source),
+    'versions.register': (input) => versions.register(input),
+    'versions.list': ({ baseModelId }) => versions.list(baseModelId),
 
     'runtime.status': () => runtime.status(),
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),

@@ -13,3 +13,4 @@ export * from './entities/session.ts';
 export * from './entities/settings.ts';
 export * from './entities/user.ts';
 export * from './entities/workspace.ts';
+export * from './entities/version.ts';

@@ -35,6 +35,9 @@ export interface DatabaseSchema {
   document_sync_runs: DocumentSyncRunsTable;
   conversation_log_sources: ConversationLogSourcesTable;
   pending_exports: PendingExportsTable;
+  fine_tune_jobs: FineTuneJobsTable;
+  model_versions: ModelVersionsTable;
+  model_version_adapters: ModelVersionAdaptersTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -128,4 +131,46 @@ export interface PendingExportsTable {
   /** The process writing it: recovery leaves exports of a live process (a CLI beside the app) alone. */
   owner_pid: number;
   started_at: string;
+}
+
+/** Training done outside the app, as recorded when its adapter is registered (migration 008). */
+export interface FineTuneJobsTable {
+  id: Generated<number>;
+  dataset_id: number | null;
+  trainer: string;
+  provider_job_id: string | null;
+  /** JSON object. */
+  hyperparameters: string;
+  /** JSON object. */
+  metrics: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface ModelVersionsTable {
+  id: Generated<number>;
+  base_model_id: number;
+  parent_version_id: number | null;
+  name: string;
+  dataset_id: number | null;
+  job_id: number | null;
+  notes: string;
+  base_fingerprint: string;
+  trained_at: string | null;
+  created_at: string;
+}
+
+export interface ModelVersionAdaptersTable {
+  version_id: number;
+  position: number;
+  file_path: string;
+  sha256: string;
+  scale: number;
+  format: 'gguf' | 'peft' | 'mlx';
+  source_path: string;
+  alpha: number | null;
+  /** JSON array of ranks. */
+  ranks: string;
+  target_count: number;
 }

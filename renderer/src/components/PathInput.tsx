@@ -6,7 +6,8 @@ import { FileBrowserDialog } from './FileBrowserDialog.tsx';
 
 interface PathInputProps {
   label: string;
-  kind: 'folder' | 'file';
+  /** What may be picked; an adapter is a .gguf file or a folder (PEFT, MLX-LM). */
+  kind: 'folder' | 'file' | 'files-or-folders';
   value: string;
   onChange: (path: string) => void;
   /** File extensions offered when picking a file (without dots). */

@@ -6,6 +6,7 @@ import type { ModelInfo } from '../../../shared/contract/entities.ts';
 import { api, describeError } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { PathInput } from '../components/PathInput.tsx';
+import { VersionTree } from '../components/VersionTree.tsx';
 import { formatBytes, formatCount } from '../format.ts';
 import { useApp } from '../store.ts';
 
@@ -149,6 +150,7 @@ export function ModelsScreen() {
                 <dt>{t('models.file')}</dt>
                 <dd className="path">{model.filePath}</dd>
               </dl>
+              <VersionTree model={model} />
             </Card>
           );
         })}

@@ -19,6 +19,8 @@ export const evaluationSchema = z.object({
   status: oneToThree,
   memo: longText(10_000).nullable(),
   trainedDatasetId: entityId.nullable(),
+  /** The model version this evaluation's correction was trained into (issue 12). */
+  trainedVersionId: entityId.nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -6,6 +6,7 @@ import * as sourceChunkIndex from './004_source_chunk_index.ts';
 import * as modelRemoval from './005_model_removal.ts';
 import * as retrievalOutcome from './006_retrieval_outcome.ts';
 import * as documentErrorCode from './007_document_error_code.ts';
+import * as modelVersions from './008_model_versions.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '005_model_removal': modelRemoval,
   '006_retrieval_outcome': retrievalOutcome,
   '007_document_error_code': documentErrorCode,
+  '008_model_versions': modelVersions,
 };
 
 export const migrationProvider: MigrationProvider = {
