@@ -3,6 +3,9 @@
  * layer (dispatcher -> chat service -> event bus -> SQLite log), same model, one thread, temperature 0.
  * Target (issues 2 and 10): tokens/s ratio >= 0.97; time to first token at most 15 ms more, on a
  * model without a chat template (stories260K) and on one with a ChatML template (the fixture).
+ * The bare side is always node-llama-cpp's chat session; for the templated model EvalDesk renders
+ * the GGUF's template and evaluates its whole-text tokens itself (issue 12), so that row also
+ * covers the Jinja rendering and tokenization EvalDesk adds before the first token.
  */
 import { getLlama, LlamaChatSession } from 'node-llama-cpp';
 import { openTestApp } from '../tests/helpers/app.ts';

@@ -150,6 +150,8 @@ test('a trained adapter registered as a version appears under its base model', {
   const { ensureLoraFixtures } = await import('./fixtures/tiny-lora.ts');
   const lora = await ensureLoraFixtures();
   await page.getByTestId('nav-models').click();
+  // The loaded model says how its prompts are built: its own template, tokenized as one text.
+  assert.match(await page.getByTestId('prompt-format').innerText(), /chat template, tokenized as one text/);
   await page.getByTestId('version-register').first().click();
   await page.getByTestId('version-dialog').waitFor();
   await page.getByTestId('version-adapter').fill(lora.mlx);

@@ -1,4 +1,4 @@
-import type { ChatHistoryItem } from 'node-llama-cpp';
+import type { LlamaModel, Token } from 'node-llama-cpp';
 import type { ConversationLog, RetrievedSource, SessionInfo, StopReason } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Insertable, Updateable } from 'kysely';
@@ -6,11 +6,13 @@ import { nowIso, type Db } from '../db/database.ts';
 import { toColumns } from '../db/rows.ts';
 import type { ConversationLogsTable } from '../db/schema.ts';
 import { sourcesByLog, toConversationLog } from '../logs/log-rows.ts';
-import { planPrompt, type Turn } from '../rag/prompt-budget.ts';
+import { answerReserve, planPrompt, type PromptPlan, type Turn } from '../rag/prompt-budget.ts';
 import type { Retrieval, RetrievedPassage, Retriever } from '../rag/retriever.ts';
 import { untilAborted } from '../jobs/abortable.ts';
-import { loadLlamaModule } from '../runtime/llama-module.ts';
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
+import type { PromptFormat } from '../runtime/chat-template.ts';
+import { answerFromTemplate, answerWithChatSession, toMessages, type AnswerStream } from './answer-paths.ts';
+import { buildPromptTokens, type BuiltPrompt } from './prompt-tokens.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 
 export interface AskRequest {
@@ -26,15 +28,6 @@ const partialSaveIntervalMs = 1000;
 
 /** Tokens kept free for the chat template's own markers around the question. */
 const templateReserve = 32;
-
-const stopReasons: Record<string, StopReason> = {
-  eogToken: 'finished',
-  stopGenerationTrigger: 'finished',
-  customStopTrigger: 'finished',
-  functionCalls: 'finished',
-  maxTokens: 'max_tokens',
-  abort: 'stopped',
-};
 
 /**
  * Asks the session's model a question, streams the answer through `onText`, and logs the result
@@ -129,42 +122,32 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       return completeLog(logId, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, []);
     }
 
-    const { plan, sequence, chatWrapper, questionTokens, systemTokens, retrievalOutcome } = prepared;
-    const { LlamaChatSession } = await loadLlamaModule();
-    const chat = new LlamaChatSession({ contextSequence: sequence, systemPrompt: plan.systemPrompt, chatWrapper, autoDisposeSequence: false });
+    const { plan, sequence, chatWrapper, templated, questionTokens, systemTokens, retrievalOutcome } = prepared;
     let firstTokenAt: number | null = null;
     let completionTokens = 0;
     let text = '';
     let stopReason: StopReason = 'finished';
     let errorMessage: string | null = null;
     const partial = createPartialSaver(logId);
+    const stream: AnswerStream = {
+      onTokens(count) {
+        firstTokenAt ??= performance.now();
+        completionTokens += count;
+      },
+      onText(chunk) {
+        text += chunk;
+        request.onText(chunk);
+        partial.offer(text, completionTokens);
+      },
+    };
 
     const generation = (async () => {
       try {
-        chat.setChatHistory([
-          ...(plan.systemPrompt ? [{ type: 'system', text: plan.systemPrompt } as ChatHistoryItem] : []),
-          ...plan.history.flatMap((turn): ChatHistoryItem[] => [
-            { type: 'user', text: turn.question },
-            { type: 'model', response: [turn.answer] },
-          ]),
-        ]);
-        const result = await chat.promptWithMeta(request.question, {
-          maxTokens: settings.maxTokens,
-          temperature: settings.temperature,
-          signal: controller.signal,
-          stopOnAbortSignal: true,
-          onToken: (tokens) => {
-            firstTokenAt ??= performance.now();
-            completionTokens += tokens.length;
-          },
-          onTextChunk: (chunk) => {
-            text += chunk;
-            request.onText(chunk);
-            partial.offer(text, completionTokens);
-          },
-        });
-        text = result.responseText;
-        stopReason = stopReasons[result.stopReason] ?? 'finished';
+        const result = templated
+          ? await answerFromTemplate(sequence, templated, settings, controller.signal, stream)
+          : await answerWithChatSession(sequence, chatWrapper, plan, request.question, settings, controller.signal, stream);
+        text = result.text;
+        stopReason = result.stopReason;
       } catch (error) {
         if (controller.signal.aborted) {
           stopReason = 'stopped';
@@ -178,13 +161,12 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
     try {
       await generation;
     } finally {
-      chat.dispose({ disposeSequence: false });
       await partial.settle();
     }
-    // What the model saw: everything in the sequence that it did not generate itself.
-    let promptTokens = questionTokens + systemTokens;
+    // What the model saw: the template's tokens, or everything in the sequence it did not generate.
+    let promptTokens = templated ? templated.prompt.tokens.length : questionTokens + systemTokens;
     try {
-      if (!sequence.disposed) promptTokens = Math.max(0, sequence.contextTokens.length - completionTokens);
+      if (!templated && !sequence.disposed) promptTokens = Math.max(0, sequence.contextTokens.length - completionTokens);
     } catch {
       // The runtime failed under this generation; the estimate above stands.
     }
@@ -233,7 +215,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       return { kind: 'refusal' as const, text: settings.refusalResponse, retrievalOutcome };
     }
 
-    const { model, context, sequence, chatWrapper } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
+    const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
     const countTokens = (text: string) => model.tokenize(text).length;
     const questionTokens = countTokens(request.question);
     const systemTokens = countTokens(session.systemPromptSnapshot);
@@ -245,7 +227,7 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
         { questionTokens, contextSize: context.contextSize },
       );
     }
-    const plan = planPrompt({
+    let plan = planPrompt({
       systemPrompt: session.systemPromptSnapshot,
       question: request.question,
       history: await recentTurns(session.id, settings.historyTurns),
@@ -254,8 +236,38 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       maxTokens: settings.maxTokens,
       countTokens,
     });
+    // With a usable chat template EvalDesk builds the prompt's tokens itself; otherwise null, and
+    // node-llama-cpp's chat session formats the conversation.
+    let templated: { prompt: BuiltPrompt; stopTokens: ReadonlySet<Token> } | null = null;
+    if (promptFormat.rule === 'jinja-whole-text') {
+      let prompt: BuiltPrompt;
+      ({ plan, prompt } = fitTemplatePrompt(model, promptFormat, plan, request.question, context.contextSize, settings.maxTokens));
+      templated = { prompt, stopTokens: promptFormat.stopTokens };
+    }
     if (signal.aborted) throw new ApiError('CANCELLED', 'Stopped before the model started answering.');
-    return { kind: 'generate' as const, plan, sequence, chatWrapper, questionTokens, systemTokens, retrievalOutcome };
+    return { kind: 'generate' as const, plan, sequence, chatWrapper, templated, questionTokens, systemTokens, retrievalOutcome };
+  }
+
+  /**
+   * The template's tokens for the plan. The plan counted tokens per message with an estimate of the
+   * template's markers; now that the real count is known, the oldest turns make room for the
+   * answer if the estimate fell short, and a prompt that cannot fit at all is refused.
+   */
+  function fitTemplatePrompt(model: LlamaModel, format: Extract<PromptFormat, { rule: 'jinja-whole-text' }>, initial: PromptPlan, question: string, contextSize: number, maxTokens: number) {
+    let plan = initial;
+    let prompt = buildPromptTokens(model, format.template, toMessages(plan, question));
+    while (plan.history.length > 0 && prompt.tokens.length + answerReserve(contextSize, maxTokens) > contextSize) {
+      plan = { ...plan, history: plan.history.slice(1) };
+      prompt = buildPromptTokens(model, format.template, toMessages(plan, question));
+    }
+    if (prompt.tokens.length >= contextSize - 1) {
+      throw new ApiError(
+        'CONTEXT_OVERFLOW',
+        `The prompt (system prompt, passages and question in the model's chat template) is ${prompt.tokens.length} tokens long, but this session's context holds ${contextSize} tokens. Shorten the question or the system prompt, or raise the workspace's context size.`,
+        { promptTokens: prompt.tokens.length, contextSize },
+      );
+    }
+    return { plan, prompt };
   }
 
   /**

@@ -15,6 +15,8 @@ import { isProcessAlive } from '../db/instance-lock.ts';
 import { ensureDir, notWritableError, removeQuietly } from '../files/safe-fs.ts';
 import { exportFormats, splitFor, type Split } from './formats.ts';
 import { SplitWriter } from './split-writer.ts';
+import { chatTemplatesOf } from './chat-templates.ts';
+import { tokenizationRule } from '../runtime/chat-template.ts';
 
 type ExportInput = ParsedInput<'export.run'>;
 type ExportFilters = ExportInput['filters'];
@@ -108,6 +110,8 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       /** Which split each exported evaluation went to; written with the dataset in one transaction. */
       const splitOf = new Map<number, Split>();
       const perEvaluation: Record<'1' | '2' | '3', number> = { '1': 0, '2': 0, '3': 0 };
+      /** The models whose answers went in: the manifest records each one's chat template. */
+      const modelIds = new Set<number>();
       const skipped: Record<string, number> = {};
       let processed = 0;
       let lastId = 0;
@@ -115,7 +119,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       for (;;) {
         job.throwIfCancelled();
         const rows = await candidates(input.filters)
-          .select(['e.id', 'e.evaluation', 'e.correct_answer', 'l.id as log_id', 'l.question', 'l.answer', 's.system_prompt_snapshot'])
+          .select(['e.id', 'e.evaluation', 'e.correct_answer', 'l.id as log_id', 'l.question', 'l.answer', 'l.model_id', 's.system_prompt_snapshot'])
           .where('e.id', '>', lastId)
           .orderBy('e.id')
           .limit(chunkSize)
@@ -134,6 +138,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           const context = contexts?.get(row.log_id)?.map((source) => source.promptText);
           writers.get(split)!.append(format.line({ systemPrompt: row.system_prompt_snapshot, question: row.question, target, ...(context && { context }) }), row.id);
           perEvaluation[String(row.evaluation) as '1' | '2' | '3']++;
+          modelIds.add(row.model_id);
           splitOf.set(row.id, split);
         }
         processed += rows.length;
@@ -165,6 +170,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       writers.clear();
       job.throwIfCancelled();
       const exampleCount = files.reduce((sum, file) => sum + file.rows, 0);
+      const chatTemplates = await chatTemplatesOf(db, modelIds);
       const manifestFor = (id: number): ExportManifest => ({
         app: { name: 'EvalDesk', version: deps.appVersion },
         format: input.format,
@@ -182,6 +188,8 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
         skipped: { total: Object.values(skipped).reduce((a, b) => a + b, 0), reasons: skipped },
         files,
         warnings: input.format === 'mlx' ? mlxBatchWarnings(files.filter((file) => file.name !== 'test.jsonl')) : [],
+        chatTemplates,
+        tokenization: tokenizationRule,
       });
 
       // The dataset, its items and its manifest appear together or not at all.

@@ -38,9 +38,13 @@ const contextIntro = 'Answer using the numbered passages below from this workspa
  * history (newest turns first) and then to the passages (best first, whole passages only). So when
  * space runs out, retrieved text goes first, then the oldest history.
  */
+/** Room kept for the answer: up to half the window. */
+export function answerReserve(contextSize: number, maxTokens: number): number {
+  return Math.min(maxTokens, Math.floor(contextSize / 2));
+}
+
 export function planPrompt(input: PromptBudgetInput): PromptPlan {
-  const answerReserve = Math.min(input.maxTokens, Math.floor(input.contextSize / 2));
-  let available = input.contextSize - answerReserve - input.countTokens(input.systemPrompt) - input.countTokens(input.question) - 3 * perMessageOverhead;
+  let available = input.contextSize - answerReserve(input.contextSize, input.maxTokens) - input.countTokens(input.systemPrompt) - input.countTokens(input.question) - 3 * perMessageOverhead;
 
   const history: Turn[] = [];
   for (const turn of [...input.history].reverse()) {

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import { loadLlamaModule } from './llama-module.ts';
-import type { GpuBackend, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
+import { resolvePromptFormat, tokenizationRule, type PromptFormat } from './chat-template.ts';
+import type { GpuBackend, RuntimePromptFormat, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { formatBytes } from '../../../shared/format.ts';
 
@@ -25,6 +26,15 @@ interface Loaded {
    * template is parsed and test-rendered), so every question reuses this instance.
    */
   chatWrapper: ChatWrapper;
+  /** How prompts are made for this model: its own template tokenized as whole text, or the wrapper above. */
+  promptFormat: PromptFormat;
+}
+
+/** What a version screen shows about the prompt format of the loaded model. */
+function describePromptFormat(format: PromptFormat): RuntimePromptFormat {
+  return format.rule === 'jinja-whole-text'
+    ? { rule: format.rule, template: format.template.source, tokenization: tokenizationRule, fallbackReason: null }
+    : { rule: format.rule, template: null, tokenization: null, fallbackReason: format.reason };
 }
 
 /** Physical-ish core count: the default for generation threads (ENGINEERING: more threads than cores is ruinous). */
@@ -81,6 +91,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       ram: { total: os.totalmem(), used: os.totalmem() - os.freemem(), processRss: process.memoryUsage().rss },
       modelBytes: loaded ? loaded.model.size : null,
       chatWrapper: loaded?.chatWrapper.wrapperName ?? null,
+      promptFormat: loaded ? describePromptFormat(loaded.promptFormat) : null,
       error: lastError,
     };
   }
@@ -137,7 +148,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
     }
     const { resolveChatWrapper } = await loadLlamaModule();
-    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model) };
+    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model) };
   }
 
   return {
@@ -187,7 +198,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
      * The model and a context of at least `contextSize` tokens for the loaded model. A context of
      * another size is replaced (sessions of different workspaces may ask for different sizes).
      */
-    async acquireContext(modelId: number, contextSize: number): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence; chatWrapper: ChatWrapper }> {
+    async acquireContext(modelId: number, contextSize: number): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence; chatWrapper: ChatWrapper; promptFormat: PromptFormat }> {
       if (loaded?.model.disposed) {
         // llama.cpp failed or was torn down under us: say so instead of using a dead handle.
         loaded = null;
@@ -214,7 +225,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
         loaded.context = await loaded.model.createContext({ contextSize: wanted, sequences: 1, threads: resolveThreads(settings) });
       }
       if (!loaded.sequence || loaded.sequence.disposed) loaded.sequence = loaded.context.getSequence();
-      return { model: loaded.model, context: loaded.context, sequence: loaded.sequence, chatWrapper: loaded.chatWrapper };
+      return { model: loaded.model, context: loaded.context, sequence: loaded.sequence, chatWrapper: loaded.chatWrapper, promptFormat: loaded.promptFormat };
     },
 
     /** Registers a running generation so unload() can stop it before freeing the model. */

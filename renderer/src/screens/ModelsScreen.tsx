@@ -150,6 +150,16 @@ export function ModelsScreen() {
                 <dt>{t('models.file')}</dt>
                 <dd className="path">{model.filePath}</dd>
               </dl>
+              {loaded && runtime?.promptFormat && (
+                <details className="prompt-format" data-testid="prompt-format">
+                  <summary>
+                    {t('models.promptFormat.title')}: {t(`models.promptFormat.${runtime.promptFormat.rule}`)}
+                  </summary>
+                  {runtime.promptFormat.tokenization && <Text size="xs" c="dimmed">{runtime.promptFormat.tokenization}</Text>}
+                  {runtime.promptFormat.fallbackReason && <Text size="xs" c="dimmed">{runtime.promptFormat.fallbackReason}</Text>}
+                  {runtime.promptFormat.template && <pre className="passage small">{runtime.promptFormat.template}</pre>}
+                </details>
+              )}
               <VersionTree model={model} />
             </Card>
           );

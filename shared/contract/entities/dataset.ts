@@ -34,6 +34,21 @@ export interface ExportManifest {
   files: Array<{ name: string; rows: number; bytes: number; sha256: string }>;
   /** Things a trainer will trip over, e.g. an MLX split smaller than mlx-lm's default batch size. */
   warnings: ExportWarning[];
+  /**
+   * The chat template of each model whose answers are in the set (absent in exports made before
+   * templates were recorded). Models with a template were prompted with it, tokenized by the rule
+   * in `tokenization`; models without one through node-llama-cpp's chat wrapper.
+   */
+  chatTemplates?: ExportChatTemplate[];
+  /** How prompts were tokenized: the rendered template as one text, special tokens only from the template. */
+  tokenization?: string;
+}
+
+export interface ExportChatTemplate {
+  modelId: number;
+  /** `model`: the GGUF's tokenizer.chat_template; `none`: the file has none; `unavailable`: the file could not be read. */
+  source: 'model' | 'none' | 'unavailable';
+  template: string | null;
 }
 
 /**

@@ -12,5 +12,20 @@ export interface RuntimeStatus {
   ram: { total: number; used: number; processRss: number };
   modelBytes: number | null;
   chatWrapper: string | null;
+  /** How the loaded model's prompts are made; null when no model is loaded. */
+  promptFormat?: RuntimePromptFormat | null;
   error: { code: string; message: string } | null;
+}
+
+/**
+ * The prompt format of a loaded model, for the version screen: `jinja-whole-text` renders the
+ * GGUF's chat template (shown as `template`) and tokenizes the text as one piece, as trainers do;
+ * `node-llama-cpp-wrapper` is used when the model has no usable template (`fallbackReason` says why).
+ */
+export interface RuntimePromptFormat {
+  rule: 'jinja-whole-text' | 'node-llama-cpp-wrapper';
+  template: string | null;
+  /** The tokenization rule, as export manifests record it; null for the wrapper. */
+  tokenization: string | null;
+  fallbackReason: string | null;
 }
