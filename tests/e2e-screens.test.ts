@@ -160,4 +160,16 @@ test('a trained adapter registered as a version appears under its base model', {
   await page.getByTestId('version-dialog').waitFor({ state: 'detached' });
   assert.match(await page.getByTestId('version-tree').first().innerText(), /v1[\s\S]*MLX ×1/);
   await page.screenshot({ path: path.join(screenshotDir, 'models-versions.png') });
+
+  // Ask the version: a session bound to v1, its adapter applied on the loaded base.
+  await page.getByTestId('nav-chat').click();
+  await page.getByTestId('chat-version').selectOption({ label: 'v1' });
+  const before = await page.getByTestId('session-info').innerText();
+  await page.getByTestId('session-start').click();
+  await page.getByTestId('session-info').filter({ hasNotText: before }).waitFor();
+  assert.match(await page.getByTestId('session-info').innerText(), /· v1$/);
+  await page.getByTestId('question').fill('What changed in v1?');
+  await page.getByTestId('question').press('Enter');
+  await page.locator('[data-testid="exchange"]').last().filter({ hasText: 'What changed in v1?' }).waitFor();
+  await page.screenshot({ path: path.join(screenshotDir, 'chat-version.png') });
 });

@@ -68,3 +68,43 @@ test('an adapter naming another base model is registered only when confirmed; a 
     await app.close();
   }
 });
+
+test('asking a version applies its adapters on the loaded base; the base answers as before; a missing adapter or a changed base says so', async () => {
+  const app = await openTestApp();
+  try {
+    const baseCopy = path.join(tempDir(), 'base.gguf');
+    fs.copyFileSync(lora.base, baseCopy);
+    const base = await app.call('models.add', { path: baseCopy });
+    const version = await app.call('versions.register', { baseModelId: base.id, name: 'v1', adapterPath: lora.peft, confirmBaseName: true });
+    const workspace = await app.call('workspaces.create', { name: 'v', temperature: 0, maxTokens: 16, contextSize: 512, historyTurns: 0 });
+    await app.call('runtime.load', { modelId: base.id });
+
+    const ask = async (versionId: number | null) => {
+      const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id, versionId });
+      assert.equal(session.versionId, versionId);
+      return (await app.call('chat.ask', { sessionId: session.id, question: 'Tell me about the notice period.', requestId: `q-${versionId}-${Math.random()}` })).answer;
+    };
+    const baseAnswer = await ask(null);
+    const versionAnswer = await ask(version.id);
+    assert.notEqual(versionAnswer, baseAnswer, 'the adapter changes the greedy answer');
+    assert.equal(await ask(null), baseAnswer, 'back on the base alone');
+    assert.equal(await ask(version.id), versionAnswer, 'and the version again');
+
+    // The adapter file disappears from the data folder: asking says so instead of answering as the base.
+    const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id, versionId: version.id });
+    fs.renameSync(version.adapters[0]!.filePath, `${version.adapters[0]!.filePath}.moved`);
+    const missing = await rejectsWithCode(app.call('chat.ask', { sessionId: session.id, question: 'hello', requestId: 'missing' }), 'ADAPTER_INVALID');
+    assert.equal(missing.params?.['reason'], 'adapter_missing');
+    fs.renameSync(`${version.adapters[0]!.filePath}.moved`, version.adapters[0]!.filePath);
+
+    // The base file is replaced (same shapes, other bytes): the version cannot start a session.
+    await app.call('runtime.unload', {});
+    const bytes = fs.readFileSync(baseCopy);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    fs.writeFileSync(baseCopy, bytes);
+    const changed = await rejectsWithCode(app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id, versionId: version.id }), 'ADAPTER_MISMATCH');
+    assert.equal(changed.params?.['reason'], 'base_changed');
+  } finally {
+    await app.close();
+  }
+});

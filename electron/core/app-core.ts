@@ -102,7 +102,7 @@ export async function createAppCore(options: AppCoreOptions) {
   const models = createModelRegistry(db, { runtime });
   const adapters = createAdapterService({ storeDir: path.join(dataDir, 'adapters'), models });
   const versions = createVersionService(db, { adapters, models });
-  const sessions = createSessionService(db, { workspaces, models });
+  const sessions = createSessionService(db, { workspaces, models, versions });
   const logs = createLogService(db);
   const evaluations = createEvaluationService(db);
   const drafts = createDraftService(db);
@@ -126,7 +126,7 @@ export async function createAppCore(options: AppCoreOptions) {
     onProgress: (payload) => events.emit('document.progress', payload),
   });
   const retriever = createRetriever({ vectors, documents, runner });
-  const chat = createChatService(db, { runtime, sessions, retriever });
+  const chat = createChatService(db, { runtime, sessions, retriever, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
   const watchedSync = startWatchedSync({ documents, jobs, intervalMs: options.watchIntervalMs ?? 60_000 });
   const localUser: User = await users.ensureLocalUser();
   let closing: Promise<{ clean: boolean }> | null = null;
@@ -174,7 +174,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),
     'runtime.unload': () => runtime.unload(),
 
-    'sessions.start': ({ workspaceId, modelId }, caller) => sessions.start(caller.user.id, workspaceId, modelId),
+    'sessions.start': ({ workspaceId, modelId, versionId }, caller) => sessions.start(caller.user.id, workspaceId, modelId, versionId ?? null),
     'sessions.end': ({ id }) => sessions.end(id),
     'sessions.get': ({ id }) => sessions.get(id),
 

@@ -119,7 +119,8 @@ export const api = {
   'runtime.unload': method<RuntimeStatus>()({ input: empty, permission: 'ask' }),
 
   'sessions.start': method<SessionInfo>()({
-    input: z.object({ workspaceId: id, modelId: id }).strict(),
+    /** `versionId`: a registered version of `modelId` (its adapters are applied); the base alone when left out. */
+    input: z.object({ workspaceId: id, modelId: id, versionId: id.nullable().optional() }).strict(),
     permission: 'ask',
   }),
   'sessions.end': method<SessionInfo>()({ input: z.object({ id }).strict(), permission: 'ask' }),

@@ -9,6 +9,7 @@ import { sourcesByLog, toConversationLog } from '../logs/log-rows.ts';
 import { answerReserve, planPrompt, type PromptPlan, type Turn } from '../rag/prompt-budget.ts';
 import type { Retrieval, RetrievedPassage, Retriever } from '../rag/retriever.ts';
 import { untilAborted } from '../jobs/abortable.ts';
+import type { AdapterToApply } from '../lora/runtime-probe.ts';
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { PromptFormat } from '../runtime/chat-template.ts';
 import { answerFromTemplate, answerWithChatSession, toMessages, type AnswerStream } from './answer-paths.ts';
@@ -33,7 +34,16 @@ const templateReserve = 32;
  * Asks the session's model a question, streams the answer through `onText`, and logs the result
  * with its measurements. A stopped or failed generation is still logged with what was produced.
  */
-export function createChatService(db: Db, deps: { runtime: LlamaRuntime; sessions: SessionService; retriever?: Retriever }) {
+export function createChatService(
+  db: Db,
+  deps: {
+    runtime: LlamaRuntime;
+    sessions: SessionService;
+    retriever?: Retriever;
+    /** The adapters of a model version, as the runtime applies them on its base. */
+    versionAdapters?: (versionId: number) => Promise<AdapterToApply[]>;
+  },
+) {
   const running = new Map<string, AbortController>();
   /** The answers in progress, so closing can wait until each is logged. */
   const answering = new Map<string, Promise<ConversationLog>>();
@@ -215,7 +225,8 @@ export function createChatService(db: Db, deps: { runtime: LlamaRuntime; session
       return { kind: 'refusal' as const, text: settings.refusalResponse, retrievalOutcome };
     }
 
-    const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize);
+    const adapters = session.versionId !== null && deps.versionAdapters ? await deps.versionAdapters(session.versionId) : [];
+    const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize, adapters);
     const countTokens = (text: string) => model.tokenize(text).length;
     const questionTokens = countTokens(request.question);
     const systemTokens = countTokens(session.systemPromptSnapshot);

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import { createContextWithAdapters, type AdapterToApply } from '../lora/runtime-probe.ts';
 import { loadLlamaModule } from './llama-module.ts';
 import { resolvePromptFormat, tokenizationRule, type PromptFormat } from './chat-template.ts';
 import type { GpuBackend, RuntimePromptFormat, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
@@ -28,6 +29,8 @@ interface Loaded {
   chatWrapper: ChatWrapper;
   /** How prompts are made for this model: its own template tokenized as whole text, or the wrapper above. */
   promptFormat: PromptFormat;
+  /** The adapters the current context was created with (a model version); '' for the base alone. */
+  adapterKey: string;
 }
 
 /** What a version screen shows about the prompt format of the loaded model. */
@@ -148,7 +151,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
     }
     const { resolveChatWrapper } = await loadLlamaModule();
-    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model) };
+    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model), adapterKey: '' };
   }
 
   return {
@@ -198,7 +201,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
      * The model and a context of at least `contextSize` tokens for the loaded model. A context of
      * another size is replaced (sessions of different workspaces may ask for different sizes).
      */
-    async acquireContext(modelId: number, contextSize: number): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence; chatWrapper: ChatWrapper; promptFormat: PromptFormat }> {
+    async acquireContext(modelId: number, contextSize: number, adapters: AdapterToApply[] = []): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence; chatWrapper: ChatWrapper; promptFormat: PromptFormat }> {
       if (loaded?.model.disposed) {
         // llama.cpp failed or was torn down under us: say so instead of using a dead handle.
         loaded = null;
@@ -215,14 +218,19 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
         loaded.context = null;
         loaded.sequence = null;
       }
-      if (loaded.context && loaded.context.contextSize !== wanted) {
+      // llama.cpp applies LoRA adapters when a context is created: another version (or the base
+      // after a version) means a new context on the same loaded model, not a reload.
+      const adapterKey = adapters.length ? JSON.stringify(adapters.map((a) => [a.filePath, a.scale ?? 1])) : '';
+      if (loaded.context && (loaded.context.contextSize !== wanted || loaded.adapterKey !== adapterKey)) {
         await stopGenerations();
         await loaded.context.dispose();
         loaded.context = null;
         loaded.sequence = null;
       }
       if (!loaded.context) {
-        loaded.context = await loaded.model.createContext({ contextSize: wanted, sequences: 1, threads: resolveThreads(settings) });
+        const contextOptions = { contextSize: wanted, sequences: 1, threads: resolveThreads(settings) };
+        loaded.context = adapters.length ? await createContextWithAdapters(loaded.model, adapters, contextOptions) : await loaded.model.createContext(contextOptions);
+        loaded.adapterKey = adapterKey;
       }
       if (!loaded.sequence || loaded.sequence.disposed) loaded.sequence = loaded.context.getSequence();
       return { model: loaded.model, context: loaded.context, sequence: loaded.sequence, chatWrapper: loaded.chatWrapper, promptFormat: loaded.promptFormat };

@@ -6,6 +6,7 @@ import { nowIso, type Db } from '../db/database.ts';
 import { fromRow } from '../db/rows.ts';
 import type { SessionsTable } from '../db/schema.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
+import type { VersionService } from '../versions/versions.ts';
 import type { WorkspaceService } from '../workspaces/workspaces.ts';
 
 function toSession(row: Selectable<SessionsTable>): SessionInfo {
@@ -19,7 +20,7 @@ function toSession(row: Selectable<SessionsTable>): SessionInfo {
  * A session binds user, workspace and model version, and freezes the system prompt and generation
  * settings: editing the workspace later never changes what an earlier answer was produced with.
  */
-export function createSessionService(db: Db, deps: { workspaces: WorkspaceService; models: ModelRegistry }) {
+export function createSessionService(db: Db, deps: { workspaces: WorkspaceService; models: ModelRegistry; versions?: Pick<VersionService, 'checkRunnable'> }) {
   async function getRow(id: number) {
     const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new ApiError('NOT_FOUND', `Session ${id} does not exist.`, { entity: 'session', id });
@@ -29,15 +30,18 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
     async get(id: number): Promise<SessionInfo> {
       return toSession(await getRow(id));
     },
-    async start(userId: number, workspaceId: number, modelId: number): Promise<SessionInfo> {
+    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null): Promise<SessionInfo> {
       const workspace = await deps.workspaces.get(workspaceId);
       await deps.models.get(modelId);
+      // A version's adapters only make sense on the very base file they were trained for.
+      if (versionId !== null) await deps.versions?.checkRunnable(versionId, modelId);
       const row = await db
         .insertInto('sessions')
         .values({
           user_id: userId,
           workspace_id: workspaceId,
           model_id: modelId,
+          version_id: versionId,
           system_prompt_snapshot: workspace.systemPrompt,
           settings_snapshot: JSON.stringify(pickFields(sessionSettingsSchema, workspace)),
           started_at: nowIso(),

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import type { ModelVersion } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import type { AdapterService } from '../lora/adapter-service.ts';
+import type { AdapterToApply } from '../lora/runtime-probe.ts';
+import { inspectGguf } from '../models/gguf-inspector.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 
 type RegisterInput = ParsedInput<'versions.register'>;
@@ -53,8 +56,37 @@ export function createVersionService(db: Db, deps: { adapters: AdapterService; m
     };
   }
 
+  /** The adapters of a version as the runtime applies them; a missing adapter file is a clear error. */
+  async function adaptersFor(versionId: number): Promise<AdapterToApply[]> {
+    const rows = await db.selectFrom('model_version_adapters').selectAll().where('version_id', '=', versionId).orderBy('position').execute();
+    for (const row of rows) {
+      if (!fs.existsSync(row.file_path)) {
+        throw new ApiError('ADAPTER_INVALID', `The adapter file of this version (${row.file_path}) is gone from the data folder; register the adapter again.`, { reason: 'adapter_missing', file: row.file_path });
+      }
+    }
+    return rows.map((row) => ({ filePath: row.file_path, scale: row.scale }));
+  }
+
   return {
     get: toVersion,
+    adaptersFor,
+
+    /**
+     * Whether a version can run on a model: it is a version of that base, the base file is the one
+     * it was registered with (a replaced base with the same shapes would load and answer wrongly),
+     * and its adapter files are there.
+     */
+    async checkRunnable(versionId: number, modelId: number): Promise<void> {
+      const version = await toVersion(versionId);
+      if (version.baseModelId !== modelId) throw new ApiError('VALIDATION', `Version ${version.name} belongs to another base model.`, { field: 'versionId' });
+      const base = await deps.models.get(modelId);
+      if (!base.fileExists) throw new ApiError('MODEL_MISSING', `The base model file ${base.filePath} is missing.`, { file: base.filePath });
+      const current = await inspectGguf(base.filePath);
+      if (current.fingerprint !== version.baseFingerprint) {
+        throw new ApiError('ADAPTER_MISMATCH', `The base model file changed since version ${version.name} was registered; its adapter was trained for the earlier file. Restore that file or register the adapter again.`, { reason: 'base_changed', file: base.filePath });
+      }
+      await adaptersFor(versionId);
+    },
 
     async register(input: RegisterInput): Promise<ModelVersion> {
       const base = await deps.models.get(input.baseModelId);

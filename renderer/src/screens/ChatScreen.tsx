@@ -1,7 +1,7 @@
-import { Button, Group, Text, Textarea } from '@mantine/core';
+import { Button, Group, NativeSelect, Text, Textarea } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ConversationLog, SessionInfo } from '../../../shared/contract/entities.ts';
+import type { ConversationLog, ModelVersion, SessionInfo } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { AnswerCard } from '../components/AnswerCard.tsx';
@@ -17,6 +17,9 @@ export function ChatScreen() {
   const [workspaceId, setWorkspaceId] = useState<number | null>(workspaces[0]?.id ?? null);
   const [modelId, setModelId] = useState<number | null>(runtime?.modelId ?? models[0]?.id ?? null);
   const [session, setSessionInfo] = useState<SessionInfo | null>(null);
+  /** Versions (base + trained adapters) of the chosen model; '' asks the base alone. */
+  const [versions, setVersions] = useState<ModelVersion[]>([]);
+  const [versionId, setVersionId] = useState<string>('');
   const [history, setHistory] = useState<ConversationLog[]>([]);
   const [question, setQuestion] = useState('');
   const [questionDirty, setQuestionDirty] = useState(false);
@@ -43,6 +46,7 @@ export function ChatScreen() {
         setSessionInfo(info);
         setWorkspaceId(info.workspaceId);
         setModelId(info.modelId);
+        setVersionId(info.versionId === null ? '' : String(info.versionId));
         setHistory(logs);
         if (typeof draft?.value === 'string') setQuestion(draft.value);
       } catch (caught) {
@@ -53,6 +57,11 @@ export function ChatScreen() {
       cancelled = true;
     };
   }, [sessionId]);
+
+  useEffect(() => {
+    if (modelId === null) return setVersions([]);
+    api.call('versions.list', { baseModelId: modelId }).then(setVersions, () => setVersions([]));
+  }, [modelId]);
 
   // Stream tokens into a ref and repaint once per animation frame: smooth even at 1,000 tokens/s.
   useEffect(() => {
@@ -96,7 +105,7 @@ export function ChatScreen() {
     if (workspaceId === null || modelId === null) return;
     setError(null);
     try {
-      const info = await api.call('sessions.start', { workspaceId, modelId });
+      const info = await api.call('sessions.start', { workspaceId, modelId, versionId: versionId ? Number(versionId) : null });
       setSessionInfo(info);
       setHistory([]);
       // A question typed before starting the new session goes with it (and into its draft).
@@ -176,12 +185,22 @@ export function ChatScreen() {
       <Group className="session-bar" align="flex-end" gap="sm" wrap="wrap">
         <EntitySelect kind="workspace" label={t('chat.workspace')} testId="chat-workspace" value={workspaceId} onChange={setWorkspaceId} />
         <EntitySelect kind="model" label={t('chat.model')} testId="chat-model" value={modelId} onChange={setModelId} />
+        {versions.length > 0 && (
+          <NativeSelect
+            label={t('chat.version')}
+            data-testid="chat-version"
+            value={versionId}
+            onChange={(e) => setVersionId(e.currentTarget.value)}
+            data={[{ value: '', label: t('versions.baseOnly') }, ...versions.map((v) => ({ value: String(v.id), label: v.name }))]}
+          />
+        )}
         <Button data-testid="session-start" disabled={workspaceId === null || modelId === null} onClick={() => void start()}>
           {session ? t('chat.newSession') : t('chat.start')}
         </Button>
         {session && (
           <Text size="sm" c="dimmed" data-testid="session-info">
             {t('chat.session', { id: session.id })} · {sessionWorkspace?.name} · {sessionModel?.displayName}
+            {session.versionId !== null && ` · ${versions.find((v) => v.id === session.versionId)?.name ?? `#${session.versionId}`}`}
           </Text>
         )}
         {session && progress && progress.total > 0 && (

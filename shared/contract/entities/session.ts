@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { entityId, timestamp } from './fields.ts';
 import { sessionSettingsSchema } from './workspace.ts';
 
-/** A session binds user, workspace and model, and freezes the system prompt and settings. */
+/** A session binds user, workspace and model version, and freezes the system prompt and settings. */
 export const sessionSchema = z.object({
   id: entityId,
   userId: entityId,
   workspaceId: entityId,
   modelId: entityId,
+  /** The model version asked: null for the base model alone. */
+  versionId: entityId.nullable(),
   systemPromptSnapshot: z.string(),
   settingsSnapshot: sessionSettingsSchema,
   startedAt: timestamp,

@@ -7,6 +7,7 @@ import * as modelRemoval from './005_model_removal.ts';
 import * as retrievalOutcome from './006_retrieval_outcome.ts';
 import * as documentErrorCode from './007_document_error_code.ts';
 import * as modelVersions from './008_model_versions.ts';
+import * as sessionVersion from './009_session_version.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '006_retrieval_outcome': retrievalOutcome,
   '007_document_error_code': documentErrorCode,
   '008_model_versions': modelVersions,
+  '009_session_version': sessionVersion,
 };
 
 export const migrationProvider: MigrationProvider = {
