@@ -44,7 +44,7 @@ after(async () => {
   await app?.close();
 });
 
-const screens = ['home', 'workspaces', 'models', 'downloads', 'chat', 'logs', 'documents', 'export', 'settings'] as const;
+const screens = ['home', 'workspaces', 'models', 'downloads', 'chat', 'ab', 'logs', 'documents', 'export', 'settings'] as const;
 
 test('every screen in three languages at 1400×900 and at the minimum window size', { timeout: 180_000 }, async () => {
   fs.mkdirSync(screenshotDir, { recursive: true });
@@ -172,4 +172,23 @@ test('a trained adapter registered as a version appears under its base model', {
   await page.getByTestId('question').press('Enter');
   await page.locator('[data-testid="exchange"]').last().filter({ hasText: 'What changed in v1?' }).waitFor();
   await page.screenshot({ path: path.join(screenshotDir, 'chat-version.png') });
+});
+
+test('blind A/B in the UI: two answers, a choice by key, the reveal and the tally', { timeout: 60_000 }, async () => {
+  // Runs after the version test above registered v1 on the loaded base.
+  await page.getByTestId('nav-ab').click();
+  await page.getByTestId('ab-first').selectOption('');
+  await page.getByTestId('ab-second').selectOption({ label: 'v1' });
+  await page.getByTestId('ab-question').fill('해지 통보 기간은?');
+  await page.getByTestId('ab-ask').click();
+  await page.getByTestId('ab-choices').waitFor();
+  assert.equal(await page.getByTestId('ab-reveal-a').count(), 0, 'identities hidden before the choice');
+  await page.getByTestId('ab-screen').focus();
+  await page.keyboard.press('a');
+  await page.getByTestId('ab-reveal-a').waitFor();
+  const names = [await page.getByTestId('ab-reveal-a').textContent(), await page.getByTestId('ab-reveal-b').textContent()].sort();
+  assert.deepEqual(names, ['tiny-llama-chat (base)', 'v1'].sort());
+  await page.getByTestId('ab-tally').waitFor();
+  assert.match(await page.getByTestId('ab-tally').innerText(), /1 : 0|0 : 1/);
+  await page.screenshot({ path: path.join(screenshotDir, 'ab-reveal.png') });
 });

@@ -12,6 +12,7 @@ import { createDocumentService } from '../services/documents/document-service.ts
 import { createIngestRunner } from '../services/documents/ingest-runner.ts';
 import { createAdapterService } from '../services/lora/adapter-service.ts';
 import { createVersionService } from '../services/versions/versions.ts';
+import { createAbService } from '../services/ab/ab.ts';
 import { startWatchedSync } from '../services/documents/watched-sync.ts';
 import { listAvailableEmbedders } from '../services/embeddings/available.ts';
 import { createDownloadService, type TransferTuning } from '../services/downloads/download-service.ts';
@@ -127,6 +128,7 @@ export async function createAppCore(options: AppCoreOptions) {
   });
   const retriever = createRetriever({ vectors, documents, runner });
   const chat = createChatService(db, { runtime, sessions, retriever, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
+  const ab = createAbService(db, { chat, sessions, versions, models });
   const watchedSync = startWatchedSync({ documents, jobs, intervalMs: options.watchIntervalMs ?? 60_000 });
   const localUser: User = await users.ensureLocalUser();
   let closing: Promise<{ clean: boolean }> | null = null;
@@ -169,6 +171,9 @@ export async function createAppCore(options: AppCoreOptions) {
     'adapters.import': ({ baseModelId, path: source }) => adapters.import(baseModelId, source),
     'versions.register': (input) => versions.register(input),
     'versions.list': ({ baseModelId }) => versions.list(baseModelId),
+    'ab.ask': (input, caller) => ab.ask(input, caller.user.id, (requestId, text) => events.emit('chat.token', { requestId, text })),
+    'ab.choose': ({ comparisonId, choice }, caller) => ab.choose(comparisonId, choice, caller.user.id),
+    'ab.tally': ({ workspaceId }) => ab.tally(workspaceId),
 
     'runtime.status': () => runtime.status(),
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),

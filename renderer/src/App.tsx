@@ -1,11 +1,12 @@
 import { Alert, AppShell, Code, Group, NativeSelect, NavLink, Stack, Text, Title } from '@mantine/core';
-import { IconBriefcase, IconCpu, IconDatabaseExport, IconDownload, IconFiles, IconHome, IconListSearch, IconMessages, IconSettings } from '@tabler/icons-react';
+import { IconArrowsLeftRight, IconBriefcase, IconCpu, IconDatabaseExport, IconDownload, IconFiles, IconHome, IconListSearch, IconMessages, IconSettings } from '@tabler/icons-react';
 import { useEffect, useState, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from './api.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { RuntimeBar } from './components/RuntimeBar.tsx';
 import { languages, type Language } from './i18n/index.ts';
+import { AbScreen } from './screens/AbScreen.tsx';
 import { ChatScreen } from './screens/ChatScreen.tsx';
 import { DocumentsScreen } from './screens/DocumentsScreen.tsx';
 import { DownloadsScreen } from './screens/DownloadsScreen.tsx';
@@ -24,6 +25,7 @@ const screens: Array<{ id: Screen; key: string; icon: ComponentType<{ size?: num
   { id: 'models', key: 'nav.models', icon: IconCpu, component: ModelsScreen },
   { id: 'downloads', key: 'nav.downloads', icon: IconDownload, component: DownloadsScreen },
   { id: 'chat', key: 'nav.chat', icon: IconMessages, component: ChatScreen },
+  { id: 'ab', key: 'nav.ab', icon: IconArrowsLeftRight, component: AbScreen },
   { id: 'logs', key: 'nav.logs', icon: IconListSearch, component: LogsScreen },
   { id: 'documents', key: 'nav.documents', icon: IconFiles, component: DocumentsScreen },
   { id: 'export', key: 'nav.export', icon: IconDatabaseExport, component: ExportScreen },

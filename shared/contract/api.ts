@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { event, method, type MethodSpec } from './define.ts';
 import { adapterMethods } from './adapters.ts';
 import { versionMethods } from './versions.ts';
+import { abMethods } from './ab.ts';
 import { downloadMethods } from './downloads.ts';
 import { embedderMethods } from './embedders.ts';
 import { fileMethods } from './files.ts';
@@ -84,6 +85,7 @@ export const api = {
   ...fileMethods,
   ...adapterMethods,
   ...versionMethods,
+  ...abMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
   'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'manage' }),

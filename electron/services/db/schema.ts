@@ -38,6 +38,7 @@ export interface DatabaseSchema {
   fine_tune_jobs: FineTuneJobsTable;
   model_versions: ModelVersionsTable;
   model_version_adapters: ModelVersionAdaptersTable;
+  ab_comparisons: AbComparisonsTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -173,4 +174,21 @@ export interface ModelVersionAdaptersTable {
   /** JSON array of ranks. */
   ranks: string;
   target_count: number;
+}
+
+/** A blind comparison of two versions' answers to one question (migration 010). */
+export interface AbComparisonsTable {
+  id: Generated<number>;
+  workspace_id: number;
+  model_id: number;
+  evaluator_id: number;
+  question: string;
+  /** The version shown as A (null: the base alone), and as B. */
+  version_a: number | null;
+  version_b: number | null;
+  log_a: number;
+  log_b: number;
+  choice: 'a' | 'b' | 'tie' | 'both_bad' | null;
+  created_at: string;
+  decided_at: string | null;
 }

@@ -8,6 +8,7 @@ import * as retrievalOutcome from './006_retrieval_outcome.ts';
 import * as documentErrorCode from './007_document_error_code.ts';
 import * as modelVersions from './008_model_versions.ts';
 import * as sessionVersion from './009_session_version.ts';
+import * as abComparisons from './010_ab_comparisons.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '007_document_error_code': documentErrorCode,
   '008_model_versions': modelVersions,
   '009_session_version': sessionVersion,
+  '010_ab_comparisons': abComparisons,
 };
 
 export const migrationProvider: MigrationProvider = {
