@@ -90,6 +90,24 @@ test('asking a version applies its adapters on the loaded base; the base answers
     assert.equal(await ask(null), baseAnswer, 'back on the base alone');
     assert.equal(await ask(version.id), versionAnswer, 'and the version again');
 
+    // Scale 0 in a session of the version gives the base's answer.
+    const zero = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id, versionId: version.id, adapterScale: 0 });
+    assert.equal(zero.adapterScale, 0);
+    assert.equal((await app.call('chat.ask', { sessionId: zero.id, question: 'Tell me about the notice period.', requestId: 'zero' })).answer, baseAnswer);
+
+    // Logs, their filters and exports know the version.
+    const ofVersion = await app.call('logs.query', { filters: { versionId: version.id } });
+    assert.equal(ofVersion.rows.length, 3, 'two asks of v1 and the scale-0 session');
+    assert.ok(ofVersion.rows.every((row) => row.versionName === 'v1'));
+    const ofBase = await app.call('logs.query', { filters: { versionId: 0 } });
+    assert.equal(ofBase.rows.length, 2);
+    assert.ok(ofBase.rows.every((row) => row.versionName === null));
+    assert.equal((await app.call('logs.get', { id: ofVersion.rows[0]!.id })).versionName, 'v1');
+    for (const row of ofVersion.rows) await app.call('evaluations.save', { logId: row.id, evaluation: 1 });
+    for (const row of ofBase.rows) await app.call('evaluations.save', { logId: row.id, evaluation: 1 });
+    const exported = await app.call('export.run', { format: 'openai', name: 'v1-only', outDir: path.join(tempDir(), 'v1-only'), filters: { versionId: version.id } });
+    assert.equal(exported.manifest.counts.total, 3);
+
     // The adapter file disappears from the data folder: asking says so instead of answering as the base.
     const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id, versionId: version.id });
     fs.renameSync(version.adapters[0]!.filePath, `${version.adapters[0]!.filePath}.moved`);

@@ -179,7 +179,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),
     'runtime.unload': () => runtime.unload(),
 
-    'sessions.start': ({ workspaceId, modelId, versionId }, caller) => sessions.start(caller.user.id, workspaceId, modelId, versionId ?? null),
+    'sessions.start': ({ workspaceId, modelId, versionId, adapterScale }, caller) => sessions.start(caller.user.id, workspaceId, modelId, versionId ?? null, adapterScale ?? null),
     'sessions.end': ({ id }) => sessions.end(id),
     'sessions.get': ({ id }) => sessions.get(id),
 

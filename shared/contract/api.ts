@@ -50,6 +50,8 @@ export const logFilters = z
   .object({
     workspaceId: id.optional(),
     modelId: id.optional(),
+    /** A model version; 0 means answers of the base model alone. */
+    versionId: z.number().int().min(0).optional(),
     sessionId: id.optional(),
     /** 0 means "not evaluated yet". */
     evaluation: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
@@ -65,6 +67,8 @@ export const exportFilters = z
   .object({
     workspaceId: id.optional(),
     modelId: id.optional(),
+    /** A model version; 0 means answers of the base model alone. */
+    versionId: z.number().int().min(0).optional(),
     evaluations: z.array(oneToThree).min(1).optional(),
     priorities: z.array(oneToThree).min(1).optional(),
     statuses: z.array(oneToThree).min(1).optional(),
@@ -121,8 +125,11 @@ export const api = {
   'runtime.unload': method<RuntimeStatus>()({ input: empty, permission: 'ask' }),
 
   'sessions.start': method<SessionInfo>()({
-    /** `versionId`: a registered version of `modelId` (its adapters are applied); the base alone when left out. */
-    input: z.object({ workspaceId: id, modelId: id, versionId: id.nullable().optional() }).strict(),
+    /**
+     * `versionId`: a registered version of `modelId` (its adapters are applied); the base alone
+     * when left out. `adapterScale` overrides the version's scales for this session (0 = the base).
+     */
+    input: z.object({ workspaceId: id, modelId: id, versionId: id.nullable().optional(), adapterScale: z.number().min(0).max(4).nullable().optional() }).strict(),
     permission: 'ask',
   }),
   'sessions.end': method<SessionInfo>()({ input: z.object({ id }).strict(), permission: 'ask' }),

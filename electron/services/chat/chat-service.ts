@@ -225,7 +225,9 @@ export function createChatService(
       return { kind: 'refusal' as const, text: settings.refusalResponse, retrievalOutcome };
     }
 
-    const adapters = session.versionId !== null && deps.versionAdapters ? await deps.versionAdapters(session.versionId) : [];
+    const versionAdapters = session.versionId !== null && deps.versionAdapters ? await deps.versionAdapters(session.versionId) : [];
+    // A session may turn the version's adapters up or down (0: the base's own answer).
+    const adapters = session.adapterScale === null ? versionAdapters : versionAdapters.map((adapter) => ({ ...adapter, scale: session.adapterScale! }));
     const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize, adapters);
     const countTokens = (text: string) => model.tokenize(text).length;
     const questionTokens = countTokens(request.question);

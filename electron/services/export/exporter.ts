@@ -10,7 +10,7 @@ import { nowIso, type Db } from '../db/database.ts';
 import { fromRow } from '../db/rows.ts';
 import type { Job } from '../jobs/jobs.ts';
 import { sourcesByLog } from '../logs/log-rows.ts';
-import { inclusiveEnd } from '../logs/logs.ts';
+import { inclusiveEnd, sessionsOfVersion } from '../logs/logs.ts';
 import { isProcessAlive } from '../db/instance-lock.ts';
 import { ensureDir, notWritableError, removeQuietly } from '../files/safe-fs.ts';
 import { exportFormats, splitFor, type Split } from './formats.ts';
@@ -50,6 +50,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       .innerJoin('sessions as s', 's.id', 'l.session_id');
     if (filters.workspaceId !== undefined) query = query.where('l.workspace_id', '=', filters.workspaceId);
     if (filters.modelId !== undefined) query = query.where('l.model_id', '=', filters.modelId);
+    if (filters.versionId !== undefined) query = query.where('l.session_id', 'in', sessionsOfVersion(db, filters.versionId));
     if (filters.evaluations) query = query.where('e.evaluation', 'in', filters.evaluations);
     if (filters.priorities) query = query.where('e.priority', 'in', filters.priorities);
     if (filters.statuses) query = query.where('e.status', 'in', filters.statuses);

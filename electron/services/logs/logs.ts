@@ -67,6 +67,12 @@ function decodeCursor(cursor: string): [string | number, number] {
   throw new ApiError('VALIDATION', 'The page cursor is not valid; reload the list.', { field: 'cursor' });
 }
 
+/** Sessions that asked one version (0: the base alone): how logs are filtered by version. */
+export function sessionsOfVersion(db: Db, versionId: number) {
+  const sessions = db.selectFrom('sessions').select('id');
+  return versionId === 0 ? sessions.where('version_id', 'is', null) : sessions.where('version_id', '=', versionId);
+}
+
 export function createLogService(db: Db) {
   /**
    * The viewer's own verdict fields, read per row through the (log_id, evaluator_id) unique index.
@@ -94,6 +100,7 @@ export function createLogService(db: Db) {
     if (filters.workspaceId !== undefined) query = query.where('l.workspace_id', '=', filters.workspaceId);
     if (filters.modelId !== undefined) query = query.where('l.model_id', '=', filters.modelId);
     if (filters.sessionId !== undefined) query = query.where('l.session_id', '=', filters.sessionId);
+    if (filters.versionId !== undefined) query = query.where('l.session_id', 'in', sessionsOfVersion(db, filters.versionId));
     if (filters.evaluation === 0) query = query.where((eb) => eb.not(eb.exists(verdict('id', viewerId))));
     else if (filters.evaluation !== undefined) query = query.where(verdict('evaluation', viewerId), '=', filters.evaluation);
     if (filters.priority !== undefined) query = query.where(verdict('priority', viewerId), '=', filters.priority);
@@ -132,6 +139,12 @@ export function createLogService(db: Db) {
           eb.selectFrom('workspaces as w').select('w.name').whereRef('w.id', '=', 'l.workspace_id').as('workspace_name'),
           'l.model_id',
           eb.selectFrom('models as m').select('m.display_name').whereRef('m.id', '=', 'l.model_id').as('model_name'),
+          eb
+            .selectFrom('sessions as vs')
+            .innerJoin('model_versions as v', 'v.id', 'vs.version_id')
+            .select('v.name')
+            .whereRef('vs.id', '=', 'l.session_id')
+            .as('version_name'),
           sql<string>`substr(l.question, 1, 300)`.as('question'),
           sql<string>`substr(l.answer, 1, 300)`.as('answer_preview'),
           'l.asked_at',
@@ -166,6 +179,7 @@ export function createLogService(db: Db) {
           workspaceName: row['workspace_name'] as string,
           modelId: row['model_id'] as number,
           modelName: row['model_name'] as string,
+          versionName: (row['version_name'] as string | null) ?? null,
           question: row['question'] as string,
           answerPreview: row['answer_preview'] as string,
           askedAt: row['asked_at'] as string,
@@ -209,7 +223,8 @@ export function createLogService(db: Db) {
           .selectFrom('sessions as s')
           .innerJoin('workspaces as w', 'w.id', 's.workspace_id')
           .innerJoin('models as m', 'm.id', 's.model_id')
-          .select(['s.system_prompt_snapshot', 'w.name as workspace_name', 'm.display_name as model_name'])
+          .leftJoin('model_versions as v', 'v.id', 's.version_id')
+          .select(['s.system_prompt_snapshot', 'w.name as workspace_name', 'm.display_name as model_name', 'v.name as version_name'])
           .where('s.id', '=', row.session_id)
           .executeTakeFirstOrThrow(),
         db.selectFrom('evaluations').selectAll().where('log_id', '=', id).orderBy('id').execute(),
@@ -219,6 +234,7 @@ export function createLogService(db: Db) {
         log: toConversationLog(row, sources),
         workspaceName: context.workspace_name,
         modelName: context.model_name,
+        versionName: context.version_name,
         systemPromptSnapshot: context.system_prompt_snapshot,
         evaluations: evaluations.map((evaluation) => fromRow('evaluations', evaluation)),
       };

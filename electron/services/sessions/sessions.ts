@@ -30,7 +30,7 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
     async get(id: number): Promise<SessionInfo> {
       return toSession(await getRow(id));
     },
-    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null): Promise<SessionInfo> {
+    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null, adapterScale: number | null = null): Promise<SessionInfo> {
       const workspace = await deps.workspaces.get(workspaceId);
       await deps.models.get(modelId);
       // A version's adapters only make sense on the very base file they were trained for.
@@ -42,6 +42,7 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
           workspace_id: workspaceId,
           model_id: modelId,
           version_id: versionId,
+          adapter_scale: versionId === null ? null : adapterScale,
           system_prompt_snapshot: workspace.systemPrompt,
           settings_snapshot: JSON.stringify(pickFields(sessionSettingsSchema, workspace)),
           started_at: nowIso(),

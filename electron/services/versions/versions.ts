@@ -28,6 +28,13 @@ export function createVersionService(db: Db, deps: { adapters: AdapterService; m
     if (!row) throw new ApiError('NOT_FOUND', `Model version ${id} does not exist.`, { entity: 'version', id });
     const adapters = await db.selectFrom('model_version_adapters').selectAll().where('version_id', '=', id).orderBy('position').execute();
     const trained = await db.selectFrom('evaluations').select((eb) => eb.fn.countAll<number>().as('n')).where('trained_version_id', '=', id).executeTakeFirstOrThrow();
+    const sessions = await db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('version_id', '=', id).executeTakeFirstOrThrow();
+    const judged = await db
+      .selectFrom('evaluations as e')
+      .innerJoin('conversation_logs as l', 'l.id', 'e.log_id')
+      .select((eb) => eb.fn.count<number>('e.log_id').distinct().as('n'))
+      .where('l.session_id', 'in', (sub) => sub.selectFrom('sessions').select('id').where('version_id', '=', id))
+      .executeTakeFirstOrThrow();
     return {
       id: row.id,
       baseModelId: row.base_model_id,
@@ -53,6 +60,8 @@ export function createVersionService(db: Db, deps: { adapters: AdapterService; m
         targetCount: adapter.target_count,
       })),
       trainedEvaluations: Number(trained.n),
+      sessions: Number(sessions.n),
+      judgedAnswers: Number(judged.n),
     };
   }
 

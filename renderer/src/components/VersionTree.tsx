@@ -45,6 +45,9 @@ export function VersionTree({ model }: { model: ModelInfo }) {
               {adapter.format.toUpperCase()} ×{adapter.scale}
             </Badge>
           ))}
+          <Text size="xs" c="dimmed">
+            {t('versions.usage', { sessions: version.sessions, judged: version.judgedAnswers })}
+          </Text>
           {version.datasetName && (
             <Text size="xs" c="dimmed" truncate>
               {t('versions.trainedOn', { dataset: version.datasetName, count: version.trainedEvaluations })}

@@ -204,6 +204,7 @@ export function LogsScreen() {
                     {formatDate(row.askedAt, language)}
                     <br />
                     {row.workspaceName} · {row.modelName}
+                    {row.versionName && ` · ${row.versionName}`}
                   </span>
                 </button>
               );
@@ -216,7 +217,8 @@ export function LogsScreen() {
             <header>
               <h3>#{detail.log.id}</h3>
               <span className="muted">
-                {detail.workspaceName} · {detail.modelName} · {formatDate(detail.log.askedAt, language)}
+                {detail.workspaceName} · {detail.modelName}
+                {detail.versionName && ` · ${detail.versionName}`} · {formatDate(detail.log.askedAt, language)}
               </span>
             </header>
             <h4>{t('logs.question')}</h4>

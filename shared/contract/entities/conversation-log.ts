@@ -57,6 +57,7 @@ export interface LogListRow {
   workspaceName: string;
   modelId: number;
   modelName: string;
+  versionName: string | null;
   question: string;
   answerPreview: string;
   askedAt: string;
@@ -72,6 +73,8 @@ export interface LogDetail {
   log: ConversationLog;
   workspaceName: string;
   modelName: string;
+  /** The model version the session asked; null for the base alone. */
+  versionName: string | null;
   systemPromptSnapshot: string;
   evaluations: Evaluation[];
 }

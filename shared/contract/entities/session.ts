@@ -10,6 +10,8 @@ export const sessionSchema = z.object({
   modelId: entityId,
   /** The model version asked: null for the base model alone. */
   versionId: entityId.nullable(),
+  /** Overrides the version's adapter scales in this session; null keeps them (0 gives the base). */
+  adapterScale: z.number().nullable(),
   systemPromptSnapshot: z.string(),
   settingsSnapshot: sessionSettingsSchema,
   startedAt: timestamp,

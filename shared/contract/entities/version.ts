@@ -38,6 +38,9 @@ export const modelVersionSchema = z.object({
   adapters: z.array(versionAdapterSchema),
   /** Evaluations marked "trained into this version" when it was linked to its dataset. */
   trainedEvaluations: z.number().int(),
+  /** Sessions that asked this version, and the answers of those sessions that were judged. */
+  sessions: z.number().int(),
+  judgedAnswers: z.number().int(),
 });
 export type ModelVersion = z.output<typeof modelVersionSchema>;
 

@@ -9,6 +9,7 @@ import * as documentErrorCode from './007_document_error_code.ts';
 import * as modelVersions from './008_model_versions.ts';
 import * as sessionVersion from './009_session_version.ts';
 import * as abComparisons from './010_ab_comparisons.ts';
+import * as sessionAdapterScale from './011_session_adapter_scale.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '008_model_versions': modelVersions,
   '009_session_version': sessionVersion,
   '010_ab_comparisons': abComparisons,
+  '011_session_adapter_scale': sessionAdapterScale,
 };
 
 export const migrationProvider: MigrationProvider = {
