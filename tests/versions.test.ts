@@ -88,7 +88,9 @@ test('asking a version applies its adapters on the loaded base; the base answers
     const versionAnswer = await ask(version.id);
     assert.notEqual(versionAnswer, baseAnswer, 'the adapter changes the greedy answer');
     assert.equal(await ask(null), baseAnswer, 'back on the base alone');
+    assert.deepEqual((await app.call('runtime.status', {})).adapters, []);
     assert.equal(await ask(version.id), versionAnswer, 'and the version again');
+    assert.equal((await app.call('runtime.status', {})).adapters?.length, 1, 'the status bar shows the applied adapter');
 
     // Scale 0 in a session of the version gives the base's answer.
     const zero = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id, versionId: version.id, adapterScale: 0 });

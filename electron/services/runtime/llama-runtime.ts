@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import { createContextWithAdapters, type AdapterToApply } from '../lora/runtime-probe.ts';
@@ -95,6 +96,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       modelBytes: loaded ? loaded.model.size : null,
       chatWrapper: loaded?.chatWrapper.wrapperName ?? null,
       promptFormat: loaded ? describePromptFormat(loaded.promptFormat) : null,
+      adapters: loaded?.adapterKey ? (JSON.parse(loaded.adapterKey) as Array<[string, number]>).map(([file, scale]) => `${path.basename(file).slice(0, 12)}… ×${scale}`) : [],
       error: lastError,
     };
   }
@@ -229,8 +231,23 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       }
       if (!loaded.context) {
         const contextOptions = { contextSize: wanted, sequences: 1, threads: resolveThreads(settings) };
-        loaded.context = adapters.length ? await createContextWithAdapters(loaded.model, adapters, contextOptions) : await loaded.model.createContext(contextOptions);
-        loaded.adapterKey = adapterKey;
+        // Switching versions shows as a short load in the status bar: the adapters are read now.
+        const switching = adapterKey !== loaded.adapterKey;
+        if (switching) {
+          state = 'loading';
+          progress = 0;
+          await notify();
+        }
+        try {
+          loaded.context = adapters.length ? await createContextWithAdapters(loaded.model, adapters, contextOptions) : await loaded.model.createContext(contextOptions);
+          loaded.adapterKey = adapterKey;
+        } finally {
+          if (switching) {
+            state = 'loaded';
+            progress = 1;
+            await notify();
+          }
+        }
       }
       if (!loaded.sequence || loaded.sequence.disposed) loaded.sequence = loaded.context.getSequence();
       return { model: loaded.model, context: loaded.context, sequence: loaded.sequence, chatWrapper: loaded.chatWrapper, promptFormat: loaded.promptFormat };

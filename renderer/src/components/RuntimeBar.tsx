@@ -36,6 +36,7 @@ export function RuntimeBar() {
       <span>
         {t('runtime.ram')}: {formatBytes(runtime.ram.used)} / {formatBytes(runtime.ram.total)} ({t('runtime.process')} {formatBytes(runtime.ram.processRss)})
       </span>
+      {runtime.adapters && runtime.adapters.length > 0 && <span data-testid="runtime-adapters">LoRA {runtime.adapters.join(', ')}</span>}
       {runtime.chatWrapper && <span className="muted">{runtime.chatWrapper}</span>}
       {runtime.error && <span className="error-text">{runtime.error.message}</span>}
     </header>

@@ -14,6 +14,8 @@ export interface RuntimeStatus {
   chatWrapper: string | null;
   /** How the loaded model's prompts are made; null when no model is loaded. */
   promptFormat?: RuntimePromptFormat | null;
+  /** LoRA adapters applied to the current context (a model version), as file names; empty for the base. */
+  adapters?: string[];
   error: { code: string; message: string } | null;
 }
 
