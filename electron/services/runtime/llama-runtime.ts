@@ -92,7 +92,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       progress,
       gpuLayers: loaded ? loaded.model.gpuLayers : null,
       vram: vram ? { total: vram.total, used: vram.used } : null,
-      ram: { total: os.totalmem(), used: os.totalmem() - os.freemem(), processRss: process.memoryUsage().rss },
+      ram: { total: os.totalmem(), used: os.totalmem() - os.freemem(), processRss: process.memoryUsage.rss() },
       modelBytes: loaded ? loaded.model.size : null,
       chatWrapper: loaded?.chatWrapper.wrapperName ?? null,
       promptFormat: loaded ? describePromptFormat(loaded.promptFormat) : null,
