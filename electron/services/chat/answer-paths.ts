@@ -49,6 +49,7 @@ export async function answerFromTemplate(
   const result = await generateFromTokens(sequence, templated.prompt.tokens, {
     maxTokens: settings.maxTokens,
     temperature: settings.temperature,
+    seed: settings.seed,
     signal,
     stopTokens: templated.stopTokens,
     onToken: () => stream.onTokens(1),
@@ -80,6 +81,7 @@ export async function answerWithChatSession(
     const result = await chat.promptWithMeta(question, {
       maxTokens: settings.maxTokens,
       temperature: settings.temperature,
+      ...(settings.seed !== null && { seed: settings.seed }),
       signal,
       stopOnAbortSignal: true,
       onToken: (tokens) => stream.onTokens(tokens.length),

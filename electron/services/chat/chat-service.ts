@@ -1,10 +1,10 @@
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import type { ConversationLog, RetrievedSource, SessionInfo, StopReason } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
-import type { Insertable, Updateable } from 'kysely';
+import type { Insertable, Transaction, Updateable } from 'kysely';
 import { nowIso, type Db } from '../db/database.ts';
 import { toColumns } from '../db/rows.ts';
-import type { ConversationLogsTable } from '../db/schema.ts';
+import type { ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
 import { sourcesByLog, toConversationLog } from '../logs/log-rows.ts';
 import { answerReserve, planPrompt, type PromptPlan, type Turn } from '../rag/prompt-budget.ts';
 import type { Retrieval, RetrievedPassage, Retriever } from '../rag/retriever.ts';
@@ -23,6 +23,21 @@ export interface AskRequest {
   requestId: string;
   onText: (text: string) => void;
 }
+
+/** Where a batch run's answer goes: its sequence, and what to record with the completed log. */
+export interface BatchPlacement {
+  slot: number;
+  sequences: number;
+  /** Runs inside the transaction that completes the log, so the link and the answer commit together. */
+  link: (trx: Transaction<DatabaseSchema>, logId: number) => Promise<void>;
+}
+
+function isCompleteAnswer(stopReason: StopReason): boolean {
+  return stopReason === 'finished' || stopReason === 'max_tokens';
+}
+
+/** Errors that belong to one question (it cannot be answered as asked), not to the model or the run. */
+const questionErrors = new Set(['CONTEXT_OVERFLOW', 'EMPTY_INPUT', 'EMBEDDER_UNAVAILABLE']);
 
 /** How often a streaming answer is saved, so a crash loses at most this much of it. */
 const partialSaveIntervalMs = 1000;
@@ -79,16 +94,17 @@ export function createChatService(
   }
 
   /** Completes the log written when the question was asked, with its retrieval trace. */
-  async function completeLog(logId: number, values: Updateable<ConversationLogsTable>, included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>): Promise<ConversationLog> {
+  async function completeLog(logId: number, values: Updateable<ConversationLogsTable>, included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>, batch?: BatchPlacement): Promise<ConversationLog> {
     const sources = toSources(included);
     return db.transaction().execute(async (trx) => {
       const row = await trx.updateTable('conversation_logs').set(values).where('id', '=', logId).returningAll().executeTakeFirstOrThrow();
       if (sources.length) await trx.insertInto('conversation_log_sources').values(sources.map((source) => toColumns('conversation_log_sources', { ...source, logId }))).execute();
+      await batch?.link(trx, logId);
       return toConversationLog(row, sources);
     });
   }
 
-  async function answer(request: AskRequest, controller: AbortController): Promise<ConversationLog> {
+  async function answer(request: AskRequest, controller: AbortController, batch?: BatchPlacement): Promise<ConversationLog> {
     const session = await deps.sessions.get(request.sessionId);
     if (session.endedAt) throw new ApiError('CONFLICT', 'This session has ended; start a new one to ask more questions.');
     const settings = session.settingsSnapshot;
@@ -120,8 +136,13 @@ export function createChatService(
 
     let prepared: Awaited<ReturnType<typeof prepare>>;
     try {
-      prepared = await prepare(request, session, controller.signal);
+      prepared = await prepare(request, session, controller.signal, batch);
     } catch (error) {
+      // In a batch run a question that cannot be answered as asked is this question's outcome:
+      // logged as an error with its code, so the run goes on and the item is not asked again.
+      if (batch && error instanceof ApiError && questionErrors.has(error.code)) {
+        return completeLog(logId, { completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'error', error_message: error.code }, [], batch);
+      }
       // Refused before the model started (not loaded, too long, stopped, no embedder): no answer
       // exists, so no log either; the caller still has the question and gets the reason.
       await db.deleteFrom('conversation_logs').where('id', '=', logId).execute();
@@ -129,7 +150,7 @@ export function createChatService(
     }
     if (prepared.kind === 'refusal') {
       request.onText(prepared.text);
-      return completeLog(logId, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, []);
+      return completeLog(logId, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, [], batch);
     }
 
     const { plan, sequence, chatWrapper, templated, questionTokens, systemTokens, retrievalOutcome } = prepared;
@@ -198,11 +219,14 @@ export function createChatService(
         retrieval_outcome: retrievalOutcome,
       },
       plan.included,
+      // A batch answer cut off by a cancel or a runtime failure is not this question's answer:
+      // resuming the run asks it again.
+      isCompleteAnswer(stopReason) ? batch : undefined,
     );
   }
 
   /** Everything between the question and the first token: retrieval, the context, the prompt plan. */
-  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal) {
+  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, batch?: BatchPlacement) {
     const settings = session.settingsSnapshot;
     const retrieval: Retrieval = deps.retriever
       ? await untilAborted(
@@ -228,7 +252,7 @@ export function createChatService(
     const versionAdapters = session.versionId !== null && deps.versionAdapters ? await deps.versionAdapters(session.versionId) : [];
     // A session may turn the version's adapters up or down (0: the base's own answer).
     const adapters = session.adapterScale === null ? versionAdapters : versionAdapters.map((adapter) => ({ ...adapter, scale: session.adapterScale! }));
-    const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize, adapters);
+    const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize, adapters, batch && { slot: batch.slot, sequences: batch.sequences });
     const countTokens = (text: string) => model.tokenize(text).length;
     const questionTokens = countTokens(request.question);
     const systemTokens = countTokens(session.systemPromptSnapshot);
@@ -308,22 +332,54 @@ export function createChatService(
     };
   }
 
+  /**
+   * Claims the model for one request (a question, or a whole batch run) before the first await:
+   * two arriving together cannot both pass the check and then share one context sequence.
+   */
+  function claim(requestId: string): AbortController {
+    if (running.has(requestId)) throw new ApiError('CONFLICT', 'A request with this id is already running.');
+    if (running.size > 0) throw new ApiError('MODEL_BUSY', 'The model is still answering the previous question. Stop it or wait.');
+    const controller = new AbortController();
+    running.set(requestId, controller);
+    return controller;
+  }
+
+  /** Tracks an answer so closing can wait until it is logged. */
+  async function tracked(key: string, work: Promise<ConversationLog>): Promise<ConversationLog> {
+    answering.set(key, work);
+    try {
+      return await work;
+    } finally {
+      answering.delete(key);
+    }
+  }
+
   return {
     async ask(request: AskRequest): Promise<ConversationLog> {
       if (request.question.trim().length === 0) throw new ApiError('EMPTY_INPUT', 'Write a question first.');
-      if (running.has(request.requestId)) throw new ApiError('CONFLICT', 'A request with this id is already running.');
-      if (running.size > 0) throw new ApiError('MODEL_BUSY', 'The model is still answering the previous question. Stop it or wait.');
-      // Claimed before the first await: two questions arriving together cannot both pass the
-      // check above and then share one context sequence.
-      const controller = new AbortController();
-      running.set(request.requestId, controller);
-      const work = answer(request, controller);
-      answering.set(request.requestId, work);
+      const controller = claim(request.requestId);
       try {
-        return await work;
+        return await tracked(request.requestId, answer(request, controller));
       } finally {
         running.delete(request.requestId);
-        answering.delete(request.requestId);
+      }
+    },
+
+    /**
+     * Holds the model for a batch run: while `work` runs, questions from the chat get MODEL_BUSY,
+     * and `answerOne` answers on the sequence the placement names (several at once are batched by
+     * llama.cpp). Aborting `signal` stops every answer of the run; each is still logged.
+     */
+    async runBatch<T>(batchId: string, signal: AbortSignal, work: (answerOne: (request: AskRequest, placement: BatchPlacement) => Promise<ConversationLog>) => Promise<T>): Promise<T> {
+      const controller = claim(batchId);
+      const onAbort = () => controller.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) controller.abort();
+      try {
+        return await work((request, placement) => tracked(request.requestId, answer(request, controller, placement)));
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        running.delete(batchId);
       }
     },
 

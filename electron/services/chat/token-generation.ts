@@ -3,6 +3,8 @@ import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 export interface TokenGenerationOptions {
   maxTokens: number;
   temperature: number;
+  /** Fixes sampling, so the same prompt gives the same answer (null: a new draw each time). */
+  seed?: number | null;
   signal: AbortSignal;
   /** Tokens that end the answer (not part of it): EOS, EOT, the template's end-of-turn marker. */
   stopTokens: ReadonlySet<Token>;
@@ -44,7 +46,7 @@ export async function generateFromTokens(sequence: LlamaContextSequence, prompt:
   if (options.signal.aborted) return { text: '', tokens, stopReason: 'abort' };
 
   let stopReason: GeneratedAnswer['stopReason'] = 'maxTokens';
-  for await (const token of sequence.evaluate(pending, { temperature: options.temperature, yieldEogToken: true })) {
+  for await (const token of sequence.evaluate(pending, { temperature: options.temperature, ...(options.seed != null && { seed: options.seed }), yieldEogToken: true })) {
     if (options.stopTokens.has(token) || model.isEogToken(token)) {
       stopReason = 'endOfTurn';
       break;

@@ -21,8 +21,11 @@ interface Loaded {
   modelId: number;
   model: LlamaModel;
   context: LlamaContext | null;
-  /** Kept across questions so llama.cpp reuses the evaluated prefix (system prompt, history). */
-  sequence: LlamaContextSequence | null;
+  /**
+   * Kept across questions so llama.cpp reuses the evaluated prefix (system prompt, history).
+   * Slot 0 serves the chat; a batch run answers on slots 0..n-1 of a context made with n.
+   */
+  sequences: LlamaContextSequence[];
   /**
    * The chat format resolved once from the model's template. Resolving it is not free (a Jinja
    * template is parsed and test-rendered), so every question reuses this instance.
@@ -32,6 +35,14 @@ interface Loaded {
   promptFormat: PromptFormat;
   /** The adapters the current context was created with (a model version); '' for the base alone. */
   adapterKey: string;
+}
+
+export interface AcquiredContext {
+  model: LlamaModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+  chatWrapper: ChatWrapper;
+  promptFormat: PromptFormat;
 }
 
 /** What a version screen shows about the prompt format of the loaded model. */
@@ -65,6 +76,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
   let lastError: RuntimeStatus['error'] = null;
   let pendingLoad: Promise<void> | null = null;
   const activeGenerations = new Set<{ abort: () => void; done: Promise<unknown> }>();
+  let contextLock: Promise<unknown> = Promise.resolve();
 
   async function ensureLlama(settings: RuntimeSettings): Promise<Llama> {
     const key = `${settings.gpu}:${resolveThreads(settings)}`;
@@ -153,7 +165,61 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
     }
     const { resolveChatWrapper } = await loadLlamaModule();
-    loaded = { modelId: request.modelId, model, context: null, sequence: null, chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model), adapterKey: '' };
+    loaded = { modelId: request.modelId, model, context: null, sequences: [], chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model), adapterKey: '' };
+  }
+
+  async function acquireContextNow(modelId: number, contextSize: number, adapters: AdapterToApply[], slot: number, sequenceCount: number): Promise<AcquiredContext> {
+    if (loaded?.model.disposed) {
+      // llama.cpp failed or was torn down under us: say so instead of using a dead handle.
+      loaded = null;
+      state = 'failed';
+      lastError = { code: 'RUNTIME_FAILED', message: 'The model stopped working. Load it again.' };
+      await notify();
+    }
+    if (!loaded || loaded.modelId !== modelId) {
+      throw new ApiError('MODEL_NOT_LOADED', 'The model of this session is not loaded. Load it on the Models screen first.', { modelId });
+    }
+    const current = loaded;
+    const settings = await options.getSettings();
+    const wanted = Math.min(contextSize, current.model.trainContextSize || contextSize);
+    if (current.context?.disposed) {
+      current.context = null;
+      current.sequences = [];
+    }
+    // llama.cpp applies LoRA adapters when a context is created: another version (or the base
+    // after a version) means a new context on the same loaded model, not a reload.
+    const adapterKey = adapters.length ? JSON.stringify(adapters.map((a) => [a.filePath, a.scale ?? 1])) : '';
+    const needed = Math.max(sequenceCount, slot + 1);
+    if (current.context && (current.context.contextSize !== wanted || current.adapterKey !== adapterKey || current.context.totalSequences < needed)) {
+      await stopGenerations();
+      await current.context.dispose();
+      current.context = null;
+      current.sequences = [];
+    }
+    if (!current.context) {
+      const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings) };
+      // Switching versions shows as a short load in the status bar: the adapters are read now.
+      const switching = adapterKey !== current.adapterKey;
+      if (switching) {
+        state = 'loading';
+        progress = 0;
+        await notify();
+      }
+      try {
+        current.context = adapters.length ? await createContextWithAdapters(current.model, adapters, contextOptions) : await current.model.createContext(contextOptions);
+        current.adapterKey = adapterKey;
+      } finally {
+        if (switching) {
+          state = 'loaded';
+          progress = 1;
+          await notify();
+        }
+      }
+    }
+    const context = current.context;
+    while (current.sequences.length <= slot) current.sequences.push(context.getSequence());
+    if (current.sequences[slot]!.disposed) current.sequences[slot] = context.getSequence();
+    return { model: current.model, context, sequence: current.sequences[slot]!, chatWrapper: current.chatWrapper, promptFormat: current.promptFormat };
   }
 
   return {
@@ -203,54 +269,17 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
      * The model and a context of at least `contextSize` tokens for the loaded model. A context of
      * another size is replaced (sessions of different workspaces may ask for different sizes).
      */
-    async acquireContext(modelId: number, contextSize: number, adapters: AdapterToApply[] = []): Promise<{ model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence; chatWrapper: ChatWrapper; promptFormat: PromptFormat }> {
-      if (loaded?.model.disposed) {
-        // llama.cpp failed or was torn down under us: say so instead of using a dead handle.
-        loaded = null;
-        state = 'failed';
-        lastError = { code: 'RUNTIME_FAILED', message: 'The model stopped working. Load it again.' };
-        await notify();
-      }
-      if (!loaded || loaded.modelId !== modelId) {
-        throw new ApiError('MODEL_NOT_LOADED', 'The model of this session is not loaded. Load it on the Models screen first.', { modelId });
-      }
-      const settings = await options.getSettings();
-      const wanted = Math.min(contextSize, loaded.model.trainContextSize || contextSize);
-      if (loaded.context?.disposed) {
-        loaded.context = null;
-        loaded.sequence = null;
-      }
-      // llama.cpp applies LoRA adapters when a context is created: another version (or the base
-      // after a version) means a new context on the same loaded model, not a reload.
-      const adapterKey = adapters.length ? JSON.stringify(adapters.map((a) => [a.filePath, a.scale ?? 1])) : '';
-      if (loaded.context && (loaded.context.contextSize !== wanted || loaded.adapterKey !== adapterKey)) {
-        await stopGenerations();
-        await loaded.context.dispose();
-        loaded.context = null;
-        loaded.sequence = null;
-      }
-      if (!loaded.context) {
-        const contextOptions = { contextSize: wanted, sequences: 1, threads: resolveThreads(settings) };
-        // Switching versions shows as a short load in the status bar: the adapters are read now.
-        const switching = adapterKey !== loaded.adapterKey;
-        if (switching) {
-          state = 'loading';
-          progress = 0;
-          await notify();
-        }
-        try {
-          loaded.context = adapters.length ? await createContextWithAdapters(loaded.model, adapters, contextOptions) : await loaded.model.createContext(contextOptions);
-          loaded.adapterKey = adapterKey;
-        } finally {
-          if (switching) {
-            state = 'loaded';
-            progress = 1;
-            await notify();
-          }
-        }
-      }
-      if (!loaded.sequence || loaded.sequence.disposed) loaded.sequence = loaded.context.getSequence();
-      return { model: loaded.model, context: loaded.context, sequence: loaded.sequence, chatWrapper: loaded.chatWrapper, promptFormat: loaded.promptFormat };
+    /**
+     * The model and a context of at least `contextSize` tokens for the loaded model, and its
+     * sequence `slot` of a context holding at least `sequences` of them. A context of another size,
+     * with other adapters or with too few sequences is replaced (sessions of different workspaces
+     * may ask for different sizes; a batch run asks for several sequences, answered in one batch).
+     */
+    acquireContext(modelId: number, contextSize: number, adapters: AdapterToApply[] = [], placement: { slot?: number; sequences?: number } = {}): Promise<AcquiredContext> {
+      // Serialized: parallel answers of a batch run must not each create a context of their own.
+      const acquired = contextLock.then(() => acquireContextNow(modelId, contextSize, adapters, placement.slot ?? 0, Math.max(1, placement.sequences ?? 1)));
+      contextLock = acquired.catch(() => {});
+      return acquired;
     },
 
     /** Registers a running generation so unload() can stop it before freeing the model. */

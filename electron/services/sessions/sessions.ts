@@ -30,7 +30,8 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
     async get(id: number): Promise<SessionInfo> {
       return toSession(await getRow(id));
     },
-    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null, adapterScale: number | null = null): Promise<SessionInfo> {
+    /** `settings` overrides what the session freezes from the workspace (a batch run's sampling). */
+    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null, adapterScale: number | null = null, settings: Partial<SessionSettings> = {}): Promise<SessionInfo> {
       const workspace = await deps.workspaces.get(workspaceId);
       await deps.models.get(modelId);
       // A version's adapters only make sense on the very base file they were trained for.
@@ -44,7 +45,7 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
           version_id: versionId,
           adapter_scale: versionId === null ? null : adapterScale,
           system_prompt_snapshot: workspace.systemPrompt,
-          settings_snapshot: JSON.stringify(pickFields(sessionSettingsSchema, workspace)),
+          settings_snapshot: JSON.stringify(pickFields(sessionSettingsSchema, { ...workspace, seed: null, ...settings })),
           started_at: nowIso(),
           ended_at: null,
         })

@@ -70,6 +70,12 @@ export const sessionSettingsSchema = workspaceSettingsSchema.pick({
   chatMode: true,
   refusalResponse: true,
   hybridSearch: true,
+}).extend({
+  /**
+   * The sampling seed; null draws one per answer. Batch runs freeze one (with temperature 0 by
+   * default) so two versions are compared on equal terms.
+   */
+  seed: z.number().int().min(0).nullable().default(null),
 });
 export type SessionSettings = z.output<typeof sessionSettingsSchema>;
 /** Fills in what sessions from before documents existed did not freeze (they stored no retrieval settings). */
