@@ -13,6 +13,12 @@ import { createIngestRunner } from '../services/documents/ingest-runner.ts';
 import { createAdapterService } from '../services/lora/adapter-service.ts';
 import { createVersionService } from '../services/versions/versions.ts';
 import { createAbService } from '../services/ab/ab.ts';
+import { createQuestionSetService } from '../services/reverify/question-sets.ts';
+import { createBatchRunService } from '../services/reverify/batch-runs.ts';
+import { createRejudgeService } from '../services/reverify/rejudge.ts';
+import { createScoreCardService } from '../services/reverify/scorecards.ts';
+import { createReportService } from '../services/report/report-service.ts';
+import { findChromiumPdfRenderer, type PdfRenderer } from '../services/report/pdf.ts';
 import { startWatchedSync } from '../services/documents/watched-sync.ts';
 import { listAvailableEmbedders } from '../services/embeddings/available.ts';
 import { createDownloadService, type TransferTuning } from '../services/downloads/download-service.ts';
@@ -49,6 +55,8 @@ export interface AppCoreOptions {
   embedderLoadTimeoutMs?: number;
   /** Stall timeout and retries of model downloads (tests shorten them). */
   downloadTuning?: Partial<TransferTuning>;
+  /** Turns a report's HTML into a PDF: Electron's printToPDF in the desktop app; Chromium if found otherwise. */
+  pdfRenderer?: () => PdfRenderer | null;
 }
 
 /** How long closing may take before the database is closed regardless of what is still running. */
@@ -129,6 +137,19 @@ export async function createAppCore(options: AppCoreOptions) {
   const retriever = createRetriever({ vectors, documents, runner });
   const chat = createChatService(db, { runtime, sessions, retriever, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
   const ab = createAbService(db, { chat, sessions, versions, models });
+  const questionSets = createQuestionSetService(db, { workspaces });
+  const batchRuns = createBatchRunService(db, { chat, sessions, versions, models, jobs, defaultParallelism: async () => (await settings.get()).batchParallelism });
+  const rejudge = createRejudgeService(db, { evaluations, versions, models });
+  const scoreCards = createScoreCardService(db, { ab, models, versions });
+  const reports = createReportService(db, {
+    appVersion: options.appVersion,
+    reportsDir: path.join(dataDir, 'reports'),
+    workspaces,
+    scoreCards,
+    versions,
+    models,
+    pdfRenderer: options.pdfRenderer ?? findChromiumPdfRenderer,
+  });
   const watchedSync = startWatchedSync({ documents, jobs, intervalMs: options.watchIntervalMs ?? 60_000 });
   const localUser: User = await users.ensureLocalUser();
   let closing: Promise<{ clean: boolean }> | null = null;
@@ -138,13 +159,14 @@ export async function createAppCore(options: AppCoreOptions) {
   // progress is "recovered" from under it.
   const recovery = await recoverIfOwner(dataDir, Boolean(lock), async () => {
     const interruptedAnswers = await chat.recoverInterrupted();
+    const interruptedRuns = await batchRuns.recoverInterrupted();
     const exports = await exporter.recover();
     const interruptedDocuments = await documents.recoverInterrupted();
     if (interruptedDocuments.requeue.length > 0) {
       const ids = interruptedDocuments.requeue.map((entry) => entry.id);
       void jobs.background('ingest', `recover:${Date.now()}`, (job) => documents.reingest(ids, job), 're-ingesting interrupted documents');
     }
-    return { interruptedAnswers, exportsCleaned: exports.removed, exportsFinished: exports.finished, interruptedDocuments: interruptedDocuments.failed };
+    return { interruptedAnswers, interruptedRuns, exportsCleaned: exports.removed, exportsFinished: exports.finished, interruptedDocuments: interruptedDocuments.failed };
   });
 
   const implementations: Implementations = {
@@ -174,6 +196,24 @@ export async function createAppCore(options: AppCoreOptions) {
     'ab.ask': (input, caller) => ab.ask(input, caller.user.id, (requestId, text) => events.emit('chat.token', { requestId, text })),
     'ab.choose': ({ comparisonId, choice }, caller) => ab.choose(comparisonId, choice, caller.user.id),
     'ab.tally': ({ workspaceId }) => ab.tally(workspaceId),
+
+    'questionSets.list': ({ workspaceId }) => questionSets.list(workspaceId),
+    'questionSets.get': ({ id }) => questionSets.get(id),
+    'questionSets.create': (input, caller) => questionSets.create(input, caller.user.id),
+    'questionSets.addItems': ({ setId, items }) => questionSets.addItems(setId, items),
+    'questionSets.update': ({ id, patch }) => questionSets.update(id, patch),
+    'questionSets.delete': ({ id }) => questionSets.remove(id),
+    'questionSets.previewImport': (input) => questionSets.previewImport(input),
+    'questionSets.import': (input) => questionSets.import(input),
+    'runs.start': (input, caller) => batchRuns.start(input, caller.user.id),
+    'runs.resume': ({ id, wait }) => batchRuns.resume(id, wait),
+    'runs.list': ({ workspaceId, setId }) => batchRuns.list(workspaceId, setId),
+    'runs.get': ({ id }) => batchRuns.get(id),
+    'rejudge.items': ({ runId }, caller) => rejudge.items(runId, caller.user.id),
+    'rejudge.save': (input, caller) => rejudge.save(input, caller.user.id),
+    'scorecards.get': ({ workspaceId }) => scoreCards.get(workspaceId),
+    'scorecards.csv': ({ workspaceId, table }) => scoreCards.csv(workspaceId, table),
+    'report.create': (input) => reports.create(input),
 
     'runtime.status': () => runtime.status(),
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),
@@ -246,6 +286,7 @@ export async function createAppCore(options: AppCoreOptions) {
     const graceful = (async () => {
       await chat.stopAll();
       await jobs.cancelAll();
+      await batchRuns.idle();
       await documents.idle();
       await runner.close();
       await vectors.close();

@@ -6,12 +6,14 @@ import { abMethods } from './ab.ts';
 import { downloadMethods } from './downloads.ts';
 import { embedderMethods } from './embedders.ts';
 import { fileMethods } from './files.ts';
+import { reverifyMethods } from './reverify.ts';
 import {
   appSettingsPatchInput,
   docIdSchema,
   documentScopes,
   evaluationInput,
   exportFormatNames,
+  preferenceSourceNames,
   modelPatchInput,
   textDocumentFormats,
   workspaceCreateInput,
@@ -90,6 +92,7 @@ export const api = {
   ...adapterMethods,
   ...versionMethods,
   ...abMethods,
+  ...reverifyMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
   'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'manage' }),
@@ -205,6 +208,16 @@ export const api = {
         testRatio: z.number().min(0).max(0.5).default(0),
         /** Put the passages the model was given into the user turn, as it saw them. */
         includeContext: z.boolean().default(false),
+        /** Preference formats: where pairs come from. */
+        preferenceSources: z.array(z.enum(preferenceSourceNames)).min(1).default([...preferenceSourceNames]),
+        /** Items of an active re-verification set stay out of training data unless this is set. */
+        includeActiveReverification: z.boolean().default(false),
+        /** Collapse questions equal after NFKC and whitespace normalization to the newest one. */
+        dedupeQuestions: z.boolean().default(true),
+        /** A registered model whose tokenizer and training context length every example is checked against. */
+        lengthCheckModelId: id.optional(),
+        /** Leave out the examples longer than that context (needs lengthCheckModelId). */
+        skipTooLong: z.boolean().default(false),
         jobId: z.string().min(1).max(100).optional(),
       })
       .strict(),
@@ -271,7 +284,7 @@ export const events = {
   /** A piece of streamed answer text for a chat.ask request. */
   'chat.token': event<{ requestId: string; text: string }>(),
   /** Progress of long work (model load, export): fraction in [0, 1]. */
-  'job.progress': event<{ jobId: string; kind: 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download'; progress: number; detail?: string }>(),
+  'job.progress': event<{ jobId: string; kind: 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download' | 'batch-run'; progress: number; detail?: string }>(),
   /** Per-document ingestion progress, for a progress bar on each document. */
   'document.progress': event<{ jobId: string; path: string | null; docId: string; progress: number; phase: string }>(),
   'runtime.changed': event<RuntimeStatus>(),

@@ -39,6 +39,10 @@ export interface DatabaseSchema {
   model_versions: ModelVersionsTable;
   model_version_adapters: ModelVersionAdaptersTable;
   ab_comparisons: AbComparisonsTable;
+  question_sets: QuestionSetsTable;
+  question_set_items: QuestionSetItemsTable;
+  batch_runs: BatchRunsTable;
+  batch_run_items: BatchRunItemsTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -191,4 +195,61 @@ export interface AbComparisonsTable {
   choice: 'a' | 'b' | 'tie' | 'both_bad' | null;
   created_at: string;
   decided_at: string | null;
+}
+
+/** Questions to replay on a version (migration 012). */
+export interface QuestionSetsTable {
+  id: Generated<number>;
+  workspace_id: number;
+  name: string;
+  description: string;
+  status: 'active' | 'closed';
+  created_by: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface QuestionSetItemsTable {
+  id: Generated<number>;
+  set_id: number;
+  position: number;
+  question: string;
+  expected_answer: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  origin: 'trained' | 'guard' | 'evaluation' | 'typed' | 'imported';
+  source_log_id: number | null;
+  source_evaluation_id: number | null;
+  source_verdict: 1 | 2 | 3 | null;
+}
+
+export interface BatchRunsTable {
+  id: Generated<number>;
+  set_id: number;
+  workspace_id: number;
+  model_id: number;
+  version_id: number | null;
+  session_id: number;
+  parallelism: number;
+  temperature: number;
+  seed: number;
+  assist: 'none' | 'embedding' | 'judge';
+  status: 'pending' | 'running' | 'paused' | 'completed' | 'failed';
+  error_code: string | null;
+  error_message: string | null;
+  total: number;
+  created_by: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface BatchRunItemsTable {
+  run_id: number;
+  item_id: number;
+  position: number;
+  log_id: number | null;
+  suggested_verdict: 1 | 2 | 3 | null;
+  suggested_reason: string | null;
+  suggestion_score: number | null;
 }

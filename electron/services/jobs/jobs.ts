@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { ApiError } from '../../../shared/contract/errors.ts';
 
-export type JobKind = 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download';
+export type JobKind = 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download' | 'batch-run';
 
 export interface Job {
   id: string;

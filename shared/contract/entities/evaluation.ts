@@ -21,6 +21,10 @@ export const evaluationSchema = z.object({
   trainedDatasetId: entityId.nullable(),
   /** The model version this evaluation's correction was trained into (issue 12). */
   trainedVersionId: entityId.nullable(),
+  /** The version whose answer to this question was judged good again (status 3, issue 13). */
+  verifiedVersionId: entityId.nullable(),
+  /** That answer: re-judging it away from 1 takes the verified state back. */
+  verifiedLogId: entityId.nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

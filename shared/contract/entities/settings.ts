@@ -22,6 +22,11 @@ export const appSettingsSchema = z.object({
   gpuLayers: z.union([z.literal('auto'), z.literal('max'), z.number().int().min(0).max(10_000)]).default('auto'),
   /** 'auto' tries CUDA, Metal and Vulkan before falling back to the CPU. */
   gpu: z.enum(['auto', 'cpu']).default('auto'),
+  /**
+   * Questions a batch run answers at once on parallel context sequences (llama.cpp decodes them
+   * in one batch). Each sequence holds a whole context of KV cache, so memory grows with it.
+   */
+  batchParallelism: z.number().int().min(1).max(16).default(4),
   /** Where models are downloaded from (a Hugging Face compatible hub); EVALDESK_HUB_URL overrides it. */
   hubUrl: z.url({ protocol: /^https?$/ }).max(2000).default('https://huggingface.co'),
 });

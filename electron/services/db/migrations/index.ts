@@ -10,6 +10,8 @@ import * as modelVersions from './008_model_versions.ts';
 import * as sessionVersion from './009_session_version.ts';
 import * as abComparisons from './010_ab_comparisons.ts';
 import * as sessionAdapterScale from './011_session_adapter_scale.ts';
+import * as reverification from './012_reverification.ts';
+import * as exportFormats from './013_export_formats.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -27,6 +29,8 @@ const migrations: Record<string, Migration> = {
   '009_session_version': sessionVersion,
   '010_ab_comparisons': abComparisons,
   '011_session_adapter_scale': sessionAdapterScale,
+  '012_reverification': reverification,
+  '013_export_formats': exportFormats,
 };
 
 export const migrationProvider: MigrationProvider = {
