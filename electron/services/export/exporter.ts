@@ -4,7 +4,16 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import { pickFields } from '../../../shared/contract/entities/derive.ts';
-import { datasetSchema, type Dataset, type ExportManifest, type ExportResult, type ExportWarning } from '../../../shared/contract/entities.ts';
+import {
+  datasetSchema,
+  type Dataset,
+  type ExportExampleKind,
+  type ExportGuards,
+  type ExportManifest,
+  type ExportResult,
+  type ExportWarning,
+  type PreferenceSource,
+} from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import { fromRow } from '../db/rows.ts';
@@ -13,9 +22,10 @@ import { sourcesByLog } from '../logs/log-rows.ts';
 import { inclusiveEnd, sessionsOfVersion } from '../logs/logs.ts';
 import { isProcessAlive } from '../db/instance-lock.ts';
 import { ensureDir, notWritableError, removeQuietly } from '../files/safe-fs.ts';
-import { exportFormats, splitFor, type Split } from './formats.ts';
+import { conversationsOf, exportFormats, normalizedQuestion, splitFor, type ConversationRenderer, type ExampleOf, type Split } from './formats.ts';
 import { SplitWriter } from './split-writer.ts';
-import { chatTemplatesOf } from './chat-templates.ts';
+import { chatTemplatesOf, renderPlain, textRenderersOf, type TextRendering } from './chat-templates.ts';
+import { openLengthChecker, type LengthChecker } from './length-check.ts';
 import { tokenizationRule } from '../runtime/chat-template.ts';
 
 type ExportInput = ParsedInput<'export.run'>;
@@ -34,6 +44,26 @@ export function mlxBatchWarnings(files: Array<{ name: string; rows: number }>): 
     .map((file) => ({ code: 'MLX_SPLIT_BELOW_BATCH_SIZE' as const, split: file.name.replace(/\.jsonl$/, ''), rows: file.rows, batchSize: mlxDefaultBatchSize, suggestedBatchSize: Math.max(1, smallest) }));
 }
 
+const duplicateRule = 'NFKC, trimmed, every whitespace run one space; the newest evaluation (or A/B choice) of each question is kept';
+
+/** One row that may become an example: its key in the split hash, and what it came from. */
+interface Candidate {
+  /** The evaluation id, or minus the A/B comparison id (never collides, and is not a dataset item). */
+  key: number;
+  verdict: 1 | 2 | 3 | null;
+  modelId: number;
+  question: string;
+  example: ExampleOf[ExportExampleKind];
+  source: PreferenceSource;
+}
+
+type Built = Candidate | { skip: string };
+
+/** LLaMA-Factory names datasets by key; the export's name with only characters safe in its --dataset list. */
+function llamaFactoryName(datasetName: string, split: Split): string {
+  return `${datasetName.replace(/[^\p{L}\p{N}._-]+/gu, '_')}_${split}`;
+}
+
 /** Writes the manifest and renames the staging folder into place (an empty target is replaced). */
 function publishStaging(staging: string, outDir: string, manifest: ExportManifest): void {
   fs.writeFileSync(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -42,8 +72,17 @@ function publishStaging(staging: string, outDir: string, manifest: ExportManifes
 }
 
 export function createExporter(db: Db, deps: { appVersion: string; exportsDir: string }) {
+  /** Evaluations that are items of an active re-verification set (they are being re-checked). */
+  const activeReverificationItems = () =>
+    db
+      .selectFrom('question_set_items as qi')
+      .innerJoin('question_sets as qs', 'qs.id', 'qi.set_id')
+      .select('qi.source_evaluation_id')
+      .where('qs.status', '=', 'active')
+      .where('qi.source_evaluation_id', 'is not', null);
+
   /** Evaluations joined with their log and session, restricted by the export filters. */
-  function candidates(filters: ExportFilters) {
+  function candidates(filters: ExportFilters, kind: ExportExampleKind) {
     let query = db
       .selectFrom('evaluations as e')
       .innerJoin('conversation_logs as l', 'l.id', 'e.log_id')
@@ -56,6 +95,36 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
     if (filters.statuses) query = query.where('e.status', 'in', filters.statuses);
     if (filters.from) query = query.where('l.asked_at', '>=', filters.from);
     if (filters.to) query = query.where('l.asked_at', '<=', inclusiveEnd(filters.to));
+    // A pair needs a correction to prefer over the model's answer: only verdicts 2 and 3 have one.
+    if (kind === 'preference') query = query.where('e.evaluation', 'in', [2, 3]);
+    return query;
+  }
+
+  /**
+   * Evaluations the export reads: the candidates, less the items of active re-verification sets
+   * unless asked for. `holdBack` is false when no active set has items, which keeps the subquery
+   * out of the common case's plan.
+   */
+  function evaluationRows(input: ExportInput, kind: ExportExampleKind, holdBack: boolean) {
+    const query = candidates(input.filters, kind);
+    return holdBack ? query.where('e.id', 'not in', activeReverificationItems()) : query;
+  }
+
+  /**
+   * Blind A/B choices with a winner ('a' or 'b'; ties and "both bad" rank nothing). Verdict,
+   * priority, status and version filters describe evaluations and do not apply to them.
+   */
+  function abRows(filters: ExportFilters) {
+    let query = db
+      .selectFrom('ab_comparisons as c')
+      .innerJoin('conversation_logs as la', 'la.id', 'c.log_a')
+      .innerJoin('conversation_logs as lb', 'lb.id', 'c.log_b')
+      .innerJoin('sessions as s', 's.id', 'la.session_id')
+      .where('c.choice', 'in', ['a', 'b']);
+    if (filters.workspaceId !== undefined) query = query.where('c.workspace_id', '=', filters.workspaceId);
+    if (filters.modelId !== undefined) query = query.where('c.model_id', '=', filters.modelId);
+    if (filters.from) query = query.where('la.asked_at', '>=', filters.from);
+    if (filters.to) query = query.where('la.asked_at', '<=', inclusiveEnd(filters.to));
     return query;
   }
 
@@ -77,13 +146,68 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
     return outDir;
   }
 
+  /** Turns an evaluation row into the example its format's kind needs, or the reason it cannot be one. */
+  function fromEvaluation(
+    kind: ExportExampleKind,
+    row: { id: number; evaluation: 1 | 2 | 3; correct_answer: string | null; question: string; answer: string; model_id: number; system_prompt_snapshot: string },
+    context: string[] | undefined,
+  ): Built {
+    const prompt = { systemPrompt: row.system_prompt_snapshot, question: row.question, ...(context && { context }) };
+    const base = { key: row.id, verdict: row.evaluation, modelId: row.model_id, question: row.question, source: 'evaluations' as const };
+    const answer = row.answer.trim() === '' ? null : row.answer;
+    const correction = row.correct_answer === null || row.correct_answer.trim() === '' ? null : row.correct_answer;
+    if (kind === 'sft') {
+      const target = row.evaluation === 1 ? answer : correction;
+      if (target === null) return { skip: row.evaluation === 1 ? 'empty_model_answer' : 'missing_correct_answer' };
+      return { ...base, example: { ...prompt, target } };
+    }
+    if (kind === 'unpaired') {
+      if (answer === null) return { skip: 'empty_model_answer' };
+      return { ...base, example: { ...prompt, completion: answer, label: row.evaluation === 1 } };
+    }
+    if (correction === null) return { skip: 'missing_correct_answer' };
+    if (answer === null) return { skip: 'empty_model_answer' };
+    if (correction.trim() === answer.trim()) return { skip: 'correction_equals_answer' };
+    return { ...base, example: { ...prompt, chosen: correction, rejected: answer } };
+  }
+
   async function run(input: ExportInput, userId: number, job: Job): Promise<ExportResult> {
     const format = exportFormats[input.format];
+    const kind = format.kind;
+    if (input.skipTooLong && input.lengthCheckModelId === undefined) {
+      throw new ApiError('VALIDATION', 'Skipping too-long examples needs a model to measure them with (lengthCheckModelId).', { field: 'skipTooLong' });
+    }
     const outDir = resolveOutDir(input);
-    const totalRow = await candidates(input.filters).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const total = Number(totalRow.n);
+    const sources: PreferenceSource[] = kind === 'preference' ? input.preferenceSources : ['evaluations'];
+    const withAb = sources.includes('ab');
+    const withEvaluations = sources.includes('evaluations');
+
+    const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) => Number((await query.executeTakeFirstOrThrow()).n);
+    const anyActiveItem = withEvaluations && (await activeReverificationItems().limit(1).executeTakeFirst()) !== undefined;
+    const holdBack = anyActiveItem && !input.includeActiveReverification;
+    const evaluationTotal = withEvaluations ? await count(evaluationRows(input, kind, holdBack).select((eb) => eb.fn.countAll<number>().as('n'))) : 0;
+    const abTotal = withAb ? await count(abRows(input.filters).select((eb) => eb.fn.countAll<number>().as('n'))) : 0;
+    const reverificationMatched = anyActiveItem
+      ? await count(
+          candidates(input.filters, kind)
+            .where('e.id', 'in', activeReverificationItems())
+            .select((eb) => eb.fn.countAll<number>().as('n')),
+        )
+      : 0;
+    const total = evaluationTotal + abTotal;
     if (total === 0) {
-      throw new ApiError('EXPORT_EMPTY', 'No evaluated answers match these filters, so there is nothing to export.');
+      const what = kind === 'preference' ? 'No preference pairs (corrected verdicts 2/3 or A/B choices with a winner)' : 'No evaluated answers';
+      const held = reverificationMatched > 0 && !input.includeActiveReverification ? ` (${reverificationMatched} are held back by an active re-verification set)` : '';
+      throw new ApiError('EXPORT_EMPTY', `${what} match these filters${held}, so there is nothing to export.`, { reverificationExcluded: reverificationMatched });
+    }
+
+    // Opened before any folder is made: an unknown or unreadable model is a clean error.
+    const lengthChecker: LengthChecker | null = input.lengthCheckModelId !== undefined ? await openLengthChecker(db, input.lengthCheckModelId) : null;
+    /** {text} form: each answering model's own template renders its examples. */
+    let textRenderers: Map<number, { render: ConversationRenderer; rendering: TextRendering }> | null = null;
+    if (input.format === 'mlx-text') {
+      const models = await evaluationRows(input, kind, holdBack).select('l.model_id').distinct().execute();
+      textRenderers = await textRenderersOf(db, models.map((row) => row.model_id));
     }
 
     // Files are written into a hidden sibling folder and renamed into place at the end: a failed
@@ -95,6 +219,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       ensureDir(parent);
       fs.mkdirSync(staging);
     } catch (error) {
+      await lengthChecker?.dispose();
       throw notWritableError('EXPORT_NOT_WRITABLE', outDir, error);
     }
     const pending = await db
@@ -111,45 +236,112 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       /** Which split each exported evaluation went to; written with the dataset in one transaction. */
       const splitOf = new Map<number, Split>();
       const perEvaluation: Record<'1' | '2' | '3', number> = { '1': 0, '2': 0, '3': 0 };
+      const perSource: Record<PreferenceSource, number> = { evaluations: 0, ab: 0 };
       /** The models whose answers went in: the manifest records each one's chat template. */
       const modelIds = new Set<number>();
       const skipped: Record<string, number> = {};
+      const skip = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
+      const length = { checked: 0, tooLong: 0, longestTokens: 0 };
+      let collapsed = 0;
       let processed = 0;
-      let lastId = 0;
+      /**
+       * Normalized questions already written, per source (a correction and an A/B choice are
+       * different pairs). The text itself, not a hash: a collision would drop an example silently.
+       */
+      const seen: Record<PreferenceSource, Set<string>> = { evaluations: new Set(), ab: new Set() };
 
+      const consider = (candidate: Candidate) => {
+        let dedupKey: string | null = null;
+        if (input.dedupeQuestions) {
+          dedupKey = normalizedQuestion(candidate.question);
+          // Rows arrive newest first, so the example already written is the one to keep.
+          if (seen[candidate.source].has(dedupKey)) {
+            collapsed++;
+            return;
+          }
+        }
+        if (lengthChecker) {
+          const tokens = Math.max(...conversationsOf(kind, candidate.example).map((conversation) => lengthChecker.count(conversation)));
+          length.checked++;
+          length.longestTokens = Math.max(length.longestTokens, tokens);
+          if (tokens > lengthChecker.summary.contextLength) {
+            length.tooLong++;
+            // Not marked seen: an older, shorter duplicate of the question may take its place.
+            if (input.skipTooLong) return void skip('too_long');
+          }
+        }
+        if (dedupKey !== null) seen[candidate.source].add(dedupKey);
+        const wanted = splitFor(input.seed, candidate.key, input.validRatio, input.testRatio);
+        const split = writers.has(wanted) ? wanted : 'train';
+        const render = textRenderers?.get(candidate.modelId)?.render ?? renderPlain;
+        writers.get(split)!.append((format.line as (example: ExampleOf[ExportExampleKind], render: ConversationRenderer) => string)(candidate.example, render), candidate.key);
+        if (candidate.verdict !== null) perEvaluation[String(candidate.verdict) as '1' | '2' | '3']++;
+        perSource[candidate.source]++;
+        modelIds.add(candidate.modelId);
+        if (candidate.key > 0) splitOf.set(candidate.key, split);
+      };
+      const afterChunk = async (rows: number) => {
+        processed += rows;
+        job.progress(processed / total, `${processed} / ${total}`);
+        await yieldToEventLoop();
+      };
+
+      // Newest first (keyset pagination on the id, descending), so dedup keeps the newest evaluation.
+      let beforeId = Number.MAX_SAFE_INTEGER;
       for (;;) {
+        if (!withEvaluations) break;
         job.throwIfCancelled();
-        const rows = await candidates(input.filters)
+        const rows = await evaluationRows(input, kind, holdBack)
           .select(['e.id', 'e.evaluation', 'e.correct_answer', 'l.id as log_id', 'l.question', 'l.answer', 'l.model_id', 's.system_prompt_snapshot'])
-          .where('e.id', '>', lastId)
-          .orderBy('e.id')
+          .where('e.id', '<', beforeId)
+          .orderBy('e.id', 'desc')
           .limit(chunkSize)
           .execute();
         if (rows.length === 0) break;
         const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_id)) : null;
         for (const row of rows) {
-          const target = row.evaluation === 1 ? row.answer : row.correct_answer;
-          if (target === null || target.trim() === '') {
-            const reason = row.evaluation === 1 ? 'empty_model_answer' : 'missing_correct_answer';
-            skipped[reason] = (skipped[reason] ?? 0) + 1;
-            continue;
-          }
-          const wanted = splitFor(input.seed, row.id, input.validRatio, input.testRatio);
-          const split = writers.has(wanted) ? wanted : 'train';
-          const context = contexts?.get(row.log_id)?.map((source) => source.promptText);
-          writers.get(split)!.append(format.line({ systemPrompt: row.system_prompt_snapshot, question: row.question, target, ...(context && { context }) }), row.id);
-          perEvaluation[String(row.evaluation) as '1' | '2' | '3']++;
-          modelIds.add(row.model_id);
-          splitOf.set(row.id, split);
+          const built = fromEvaluation(kind, row, contexts?.get(row.log_id)?.map((source) => source.promptText));
+          if ('skip' in built) skip(built.skip);
+          else consider(built);
         }
-        processed += rows.length;
-        lastId = rows[rows.length - 1]!.id;
-        job.progress(processed / total, `${processed} / ${total}`);
-        await yieldToEventLoop();
+        beforeId = rows[rows.length - 1]!.id;
+        await afterChunk(rows.length);
+      }
+      beforeId = Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        if (!withAb) break;
+        job.throwIfCancelled();
+        const rows = await abRows(input.filters)
+          .select(['c.id', 'c.choice', 'c.question', 'c.model_id', 'la.id as log_a', 'la.answer as answer_a', 'lb.answer as answer_b', 's.system_prompt_snapshot'])
+          .where('c.id', '<', beforeId)
+          .orderBy('c.id', 'desc')
+          .limit(chunkSize)
+          .execute();
+        if (rows.length === 0) break;
+        // Both answers were given to the same question; the prompt is as A saw it.
+        const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_a)) : null;
+        for (const row of rows) {
+          const [chosen, rejected] = row.choice === 'a' ? [row.answer_a, row.answer_b] : [row.answer_b, row.answer_a];
+          if (chosen.trim() === '' || rejected.trim() === '') skip('empty_model_answer');
+          else if (chosen.trim() === rejected.trim()) skip('identical_answers');
+          else {
+            const context = contexts?.get(row.log_a)?.map((source) => source.promptText);
+            consider({
+              key: -row.id,
+              verdict: null,
+              modelId: row.model_id,
+              question: row.question,
+              source: 'ab',
+              example: { systemPrompt: row.system_prompt_snapshot, question: row.question, ...(context && { context }), chosen, rejected },
+            });
+          }
+        }
+        beforeId = rows[rows.length - 1]!.id;
+        await afterChunk(rows.length);
       }
 
       // mlx-lm refuses to train with an empty valid.jsonl (and an asked-for test split should
-      // not be empty either): move the newest training example over when a split came out empty.
+      // not be empty either): move the last written training example over when a split came out empty.
       const train = writers.get('train')!;
       for (const split of splits.filter((s) => s !== 'train')) {
         const writer = writers.get(split)!;
@@ -164,7 +356,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           );
         }
         writer.append(moved.line, moved.key);
-        splitOf.set(moved.key, split);
+        if (moved.key > 0) splitOf.set(moved.key, split);
       }
 
       const files = splits.map((split) => writers.get(split)!.close());
@@ -172,9 +364,35 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       job.throwIfCancelled();
       const exampleCount = files.reduce((sum, file) => sum + file.rows, 0);
       const chatTemplates = await chatTemplatesOf(db, modelIds);
+
+      // LLaMA-Factory reads its datasets through dataset_info.json in the dataset_dir: the export
+      // folder is one, with an entry per split file.
+      let llamaFactory: ExportManifest['llamaFactory'];
+      if (format.llamaFactory) {
+        const entries = Object.fromEntries(splits.map((split) => [llamaFactoryName(input.name, split), { file_name: format.fileName(split), ...format.llamaFactory }]));
+        fs.writeFileSync(path.join(staging, 'dataset_info.json'), `${JSON.stringify(entries, null, 2)}\n`);
+        llamaFactory = { datasetInfo: 'dataset_info.json', datasets: Object.keys(entries) };
+      }
+
+      const reverificationExcluded = input.includeActiveReverification ? 0 : reverificationMatched;
+      const guards: ExportGuards = {
+        activeReverification: { included: input.includeActiveReverification, matched: reverificationMatched, excluded: reverificationExcluded },
+        duplicates: { enabled: input.dedupeQuestions, collapsed, rule: duplicateRule },
+        length: lengthChecker ? { ...lengthChecker.summary, ...length, skipTooLong: input.skipTooLong } : null,
+      };
+      const warnings: ExportWarning[] = [
+        ...(format.trainer === 'mlx-lm' ? mlxBatchWarnings(files.filter((file) => file.name !== 'test.jsonl')) : []),
+        ...(reverificationExcluded > 0 ? [{ code: 'ACTIVE_REVERIFICATION_EXCLUDED' as const, count: reverificationExcluded }] : []),
+        ...(collapsed > 0 ? [{ code: 'DUPLICATE_QUESTIONS_COLLAPSED' as const, count: collapsed }] : []),
+        ...(lengthChecker && length.tooLong > 0
+          ? [{ code: 'EXAMPLES_TOO_LONG' as const, count: length.tooLong, contextLength: lengthChecker.summary.contextLength, skipped: input.skipTooLong }]
+          : []),
+      ];
       const manifestFor = (id: number): ExportManifest => ({
         app: { name: 'EvalDesk', version: deps.appVersion },
         format: input.format,
+        kind,
+        layout: format.layout,
         createdAt: nowIso(),
         datasetId: id,
         filters: input.filters,
@@ -185,12 +403,16 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           total: exampleCount,
           perSplit: Object.fromEntries(splits.map((split, i) => [split, files[i]!.rows])),
           perEvaluation,
+          ...(kind === 'preference' && { perSource }),
         },
         skipped: { total: Object.values(skipped).reduce((a, b) => a + b, 0), reasons: skipped },
         files,
-        warnings: input.format === 'mlx' ? mlxBatchWarnings(files.filter((file) => file.name !== 'test.jsonl')) : [],
+        warnings,
         chatTemplates,
+        ...(textRenderers && { textRendering: Object.fromEntries([...modelIds].map((modelId) => [String(modelId), textRenderers.get(modelId)?.rendering ?? 'plain'])) }),
         tokenization: tokenizationRule,
+        guards,
+        ...(llamaFactory && { llamaFactory }),
       });
 
       // The dataset, its items and its manifest appear together or not at all.
@@ -231,6 +453,8 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       if (error instanceof ApiError) throw error;
       if ((error as NodeJS.ErrnoException).code) throw notWritableError('EXPORT_NOT_WRITABLE', outDir, error);
       throw error;
+    } finally {
+      await lengthChecker?.dispose();
     }
   }
 

@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Checkbox, Group, NativeSelect, NumberInput, Progress, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Dataset, ExportFormat, ExportResult } from '../../../shared/contract/entities.ts';
+import { preferenceFormatNames, sftFormatNames, type Dataset, type ExportFormat, type ExportResult, type ExportWarning } from '../../../shared/contract/entities.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
@@ -11,6 +11,22 @@ import { formatDate } from '../format.ts';
 import { useApp } from '../store.ts';
 
 type Code = 1 | 2 | 3;
+
+const isPreference = (format: ExportFormat) => (preferenceFormatNames as readonly string[]).includes(format);
+
+/** One line per manifest warning, in the reader's language. */
+function warningText(t: ReturnType<typeof useTranslation>['t'], warning: ExportWarning): string {
+  switch (warning.code) {
+    case 'MLX_SPLIT_BELOW_BATCH_SIZE':
+      return t('export.warnings.mlxBatch', { split: warning.split, rows: warning.rows, batchSize: warning.batchSize, suggested: warning.suggestedBatchSize });
+    case 'ACTIVE_REVERIFICATION_EXCLUDED':
+      return t('export.warnings.reverification', { count: warning.count });
+    case 'DUPLICATE_QUESTIONS_COLLAPSED':
+      return t('export.warnings.duplicates', { count: warning.count });
+    case 'EXAMPLES_TOO_LONG':
+      return t(warning.skipped ? 'export.warnings.tooLongSkipped' : 'export.warnings.tooLong', { count: warning.count, limit: warning.contextLength });
+  }
+}
 
 export function ExportScreen() {
   const { t } = useTranslation();
@@ -29,6 +45,12 @@ export function ExportScreen() {
   const [validRatio, setValidRatio] = useState(0.1);
   const [testRatio, setTestRatio] = useState(0);
   const [includeContext, setIncludeContext] = useState(false);
+  const [includeActiveReverification, setIncludeActiveReverification] = useState(false);
+  const [dedupeQuestions, setDedupeQuestions] = useState(true);
+  const [lengthCheckModelId, setLengthCheckModelId] = useState<number | null>(null);
+  const [skipTooLong, setSkipTooLong] = useState(false);
+  const [fromEvaluations, setFromEvaluations] = useState(true);
+  const [fromAb, setFromAb] = useState(true);
   const [job, setJob] = useState<{ id: string; progress: number } | null>(null);
   const [result, setResult] = useState<ExportResult | null>(null);
   const [datasets, setDatasets] = useState<Dataset[]>([]);
@@ -55,6 +77,10 @@ export function ExportScreen() {
         validRatio,
         testRatio,
         includeContext,
+        includeActiveReverification,
+        dedupeQuestions,
+        ...(lengthCheckModelId !== null && { lengthCheckModelId, skipTooLong }),
+        ...(isPreference(format) && { preferenceSources: [...(fromEvaluations ? (['evaluations'] as const) : []), ...(fromAb ? (['ab'] as const) : [])] }),
         jobId: id,
         filters: {
           ...(workspaceId !== null && { workspaceId }),
@@ -109,10 +135,16 @@ export function ExportScreen() {
           value={format}
           onChange={(e) => setFormat(e.currentTarget.value as ExportFormat)}
           data={[
-            { value: 'mlx', label: t('export.formats.mlx') },
-            { value: 'openai', label: t('export.formats.openai') },
+            { group: t('export.formatGroups.sft'), items: sftFormatNames.map((value) => ({ value, label: t(`export.formats.${value}`) })) },
+            { group: t('export.formatGroups.preference'), items: preferenceFormatNames.map((value) => ({ value, label: t(`export.formats.${value}`) })) },
           ]}
         />
+        {isPreference(format) && format !== 'trl-kto' && (
+          <Group mt="xs" gap="lg" data-testid="export-preference-sources">
+            <Checkbox label={t('export.preferenceFromEvaluations')} checked={fromEvaluations} onChange={(e) => setFromEvaluations(e.currentTarget.checked)} />
+            <Checkbox label={t('export.preferenceFromAb')} checked={fromAb} onChange={(e) => setFromAb(e.currentTarget.checked)} />
+          </Group>
+        )}
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" mt="sm">
           <TextInput label={t('export.name')} data-testid="export-name" value={name} onChange={(e) => setName(e.currentTarget.value)} />
           <PathInput label={t('export.outDir')} kind="folder" value={outDir} onChange={setOutDir} testId="export-out-dir" />
@@ -140,6 +172,17 @@ export function ExportScreen() {
           <NumberInput label={t('export.testRatio')} step={0.05} min={0} max={0.5} decimalScale={2} value={testRatio} onChange={(v) => v !== '' && setTestRatio(Number(v))} />
         </SimpleGrid>
         <Checkbox mt="md" label={t('export.includeContext')} checked={includeContext} onChange={(e) => setIncludeContext(e.currentTarget.checked)} />
+        <Title order={4} mt="lg" mb="xs">
+          {t('export.guards')}
+        </Title>
+        <Stack gap="xs">
+          <Checkbox label={t('export.includeActiveReverification')} checked={includeActiveReverification} onChange={(e) => setIncludeActiveReverification(e.currentTarget.checked)} data-testid="export-include-reverification" />
+          <Checkbox label={t('export.dedupeQuestions')} checked={dedupeQuestions} onChange={(e) => setDedupeQuestions(e.currentTarget.checked)} data-testid="export-dedupe" />
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <EntitySelect kind="model" label={t('export.lengthCheckModel')} anyLabel={t('export.noLengthCheck')} value={lengthCheckModelId} onChange={setLengthCheckModelId} />
+            <Checkbox mt="lg" label={t('export.skipTooLong')} disabled={lengthCheckModelId === null} checked={skipTooLong} onChange={(e) => setSkipTooLong(e.currentTarget.checked)} />
+          </SimpleGrid>
+        </Stack>
         <Group mt="md">
           {job ? (
             <>
@@ -150,7 +193,7 @@ export function ExportScreen() {
               </Button>
             </>
           ) : (
-            <Button data-testid="export-run" disabled={name.trim() === ''} onClick={() => void run()}>
+            <Button data-testid="export-run" disabled={name.trim() === '' || (isPreference(format) && format !== 'trl-kto' && !fromEvaluations && !fromAb)} onClick={() => void run()}>
               {t('export.run')}
             </Button>
           )}
@@ -161,9 +204,9 @@ export function ExportScreen() {
       {result && (
         <Card withBorder padding="md" data-testid="export-result">
           <p className="notice">{t('export.done', { count: result.manifest.counts.total, dir: result.outDir })}</p>
-          {(result.manifest.warnings ?? []).map((warning) => (
-            <Alert key={warning.split} color="yellow" mb="xs" data-testid="export-warning">
-              {t('export.warnings.mlxBatch', { split: warning.split, rows: warning.rows, batchSize: warning.batchSize, suggested: warning.suggestedBatchSize })}
+          {(result.manifest.warnings ?? []).map((warning, i) => (
+            <Alert key={`${warning.code}-${i}`} color="yellow" mb="xs" data-testid="export-warning">
+              {warningText(t, warning)}
             </Alert>
           ))}
           <dl className="facts">
@@ -176,6 +219,20 @@ export function ExportScreen() {
               {result.manifest.skipped.total}
               {result.manifest.skipped.total > 0 && ` (${Object.entries(result.manifest.skipped.reasons).map(([reason, n]) => `${reason} ${n}`).join(', ')})`}
             </dd>
+            {result.manifest.counts.perSource && (
+              <>
+                <dt>{t('export.perSource')}</dt>
+                <dd>{t('export.perSourceValue', { evaluations: result.manifest.counts.perSource.evaluations, ab: result.manifest.counts.perSource.ab })}</dd>
+              </>
+            )}
+            {result.manifest.guards?.length && (
+              <>
+                <dt>{t('export.lengthChecked')}</dt>
+                <dd data-testid="export-length">
+                  {t('export.lengthSummary', { checked: result.manifest.guards.length.checked, tooLong: result.manifest.guards.length.tooLong, longest: result.manifest.guards.length.longestTokens, limit: result.manifest.guards.length.contextLength })}
+                </dd>
+              </>
+            )}
             <dt>{t('export.files')}</dt>
             <dd>
               {result.manifest.files.map((file) => (

@@ -1,8 +1,21 @@
 import { z } from 'zod';
 import { entityId, timestamp } from './fields.ts';
 
-export const exportFormatNames = ['mlx', 'openai'] as const;
+/**
+ * Supervised formats train on one target answer per question; preference formats on a better and a
+ * worse answer (DPO) or on answers labelled good or bad (KTO).
+ */
+export const sftFormatNames = ['mlx', 'mlx-completions', 'mlx-text', 'openai', 'alpaca', 'sharegpt'] as const;
+export const preferenceFormatNames = ['trl-dpo', 'openai-dpo', 'alpaca-preference', 'sharegpt-preference', 'trl-kto'] as const;
+export const exportFormatNames = [...sftFormatNames, ...preferenceFormatNames] as const;
 export type ExportFormat = (typeof exportFormatNames)[number];
+
+/** What an example holds: one target (sft), a chosen and a rejected answer (preference), one labelled answer (unpaired). */
+export type ExportExampleKind = 'sft' | 'preference' | 'unpaired';
+
+/** Where preference pairs come from: corrected verdicts 2/3 (correction over model answer), blind A/B choices. */
+export const preferenceSourceNames = ['evaluations', 'ab'] as const;
+export type PreferenceSource = (typeof preferenceSourceNames)[number];
 
 export const datasetSchema = z.object({
   id: entityId,
@@ -18,6 +31,9 @@ export type Dataset = z.output<typeof datasetSchema>;
 export interface ExportManifest {
   app: { name: 'EvalDesk'; version: string };
   format: ExportFormat;
+  kind?: ExportExampleKind;
+  /** How each line of the files is built from the evaluations, in a few sentences. */
+  layout?: string;
   createdAt: string;
   datasetId: number;
   filters: Record<string, unknown>;
@@ -29,6 +45,8 @@ export interface ExportManifest {
     total: number;
     perSplit: Record<string, number>;
     perEvaluation: Record<'1' | '2' | '3', number>;
+    /** Preference exports: pairs from corrected evaluations and from blind A/B choices. */
+    perSource?: Record<PreferenceSource, number>;
   };
   skipped: { total: number; reasons: Record<string, number> };
   files: Array<{ name: string; rows: number; bytes: number; sha256: string }>;
@@ -42,6 +60,34 @@ export interface ExportManifest {
   chatTemplates?: ExportChatTemplate[];
   /** How prompts were tokenized: the rendered template as one text, special tokens only from the template. */
   tokenization?: string;
+  /** {text} form: per model id, whether its own chat template rendered the text or the plain fallback did. */
+  textRendering?: Record<string, 'chat-template' | 'plain'>;
+  /** The guards applied before anything was written (absent in exports made before they existed). */
+  guards?: ExportGuards;
+  /** Alpaca and ShareGPT: the LLaMA-Factory registry written beside the files, and the dataset names in it. */
+  llamaFactory?: { datasetInfo: 'dataset_info.json'; datasets: string[] };
+}
+
+export interface ExportGuards {
+  /** Evaluations that are items of an active re-verification set; left out unless `included`. */
+  activeReverification: { included: boolean; matched: number; excluded: number };
+  /** Questions equal after NFKC, trimming and collapsing whitespace runs: only the newest evaluation (or A/B choice) is kept. */
+  duplicates: { enabled: boolean; collapsed: number; rule: string };
+  /** Each example rendered and tokenized with the chosen model's own tokenizer, against its training context length. */
+  length: ExportLengthCheck | null;
+}
+
+export interface ExportLengthCheck {
+  modelId: number;
+  contextLength: number;
+  /** `models`: the registered model's training context length; `gguf`: the file header's. */
+  contextSource: 'models' | 'gguf';
+  /** `chat-template`: the model's own template rendered; `plain`: it has none, role-labelled text. */
+  rendering: 'chat-template' | 'plain';
+  checked: number;
+  tooLong: number;
+  longestTokens: number;
+  skipTooLong: boolean;
 }
 
 export interface ExportChatTemplate {
@@ -54,14 +100,13 @@ export interface ExportChatTemplate {
 /**
  * mlx-lm's default batch size is 4 and it refuses a split with fewer rows ("Dataset must have at
  * least batch_size=4 examples"); `suggestedBatchSize` is the largest that every split allows.
+ * The guards' warnings repeat their counts so the UI can show each one as it is.
  */
-export interface ExportWarning {
-  code: 'MLX_SPLIT_BELOW_BATCH_SIZE';
-  split: string;
-  rows: number;
-  batchSize: number;
-  suggestedBatchSize: number;
-}
+export type ExportWarning =
+  | { code: 'MLX_SPLIT_BELOW_BATCH_SIZE'; split: string; rows: number; batchSize: number; suggestedBatchSize: number }
+  | { code: 'ACTIVE_REVERIFICATION_EXCLUDED'; count: number }
+  | { code: 'DUPLICATE_QUESTIONS_COLLAPSED'; count: number }
+  | { code: 'EXAMPLES_TOO_LONG'; count: number; contextLength: number; skipped: boolean };
 
 export interface ExportResult {
   datasetId: number;
