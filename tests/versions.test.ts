@@ -107,7 +107,7 @@ test('asking a version applies its adapters on the loaded base; the base answers
     assert.equal((await app.call('logs.get', { id: ofVersion.rows[0]!.id })).versionName, 'v1');
     for (const row of ofVersion.rows) await app.call('evaluations.save', { logId: row.id, evaluation: 1 });
     for (const row of ofBase.rows) await app.call('evaluations.save', { logId: row.id, evaluation: 1 });
-    const exported = await app.call('export.run', { format: 'openai', name: 'v1-only', outDir: path.join(tempDir(), 'v1-only'), filters: { versionId: version.id } });
+    const exported = await app.call('export.run', { format: 'openai', name: 'v1-only', outDir: path.join(tempDir(), 'v1-only'), filters: { versionId: version.id }, dedupeQuestions: false });
     assert.equal(exported.manifest.counts.total, 3);
 
     // The adapter file disappears from the data folder: asking says so instead of answering as the base.
