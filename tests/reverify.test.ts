@@ -188,6 +188,7 @@ test('question sets: typed, imported from CSV, TSV in UTF-16 and JSONL with mapp
     const empty = await rejectsWithCode(app.call('questionSets.create', { workspaceId: workspace.id, name: 'nothing', fromEvaluations: { evaluations: [3] } }), 'EMPTY_INPUT');
     assert.equal(empty.params?.['reason'], 'empty_question_set');
     await rejectsWithCode(app.call('questionSets.create', { workspaceId: workspace.id, name: 'typed', items: [{ question: 'dup name' }] }), 'CONFLICT');
+    assert.equal((await app.call('questionSets.create', { workspaceId: workspace.id, name: 'to fill later' })).itemCount, 0, 'a set without a source starts empty');
     await rejectsWithCode(app.call('questionSets.create', { workspaceId: workspace.id, name: 'blank', items: [{ question: '   ' }] }), 'VALIDATION');
   } finally {
     await app.close();

@@ -1,5 +1,5 @@
 import { Alert, AppShell, Code, Group, NativeSelect, NavLink, Stack, Text, Title } from '@mantine/core';
-import { IconArrowsLeftRight, IconBriefcase, IconCpu, IconDatabaseExport, IconDownload, IconFiles, IconHome, IconListSearch, IconMessages, IconSettings } from '@tabler/icons-react';
+import { IconArrowsLeftRight, IconBriefcase, IconChecks, IconCpu, IconDatabaseExport, IconDownload, IconFiles, IconHome, IconListSearch, IconMessages, IconSettings } from '@tabler/icons-react';
 import { useEffect, useState, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from './api.ts';
@@ -14,11 +14,12 @@ import { ExportScreen } from './screens/ExportScreen.tsx';
 import { HomeScreen } from './screens/HomeScreen.tsx';
 import { LogsScreen } from './screens/LogsScreen.tsx';
 import { ModelsScreen } from './screens/ModelsScreen.tsx';
+import { ReverifyScreen } from './screens/reverify/ReverifyScreen.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { WorkspacesScreen } from './screens/WorkspacesScreen.tsx';
 import { useApp, type Screen } from './store.ts';
 
-/** The navigation follows the loop: set up, ask and judge, look back, export. */
+/** The navigation follows the loop: set up, ask and judge, look back, export, re-verify. */
 const screens: Array<{ id: Screen; key: string; icon: ComponentType<{ size?: number; stroke?: number }>; component: ComponentType }> = [
   { id: 'home', key: 'nav.home', icon: IconHome, component: HomeScreen },
   { id: 'workspaces', key: 'nav.workspaces', icon: IconBriefcase, component: WorkspacesScreen },
@@ -29,6 +30,7 @@ const screens: Array<{ id: Screen; key: string; icon: ComponentType<{ size?: num
   { id: 'logs', key: 'nav.logs', icon: IconListSearch, component: LogsScreen },
   { id: 'documents', key: 'nav.documents', icon: IconFiles, component: DocumentsScreen },
   { id: 'export', key: 'nav.export', icon: IconDatabaseExport, component: ExportScreen },
+  { id: 'reverify', key: 'reverify.nav', icon: IconChecks, component: ReverifyScreen },
   { id: 'settings', key: 'nav.settings', icon: IconSettings, component: SettingsScreen },
 ];
 

@@ -7,7 +7,7 @@ import { i18n, type Language } from './i18n/index.ts';
 
 const sessionKey = 'evaldesk.sessionId';
 
-export type Screen = 'home' | 'workspaces' | 'models' | 'chat' | 'ab' | 'logs' | 'documents' | 'export' | 'downloads' | 'settings';
+export type Screen = 'home' | 'workspaces' | 'models' | 'chat' | 'ab' | 'logs' | 'documents' | 'export' | 'reverify' | 'downloads' | 'settings';
 
 interface AppState {
   ready: boolean;

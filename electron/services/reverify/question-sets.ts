@@ -131,7 +131,10 @@ export function createQuestionSetService(db: Db, deps: { workspaces: Pick<Worksp
       const selected = input.fromEvaluations ? await fromEvaluations(input.workspaceId, input.fromEvaluations) : [];
       const guards = input.guard ? await guardSample(input.workspaceId, input.guard, new Set(selected.map((item) => item.source_log_id!))) : [];
       const items = [...selected, ...guards, ...typed(input.items, 'typed')];
-      if (items.length === 0) throw new ApiError('EMPTY_INPUT', 'No question matches: the set would be empty. Change the filters or add questions.', { reason: 'empty_question_set' });
+      // A set with no source is made empty on purpose (to import into or type questions later);
+      // a source that matches nothing would make one by mistake.
+      const hasSource = input.fromEvaluations !== undefined || input.guard !== undefined || input.items.length > 0;
+      if (hasSource && items.length === 0) throw new ApiError('EMPTY_INPUT', 'No question matches: the set would be empty. Change the filters or add questions.', { reason: 'empty_question_set' });
       const now = nowIso();
       const { id } = await db
         .insertInto('question_sets')

@@ -16,7 +16,19 @@ interface Form {
 
 const emptyForm: Form = { evaluation: null, reason: '', correctAnswer: '', priority: null, memo: '' };
 
-function fromEvaluation(evaluation: Evaluation | null): Form {
+/** A saved verdict as the panel shows it: an evaluation, or a re-judged answer of a batch run. */
+export type SavedJudgement = Pick<Evaluation, 'evaluation' | 'reason' | 'correctAnswer' | 'priority'> & { memo?: string | null; updatedAt?: string };
+
+/** What a save sends: only the fields that apply to the verdict. */
+export interface Judgement {
+  evaluation: Verdict;
+  memo: string | null;
+  reason?: string | null;
+  correctAnswer?: string | null;
+  priority?: Priority | null;
+}
+
+function fromEvaluation(evaluation: SavedJudgement | null): Form {
   if (!evaluation) return emptyForm;
   return {
     evaluation: evaluation.evaluation,
@@ -28,11 +40,17 @@ function fromEvaluation(evaluation: Evaluation | null): Form {
 }
 
 export interface EvaluationPanelProps {
-  log: ConversationLog;
+  log: Pick<ConversationLog, 'id' | 'answer'>;
   /** The current user's saved verdict on this log, if any. */
-  existing: Evaluation | null;
-  onSaved?: (evaluation: Evaluation) => void;
+  existing: SavedJudgement | null;
+  onSaved?: () => void;
   autoFocus?: boolean;
+  /** Saves somewhere else than `evaluations.save` (re-judging a batch run's answer). */
+  submit?: (judgement: Judgement) => Promise<void>;
+  /** The draft's key when it is not the log's own evaluation. */
+  draftKey?: string;
+  /** A 1 needs nothing more: save it at once (re-judging, where every key press is a verdict). */
+  saveGoodAtOnce?: boolean;
 }
 
 /** What a screen around the panel may do with it (the log browser's 1/2/3 keys). */
@@ -45,7 +63,7 @@ export interface EvaluationPanelHandle {
  * pre-filled with the model's answer; Ctrl/Cmd+Enter saves. Every change is kept as a draft.
  * A 2 or 3 without a correct answer asks once before saving: it would never be exported.
  */
-export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanelProps>(function EvaluationPanel({ log, existing, onSaved, autoFocus }, ref) {
+export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanelProps>(function EvaluationPanel({ log, existing, onSaved, autoFocus, submit, draftKey: givenDraftKey, saveGoodAtOnce }, ref) {
   const { t } = useTranslation();
   const [form, setForm] = useState<Form>(fromEvaluation(existing));
   const [state, setState] = useState<'saved' | 'dirty' | 'saving' | 'error' | 'new'>(existing ? 'saved' : 'new');
@@ -56,7 +74,7 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
   const [emptyConfirmed, setEmptyConfirmed] = useState(false);
   const panel = useRef<HTMLDivElement>(null);
   const correction = useRef<HTMLTextAreaElement>(null);
-  const draftKey = `evaluation:${log.id}`;
+  const draftKey = givenDraftKey ?? `evaluation:${log.id}`;
   const { discard } = useDraft(draftKey, form, state === 'dirty');
 
   // A draft newer than the saved verdict wins: it is what the person typed last.
@@ -69,7 +87,7 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
     setEmptyConfirmed(false);
     api.call('drafts.get', { key: draftKey }).then((draft) => {
       if (cancelled || !draft) return;
-      if (!existing || draft.updatedAt > existing.updatedAt) {
+      if (!existing || existing.updatedAt === undefined || draft.updatedAt > existing.updatedAt) {
         setForm({ ...emptyForm, ...(draft.value as Partial<Form>) });
         setState('dirty');
         setRestored(true);
@@ -90,6 +108,11 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
   };
 
   const choose = (verdict: Verdict) => {
+    if (verdict === 1 && saveGoodAtOnce) {
+      setForm((current) => ({ ...current, evaluation: 1 }));
+      void save(false, { ...form, evaluation: 1 });
+      return;
+    }
     const patch: Partial<Form> = { evaluation: verdict };
     if (verdict !== 1 && form.correctAnswer === '') patch.correctAnswer = log.answer;
     update(patch);
@@ -99,9 +122,9 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
 
   useImperativeHandle(ref, () => ({ choose }));
 
-  const save = async (allowEmpty = emptyConfirmed) => {
-    if (form.evaluation === null) return;
-    if (form.evaluation !== 1 && form.correctAnswer.trim() === '' && !allowEmpty) {
+  const save = async (allowEmpty = emptyConfirmed, values: Form = form) => {
+    if (values.evaluation === null) return;
+    if (values.evaluation !== 1 && values.correctAnswer.trim() === '' && !allowEmpty) {
       setConfirmingEmpty(true);
       return;
     }
@@ -111,16 +134,17 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
     try {
       // Seed 001: reason, correct answer and priority belong to verdicts 2 and 3 only; the form
       // keeps them while the person flips verdicts, and only the applicable ones are sent.
-      const saved = await api.call('evaluations.save', {
-        logId: log.id,
-        evaluation: form.evaluation,
-        memo: form.memo || null,
-        ...(form.evaluation !== 1 && { reason: form.reason || null, correctAnswer: form.correctAnswer || null, priority: form.priority }),
-      });
+      const judgement: Judgement = {
+        evaluation: values.evaluation,
+        memo: values.memo || null,
+        ...(values.evaluation !== 1 && { reason: values.reason || null, correctAnswer: values.correctAnswer || null, priority: values.priority }),
+      };
+      if (submit) await submit(judgement);
+      else await api.call('evaluations.save', { logId: log.id, ...judgement });
       await discard();
       setState('saved');
       setRestored(false);
-      onSaved?.(saved);
+      onSaved?.();
     } catch (caught) {
       setState('error');
       setError(describeError(caught));
