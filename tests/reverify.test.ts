@@ -206,6 +206,8 @@ test('a run on a version whose adapter file disappeared, or with no model loaded
     const items = Array.from({ length: 12 }, (_, i) => ({ question: `${questions[i % questions.length]} (${i})` }));
     const set = await app.call('questionSets.create', { workspaceId: workspace.id, name: 'set', items });
 
+    const assisted = await rejectsWithCode(app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], assist: 'judge' }), 'VALIDATION');
+    assert.equal(assisted.params?.['reason'], 'assist_unavailable');
     const notLoaded = await app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], wait: true });
     assert.equal(notLoaded[0]!.status, 'failed');
     assert.equal(notLoaded[0]!.error?.code, 'MODEL_NOT_LOADED');

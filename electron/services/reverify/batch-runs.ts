@@ -173,6 +173,9 @@ export function createBatchRunService(
       if (!set) throw new ApiError('NOT_FOUND', `Question set ${input.setId} does not exist.`, { entity: 'questionSet', id: input.setId });
       const items = await db.selectFrom('question_set_items').select(['id', 'position']).where('set_id', '=', set.id).orderBy('position').execute();
       if (items.length === 0) throw new ApiError('EMPTY_INPUT', 'This question set has no questions to run.', { reason: 'empty_question_set' });
+      // Suggested verdicts (a judge model with a JSON-schema grammar, or embedding similarity) are
+      // not built yet: say so rather than start a run that silently suggests nothing.
+      if (input.assist !== 'none' && !deps.suggest) throw new ApiError('VALIDATION', 'Assisted judging is not available in this version of EvalDesk; start the run without it.', { field: 'assist', reason: 'assist_unavailable' });
       const parallelism = input.parallelism ?? (await deps.defaultParallelism());
       // Every version is checked before any run is created: a missing adapter is said up front.
       for (const versionId of input.versionIds) if (versionId !== null) await deps.versions.checkRunnable(versionId, input.modelId);

@@ -1,8 +1,8 @@
-import { Button, Checkbox, Group, Modal, NativeSelect, NumberInput, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Button, Checkbox, Group, Modal, NumberInput, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ModelVersion } from '../../../../shared/contract/entities.ts';
-import { assistKinds, type QuestionSet } from '../../../../shared/contract/reverify.ts';
+import { type QuestionSet } from '../../../../shared/contract/reverify.ts';
 import { api } from '../../api.ts';
 import { describeReverifyError } from './describe.ts';
 import { EntitySelect } from '../../components/EntitySelect.tsx';
@@ -29,7 +29,6 @@ export function RunDialog({ opened, set, onClose, onStarted }: Props) {
   const [parallelism, setParallelism] = useState<number | ''>('');
   const [temperature, setTemperature] = useState(0);
   const [seed, setSeed] = useState(42);
-  const [assist, setAssist] = useState<(typeof assistKinds)[number]>('none');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -58,7 +57,6 @@ export function RunDialog({ opened, set, onClose, onStarted }: Props) {
         ...(parallelism !== '' && { parallelism }),
         temperature,
         seed,
-        assist,
       });
       onStarted();
     } catch (caught) {
@@ -88,7 +86,6 @@ export function RunDialog({ opened, set, onClose, onStarted }: Props) {
         <Text size="xs" c="dimmed">
           {t('reverify.runs.deterministic')}
         </Text>
-        <NativeSelect label={t('reverify.runs.assist')} value={assist} onChange={(e) => setAssist(e.currentTarget.value as (typeof assistKinds)[number])} data={assistKinds.map((kind) => ({ value: kind, label: t(`reverify.runs.assistKinds.${kind}`) }))} data-testid="run-assist" />
         <ErrorText error={error} testId="run-error" />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
