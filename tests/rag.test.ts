@@ -128,7 +128,7 @@ test('answers cite the passages they used; user B never receives user A\'s priva
     // Training exports can carry the retrieved context in the user turn; the manifest says so.
     await app.call('evaluations.save', { logId: asA.id, evaluation: 3, correctAnswer: 'Falcon costs 42.' });
     await app.call('evaluations.save', { logId: answerB.id, evaluation: 1 });
-    const exported = await app.call('export.run', { format: 'mlx', name: 'with-context', includeContext: true });
+    const exported = await app.call('export.run', { format: 'mlx', name: 'with-context', includeContext: true, dedupeQuestions: false });
     assert.equal(exported.manifest.includesRetrievedContext, true);
     const lines = ['train.jsonl', 'valid.jsonl'].flatMap((f) => fs.readFileSync(path.join(exported.outDir, f), 'utf8').trim().split('\n'));
     const userTurns = lines.map((line) => (JSON.parse(line) as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'user')!.content);
