@@ -37,7 +37,7 @@ function isCompleteAnswer(stopReason: StopReason): boolean {
 }
 
 /** Errors that belong to one question (it cannot be answered as asked), not to the model or the run. */
-const questionErrors = new Set(['CONTEXT_OVERFLOW', 'EMPTY_INPUT', 'EMBEDDER_UNAVAILABLE']);
+const questionErrors = new Set(['CONTEXT_OVERFLOW', 'EMPTY_INPUT']);
 
 /** How often a streaming answer is saved, so a crash loses at most this much of it. */
 const partialSaveIntervalMs = 1000;
@@ -204,7 +204,7 @@ export function createChatService(
 
     const finished = performance.now();
     const decodeSeconds = firstTokenAt !== null ? (finished - firstTokenAt) / 1000 : 0;
-    return completeLog(
+    const log = await completeLog(
       logId,
       {
         answer: text,
@@ -223,6 +223,10 @@ export function createChatService(
       // resuming the run asks it again.
       isCompleteAnswer(stopReason) ? batch : undefined,
     );
+    // In a batch run a runtime failure is the run's failure, not this question's outcome: the
+    // log keeps what was produced, and the run stops to be resumed.
+    if (batch && (stopReason as StopReason) === 'error') throw new ApiError('RUNTIME_FAILED', `llama.cpp failed while answering: ${errorMessage ?? 'unknown error'}`);
+    return log;
   }
 
   /** Everything between the question and the first token: retrieval, the context, the prompt plan. */

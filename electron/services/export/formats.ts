@@ -1,4 +1,5 @@
 import type { ExportExampleKind, ExportFormat } from '../../../shared/contract/entities.ts';
+import { seededFraction } from '../../../shared/seeded-fraction.ts';
 
 export type Split = 'train' | 'valid' | 'test';
 
@@ -213,11 +214,7 @@ export const exportFormats: Record<ExportFormat, AnyFormatSpec> = {
  * the same evaluation in the same split, and rows can be assigned one at a time while streaming.
  */
 export function splitFor(seed: number, key: number, validRatio: number, testRatio: number): Split {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  h = Math.imul(h ^ key, 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  const u = h / 2 ** 32;
+  const u = seededFraction(seed, key);
   if (u < validRatio) return 'valid';
   if (u < validRatio + testRatio) return 'test';
   return 'train';

@@ -121,10 +121,6 @@ export function createBatchRunService(
               },
             );
             if (log.stopReason === 'stopped' || signal.aborted) break;
-            if (log.stopReason === 'error' && !log.errorMessage?.match(/^[A-Z_]+$/)) {
-              // The runtime failed under this answer (a question-level refusal is logged with its code).
-              throw new ApiError('RUNTIME_FAILED', `llama.cpp failed while answering: ${log.errorMessage ?? 'unknown error'}`);
-            }
             answered++;
             job.progress(answered / row.total, `${answered}/${row.total}`);
             if (deps.suggest && row.assist !== 'none') await deps.suggest(row, { itemId: item.item_id, logId: log.id }, signal);

@@ -7,7 +7,7 @@ import type { QuestionSetItemsTable, QuestionSetsTable } from '../db/schema.ts';
 import { sessionsOfVersion } from '../logs/logs.ts';
 import type { WorkspaceService } from '../workspaces/workspaces.ts';
 import { readQuestions } from './question-import.ts';
-import { seededFraction } from './sampling.ts';
+import { seededFraction } from '../../../shared/seeded-fraction.ts';
 
 type CreateInput = ParsedInput<'questionSets.create'>;
 type NewItem = Omit<QuestionSetItemsTable, 'id' | 'set_id' | 'position'>;

@@ -16,11 +16,14 @@ import type { VersionService } from '../versions/versions.ts';
  *   can never disagree with them.
  */
 export function createRejudgeService(db: Db, deps: { evaluations: EvaluationService; versions: Pick<VersionService, 'get'>; models: Pick<ModelRegistry, 'get'> }) {
-  const names = new Map<string, string>();
-  async function versionName(modelId: number, versionId: number | null): Promise<string> {
-    const key = `${modelId}:${versionId}`;
-    if (!names.has(key)) names.set(key, versionId === null ? `${(await deps.models.get(modelId)).displayName} (base)` : (await deps.versions.get(versionId)).name);
-    return names.get(key)!;
+  /** Names looked up once per listing (a model can be renamed, so never kept longer). */
+  function versionNames() {
+    const names = new Map<string, Promise<string>>();
+    return (modelId: number, versionId: number | null): Promise<string> => {
+      const key = `${modelId}:${versionId}`;
+      if (!names.has(key)) names.set(key, versionId === null ? deps.models.get(modelId).then((model) => `${model.displayName} (base)`) : deps.versions.get(versionId).then((version) => version.name));
+      return names.get(key)!;
+    };
   }
 
   async function runRow(runId: number) {
@@ -67,6 +70,7 @@ export function createRejudgeService(db: Db, deps: { evaluations: EvaluationServ
       .where('r.run_id', '=', runId);
     if (onlyItemId !== undefined) query = query.where('r.item_id', '=', onlyItemId);
     const rows = await query.orderBy('r.position').execute();
+    const versionName = versionNames();
     return Promise.all(
       rows.map(async (row): Promise<RejudgeItem> => ({
         itemId: row.item_id,
