@@ -128,6 +128,10 @@ test('the whole loop: trained items and a guard sample replayed on the version, 
     assert.ok(html.includes('계약 PoC'));
     assert.ok(html.includes(first.question.replaceAll('?', '?')), 'the fixed example is in the report');
     assert.equal(report.pdfPath, null);
+    // A folder that is a file, or a system folder: a clear error, not an internal one.
+    const notAFolder = await rejectsWithCode(app.call('report.create', { workspaceId: workspace.id, outDir: path.join(report.htmlPath, 'below-a-file'), pdf: false }), 'EXPORT_NOT_WRITABLE');
+    assert.equal(notAFolder.params?.['reason'], 'not_a_folder');
+    await rejectsWithCode(app.call('report.create', { workspaceId: workspace.id, outDir: '/proc/evaldesk-report', pdf: false }), 'EXPORT_NOT_WRITABLE');
     assert.ok(logs.length === 6);
   } finally {
     await app.close();

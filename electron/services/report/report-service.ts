@@ -5,7 +5,7 @@ import type { ReportLanguage } from '../../../shared/contract/reverify.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Verdict } from '../../../shared/contract/entities.ts';
 import type { Db } from '../db/database.ts';
-import { ensureDir, isPseudoFileSystemPath, notWritableError } from '../files/safe-fs.ts';
+import { ensureDir, isPseudoFileSystemPath, notWritableError, removeQuietly } from '../files/safe-fs.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { ScoreCardService } from '../reverify/scorecards.ts';
 import type { VersionService } from '../versions/versions.ts';
@@ -124,7 +124,7 @@ export function createReportService(
         fs.writeFileSync(`${htmlPath}.partial`, html);
         fs.renameSync(`${htmlPath}.partial`, htmlPath);
       } catch (error) {
-        fs.rmSync(`${htmlPath}.partial`, { force: true });
+        removeQuietly(`${htmlPath}.partial`);
         throw notWritableError('EXPORT_NOT_WRITABLE', outDir, error);
       }
       let pdfPath: string | null = null;
