@@ -95,6 +95,8 @@ test('importing a file: malformed lines by number, the rest only once confirmed;
   assert.match(await confirm.innerText(), /Import 2 valid lines, skip 1/);
   await confirm.click();
   await page.locator('.notice', { hasText: 'Imported 2 questions.' }).waitFor();
+  // The set's items are reloaded after the notice: wait for them before counting.
+  await page.locator('[data-testid="set-item"] [data-origin="imported"]').nth(1).waitFor();
   assert.equal(await page.locator('[data-testid="set-item"] [data-origin="imported"]').count(), 2);
 
   // Excel's "Unicode text": UTF-16LE with a BOM, tab-separated, picked in the browser.
@@ -107,6 +109,7 @@ test('importing a file: malformed lines by number, the rest only once confirmed;
   await page.getByTestId('import-sample').filter({ hasText: '휴가 신청은?' }).waitFor();
   await page.getByTestId('import-confirm').click();
   await page.locator('.notice', { hasText: 'Imported 1 question.' }).waitFor();
+  await page.getByTestId('set-item').nth(corrections.length + 2 + 3 - 1).waitFor();
   assert.equal(await page.getByTestId('set-item').count(), corrections.length + 2 + 3);
 });
 
