@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ensureLoraFixtures } from './fixtures/tiny-lora.ts';
+import { ensureFixtures } from './fixtures/tiny-models.ts';
+import { embeddingVerdictThresholds } from '../shared/contract/reverify.ts';
 import { openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
 
 const lora = await ensureLoraFixtures();
@@ -157,6 +159,7 @@ test('question sets: typed, imported from CSV, TSV in UTF-16 and JSONL with mapp
     assert.deepEqual(preview.sample[0], { line: 2, question: 'What is "notice"?', expectedAnswer: 'Thirty days, in writing', tags: ['legal', 'hr'] });
     assert.equal(preview.sample[1]!.question, '多行の\n質問');
     assert.deepEqual(preview.problems.map((p) => [p.line, p.code]), [[5, 'MISSING_QUESTION'], [6, 'MALFORMED_LINE']]);
+    assert.deepEqual(preview.problems[1], { line: 6, code: 'MALFORMED_LINE', detail: 'column_count', expected: 3, found: 4 }, 'a code with numbers, no sentence');
     const mapping = { question: '질문', expectedAnswer: '정답', tags: '태그' };
     const refused = await rejectsWithCode(app.call('questionSets.import', { setId: set.id, path: path.join(dir, 'set.csv'), mapping }), 'CONFLICT');
     assert.equal(refused.params?.['reason'], 'import_problems');
@@ -210,8 +213,10 @@ test('a run on a version whose adapter file disappeared, or with no model loaded
     const items = Array.from({ length: 12 }, (_, i) => ({ question: `${questions[i % questions.length]} (${i})` }));
     const set = await app.call('questionSets.create', { workspaceId: workspace.id, name: 'set', items });
 
-    const assisted = await rejectsWithCode(app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], assist: 'judge' }), 'VALIDATION');
-    assert.equal(assisted.params?.['reason'], 'assist_unavailable');
+    const noJudge = await rejectsWithCode(app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], assist: 'judge' }), 'VALIDATION');
+    assert.equal(noJudge.params?.['field'], 'judgeModelId');
+    await rejectsWithCode(app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], assist: 'judge', judgeModelId: 999 }), 'NOT_FOUND');
+    assert.equal((await app.call('runs.list', { workspaceId: workspace.id })).length, 0, 'a refused start creates no run');
     const notLoaded = await app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], wait: true });
     assert.equal(notLoaded[0]!.status, 'failed');
     assert.equal(notLoaded[0]!.error?.code, 'MODEL_NOT_LOADED');
@@ -251,6 +256,78 @@ test('a run on a version whose adapter file disappeared, or with no model loaded
     const chat = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id });
     await rejectsWithCode(app.call('chat.ask', { sessionId: chat.id, question: 'now?', requestId: 'busy' }), 'MODEL_BUSY');
     await app.call('jobs.cancel', { jobId: busy!.jobId });
+  } finally {
+    await app.close();
+  }
+});
+
+test('assisted judging: a judge model under a JSON grammar (the loaded one or another beside it) and embedding similarity suggest verdicts; agreement with the human is scored per run; a resumed run suggests only what is left', { timeout: 180_000 }, async () => {
+  const app = await openTestApp();
+  try {
+    const fixtures = await ensureFixtures();
+    const base = await app.call('models.add', { path: lora.base });
+    const otherJudge = await app.call('models.add', { path: fixtures.tinyNoChat });
+    const workspace = await app.call('workspaces.create', { name: '보조 평가', maxTokens: 16, contextSize: 512 });
+    const items = questions.map((question, index) => ({ question, ...(index < 5 && { expectedAnswer: `Expected ${index}: thirty days.` }) }));
+    const set = await app.call('questionSets.create', { workspaceId: workspace.id, name: 'assisted', items });
+    await app.call('runtime.load', { modelId: base.id });
+
+    const [bySameModel] = await app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], assist: 'judge', judgeModelId: base.id, wait: true });
+    assert.equal(bySameModel!.status, 'completed', bySameModel!.error?.message);
+    assert.equal(bySameModel!.judgeModelId, base.id);
+    assert.equal(bySameModel!.suggested, questions.length, 'every answer was looked at');
+    const judged = await app.call('rejudge.items', { runId: bySameModel!.id });
+    for (const item of judged) {
+      assert.ok(item.suggestion, `a grammar-constrained judge always gives a verdict (item ${item.position})`);
+      assert.equal(item.suggestion.source, 'judge');
+      assert.ok([1, 2, 3].includes(item.suggestion.verdict));
+      assert.ok(item.suggestion.reason === null || [...item.suggestion.reason].length <= 160, "the reason is one bounded line");
+    }
+
+    // The human confirms some suggestions and overrides the others: the card says how often they agree.
+    let agreed = 0;
+    for (const [index, item] of judged.entries()) {
+      const verdict = index % 2 === 0 ? item.suggestion!.verdict : ((item.suggestion!.verdict % 3) + 1) as 1 | 2 | 3;
+      if (verdict === item.suggestion!.verdict) agreed++;
+      await app.call('rejudge.save', { runId: bySameModel!.id, itemId: item.itemId, evaluation: verdict, ...(verdict !== 1 && { correctAnswer: 'fixed' }) });
+    }
+    const card = await app.call('scorecards.get', { workspaceId: workspace.id });
+    assert.equal(card.runs.find((run) => run.runId === bySameModel!.id)!.judgeAgreement, agreed / judged.length);
+
+    // A judge that is not the loaded model is loaded beside it for the run and freed after; the chat model stays.
+    const [byOtherModel] = await app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], assist: 'judge', judgeModelId: otherJudge.id, wait: true });
+    assert.equal(byOtherModel!.status, 'completed', byOtherModel!.error?.message);
+    assert.equal(byOtherModel!.suggested, questions.length);
+    assert.ok((await app.call('rejudge.items', { runId: byOtherModel!.id })).every((item) => item.suggestion?.source === 'judge'));
+    assert.equal((await app.call('runtime.status', {})).modelId, base.id);
+
+    // Resumed after the suggestions were interrupted: only the items not looked at are judged again.
+    const raw = app.core.internals!.db.raw;
+    const before = raw.prepare('SELECT item_id, suggested_at FROM batch_run_items WHERE run_id = ? ORDER BY position').all(byOtherModel!.id) as Array<{ item_id: number; suggested_at: string }>;
+    raw.prepare('UPDATE batch_run_items SET suggested_at = NULL, suggested_verdict = NULL WHERE run_id = ? AND position >= 4').run(byOtherModel!.id);
+    raw.prepare("UPDATE batch_runs SET status = 'paused' WHERE id = ?").run(byOtherModel!.id);
+    const resumed = await app.call('runs.resume', { id: byOtherModel!.id, wait: true });
+    assert.equal(resumed.status, 'completed');
+    assert.equal(resumed.suggested, questions.length);
+    const after = raw.prepare('SELECT item_id, suggested_at, suggested_verdict FROM batch_run_items WHERE run_id = ? ORDER BY position').all(byOtherModel!.id) as Array<{ item_id: number; suggested_at: string; suggested_verdict: number }>;
+    assert.deepEqual(after.slice(0, 4).map((row) => row.suggested_at), before.slice(0, 4).map((row) => row.suggested_at), 'items already looked at are kept');
+    assert.ok(after.slice(4).every((row) => row.suggested_verdict !== null));
+
+    // Embedding similarity against the expected answer; an item without one gets no suggestion.
+    await app.call('settings.update', { embedder: `gguf:${fixtures.tinyChat}` });
+    const [byEmbedding] = await app.call('runs.start', { setId: set.id, modelId: base.id, versionIds: [null], assist: 'embedding', wait: true });
+    assert.equal(byEmbedding!.status, 'completed', byEmbedding!.error?.message);
+    assert.equal(byEmbedding!.suggested, questions.length);
+    for (const item of await app.call('rejudge.items', { runId: byEmbedding!.id })) {
+      if (!item.expectedAnswer) {
+        assert.equal(item.suggestion, null, 'nothing to compare with');
+        continue;
+      }
+      const { score, verdict, source } = item.suggestion!;
+      assert.equal(source, 'embedding');
+      assert.ok(score !== null && score >= -1 && score <= 1);
+      assert.equal(verdict, score >= embeddingVerdictThresholds.good ? 1 : score >= embeddingVerdictThresholds.insufficient ? 2 : 3);
+    }
   } finally {
     await app.close();
   }

@@ -14,6 +14,7 @@ import { createAdapterService } from '../services/lora/adapter-service.ts';
 import { createVersionService } from '../services/versions/versions.ts';
 import { createAbService } from '../services/ab/ab.ts';
 import { createQuestionSetService } from '../services/reverify/question-sets.ts';
+import { createJudgingAssistant } from '../services/reverify/assist.ts';
 import { createBatchRunService } from '../services/reverify/batch-runs.ts';
 import { createRejudgeService } from '../services/reverify/rejudge.ts';
 import { createScoreCardService } from '../services/reverify/scorecards.ts';
@@ -138,7 +139,8 @@ export async function createAppCore(options: AppCoreOptions) {
   const chat = createChatService(db, { runtime, sessions, retriever, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
   const ab = createAbService(db, { chat, sessions, versions, models });
   const questionSets = createQuestionSetService(db, { workspaces });
-  const batchRuns = createBatchRunService(db, { chat, sessions, versions, models, jobs, defaultParallelism: async () => (await settings.get()).batchParallelism });
+  const assistant = createJudgingAssistant(db, { runtime, models, documents, runner });
+  const batchRuns = createBatchRunService(db, { chat, sessions, versions, models, jobs, assistant, defaultParallelism: async () => (await settings.get()).batchParallelism });
   const rejudge = createRejudgeService(db, { evaluations, versions, models });
   const scoreCards = createScoreCardService(db, { ab, models, versions });
   const reports = createReportService(db, {

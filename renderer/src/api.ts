@@ -43,6 +43,10 @@ export function describeError(error: unknown): string {
     // The main process writes complete English sentences (the CLI prints them); other languages
     // get the translation of the code, with its parameters.
     if (i18n.language === 'en') return error.message;
+    // A reason with a whole sentence of its own (with the error's parameters) says it best.
+    const reasonCode = error.params?.['reason'];
+    const sentence = typeof reasonCode === 'string' ? i18n.t(`errorSentences.${reasonCode}`, { defaultValue: '', ...error.params }) : '';
+    if (sentence) return sentence;
     const translated = i18n.t(`errors.${error.code}`, { defaultValue: '' });
     if (!translated) return error.message;
     // A known reason code reads in the user's language; the path stays as it is.

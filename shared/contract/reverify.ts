@@ -100,7 +100,10 @@ export interface ImportProblem {
   /** 1-based line of the file (a CSV record spanning lines is named by its first line). */
   line: number;
   code: 'MALFORMED_LINE' | 'MISSING_QUESTION' | 'TOO_LONG' | 'NOT_AN_OBJECT';
-  detail?: string;
+  /** What is malformed, as a code the renderer translates (with `expected`/`found` for column_count). */
+  detail?: 'unclosed_quote' | 'invalid_json' | 'column_count';
+  expected?: number;
+  found?: number;
 }
 
 export interface ImportPreview {
@@ -121,6 +124,13 @@ export const runStatuses = ['pending', 'running', 'paused', 'completed', 'failed
 export type RunStatus = (typeof runStatuses)[number];
 export const assistKinds = ['none', 'embedding', 'judge'] as const;
 
+/**
+ * Embedding similarity to the expected answer at or above `good` suggests 1, at or above
+ * `insufficient` suggests 2, below it 3. A rough guide: the agreement rate per run says how far
+ * it can be trusted with the workspace's embedder.
+ */
+export const embeddingVerdictThresholds = { good: 0.85, insufficient: 0.6 } as const;
+
 export interface BatchRun {
   id: number;
   setId: number;
@@ -135,11 +145,15 @@ export interface BatchRun {
   temperature: number;
   seed: number;
   assist: (typeof assistKinds)[number];
+  /** The model that suggests verdicts (assist 'judge'). */
+  judgeModelId: number | null;
   status: RunStatus;
   error: { code: string; message: string } | null;
   total: number;
   answered: number;
   judged: number;
+  /** Answers the assistant has looked at (assist 'embedding' or 'judge'). */
+  suggested: number;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -165,7 +179,12 @@ export interface RejudgeItem {
   current: { logId: number; answer: string; stopReason: StopReason } | null;
   /** The caller's verdict on the new answer. */
   judged: { evaluation: Verdict; reason: string | null; correctAnswer: string | null; priority: Priority | null } | null;
-  suggestion: { verdict: Verdict; reason: string; score: number | null } | null;
+  /**
+   * The assistant's suggestion. `judge`: the judge model's verdict and its one-line reason (the
+   * model's own words). `embedding`: the verdict read from `score`, the cosine similarity of the
+   * new answer to the expected one, against `embeddingVerdictThresholds`; no reason text.
+   */
+  suggestion: { source: 'judge' | 'embedding'; verdict: Verdict; reason: string | null; score: number | null } | null;
   /** The earlier evaluation became verified by this answer. */
   verified: boolean;
   /** Good before, judged 2 or 3 on this version. */
@@ -257,9 +276,14 @@ export const reverifyMethods = {
         temperature: z.number().min(0).max(2).default(0),
         seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
         assist: z.enum(assistKinds).default('none'),
+        /** The judge (any registered GGUF model) when `assist` is 'judge'. */
+        judgeModelId: entityId.optional(),
         wait: z.boolean().default(false),
       })
-      .strict(),
+      .strict()
+      .superRefine((input, context) => {
+        if (input.assist === 'judge' && input.judgeModelId === undefined) context.addIssue({ code: 'custom', path: ['judgeModelId'], message: 'a judge model is needed for assisted judging' });
+      }),
     permission: 'evaluate',
   }),
   /** Continues a paused, failed or interrupted run where it stopped: no question twice, none skipped. */

@@ -242,6 +242,8 @@ export interface BatchRunsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The model that suggests verdicts when `assist` is 'judge'. */
+  judge_model_id: number | null;
 }
 
 export interface BatchRunItemsTable {
@@ -252,4 +254,6 @@ export interface BatchRunItemsTable {
   suggested_verdict: 1 | 2 | 3 | null;
   suggested_reason: string | null;
   suggestion_score: number | null;
+  /** When the assistant looked at the answer (also when it could not suggest anything). */
+  suggested_at: string | null;
 }

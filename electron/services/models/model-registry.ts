@@ -102,6 +102,16 @@ export function createModelRegistry(db: Db, deps: { runtime: ModelRuntime }) {
     return toModelInfo(row);
   }
 
+  /**
+   * What the runtime needs to load a registered model. The header is read again: the file may
+   * have been deleted, replaced or truncated since registration, and the memory check needs what
+   * it declares now.
+   */
+  async function loadRequest(modelId: number): Promise<{ modelId: number; filePath: string; weightBytes: number }> {
+    const facts = await inspectGguf((await getRow(modelId)).file_path);
+    return { modelId, filePath: facts.filePath, weightBytes: facts.weightBytes };
+  }
+
   return {
     add,
     async get(id: number): Promise<ModelInfo> {
@@ -147,10 +157,9 @@ export function createModelRegistry(db: Db, deps: { runtime: ModelRuntime }) {
      * what it declares now.
      */
     async load(modelId: number, job: Job): Promise<RuntimeStatus> {
-      const row = await getRow(modelId);
-      const facts = await inspectGguf(row.file_path);
-      return deps.runtime.load({ modelId, filePath: facts.filePath, weightBytes: facts.weightBytes, signal: job.signal, onProgress: (fraction) => job.progress(fraction) });
+      return deps.runtime.load({ ...(await loadRequest(modelId)), signal: job.signal, onProgress: (fraction) => job.progress(fraction) });
     },
+    loadRequest,
     /**
      * Removes a model from the list; the file on disk is never deleted. A model without sessions
      * is forgotten; one with sessions is hidden (logs, evaluations and exports keep it and its

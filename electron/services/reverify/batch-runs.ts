@@ -9,14 +9,13 @@ import type { Job, JobRegistry } from '../jobs/jobs.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import type { VersionService } from '../versions/versions.ts';
+import type { JudgingAssistant } from './assist.ts';
 
 type StartInput = ParsedInput<'runs.start'>;
 
 /** The id under which a run's job reports progress and is cancelled. */
 export const runJobId = (runId: number) => `run:${runId}`;
 
-/** What an assisted-judging step adds after an answer (see assist.ts); null leaves it unjudged. */
-export type SuggestVerdict = (run: Selectable<BatchRunsTable>, item: { itemId: number; logId: number }, signal: AbortSignal) => Promise<void>;
 
 /**
  * Batch runs (issue 13): a question set answered by one version of a base, each answer an
@@ -30,10 +29,11 @@ export function createBatchRunService(
     chat: Pick<ChatService, 'runBatch'>;
     sessions: Pick<SessionService, 'start'>;
     versions: Pick<VersionService, 'get' | 'checkRunnable'>;
-    models: Pick<ModelRegistry, 'get'>;
+    models: Pick<ModelRegistry, 'get' | 'loadRequest'>;
     jobs: JobRegistry;
     defaultParallelism: () => Promise<number>;
-    suggest?: SuggestVerdict;
+    /** Suggests verdicts once a run's answers are in (assist 'judge' or 'embedding'). */
+    assistant?: Pick<JudgingAssistant, 'suggestPending'>;
   },
 ) {
   /** Runs started or resumed, so one run never executes twice at once. */
@@ -56,6 +56,7 @@ export function createBatchRunService(
       .select((eb) => [
         eb.fn.count<number>('i.log_id').as('answered'),
         eb.fn.count<number>(eb.selectFrom('evaluations as e').select('e.log_id').whereRef('e.log_id', '=', 'i.log_id').limit(1)).as('judged'),
+        eb.fn.count<number>('i.suggested_at').as('suggested'),
       ])
       .where('i.run_id', '=', row.id)
       .executeTakeFirstOrThrow();
@@ -73,11 +74,13 @@ export function createBatchRunService(
       temperature: row.temperature,
       seed: row.seed,
       assist: row.assist,
+      judgeModelId: row.judge_model_id,
       status: row.status,
       error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
       total: row.total,
       answered: Number(counts.answered),
       judged: Number(counts.judged),
+      suggested: Number(counts.suggested),
       createdAt: row.created_at,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
@@ -123,7 +126,6 @@ export function createBatchRunService(
             if (log.stopReason === 'stopped' || signal.aborted) break;
             answered++;
             job.progress(answered / row.total, `${answered}/${row.total}`);
-            if (deps.suggest && row.assist !== 'none') await deps.suggest(row, { itemId: item.item_id, logId: log.id }, signal);
           } catch (error) {
             firstError ??= error;
             failure.abort();
@@ -142,7 +144,12 @@ export function createBatchRunService(
     if (row.status === 'completed') return;
     await db.updateTable('batch_runs').set({ status: 'running', error_code: null, error_message: null, started_at: row.started_at ?? nowIso(), finished_at: null }).where('id', '=', runId).execute();
     try {
-      await deps.jobs.run('batch-run', runJobId(runId), (job) => answerPending(row, job));
+      await deps.jobs.run('batch-run', runJobId(runId), async (job) => {
+        await answerPending(row, job);
+        // Suggestions come after all answers: a judge model loaded beside the run's model then
+        // takes its memory only once, and never slows the answers down.
+        if (row.assist !== 'none') await deps.assistant?.suggestPending(row, job);
+      });
       await setStatus(runId, 'completed', null, true);
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('RUNTIME_FAILED', error instanceof Error ? error.message : String(error));
@@ -169,9 +176,10 @@ export function createBatchRunService(
       if (!set) throw new ApiError('NOT_FOUND', `Question set ${input.setId} does not exist.`, { entity: 'questionSet', id: input.setId });
       const items = await db.selectFrom('question_set_items').select(['id', 'position']).where('set_id', '=', set.id).orderBy('position').execute();
       if (items.length === 0) throw new ApiError('EMPTY_INPUT', 'This question set has no questions to run.', { reason: 'empty_question_set' });
-      // Suggested verdicts (a judge model with a JSON-schema grammar, or embedding similarity) are
-      // not built yet: say so rather than start a run that silently suggests nothing.
-      if (input.assist !== 'none' && !deps.suggest) throw new ApiError('VALIDATION', 'Assisted judging is not available in this version of EvalDesk; start the run without it.', { field: 'assist', reason: 'assist_unavailable' });
+      if (input.assist !== 'none' && !deps.assistant) throw new ApiError('VALIDATION', 'Assisted judging is not available here; start the run without it.', { field: 'assist', reason: 'assist_unavailable' });
+      const judgeModelId = input.assist === 'judge' ? (input.judgeModelId ?? null) : null;
+      // The judge must be a registered model whose file is still readable: said before any answer.
+      if (judgeModelId !== null) await deps.models.loadRequest(judgeModelId);
       const parallelism = input.parallelism ?? (await deps.defaultParallelism());
       // Every version is checked before any run is created: a missing adapter is said up front.
       for (const versionId of input.versionIds) if (versionId !== null) await deps.versions.checkRunnable(versionId, input.modelId);
@@ -182,7 +190,7 @@ export function createBatchRunService(
         const id = await db.transaction().execute(async (trx) => {
           const run = await trx
             .insertInto('batch_runs')
-            .values({ set_id: set.id, workspace_id: set.workspace_id, model_id: input.modelId, version_id: versionId, session_id: session.id, parallelism, temperature: input.temperature, seed: input.seed, assist: input.assist, status: 'pending', error_code: null, error_message: null, total: items.length, created_by: userId, created_at: nowIso(), started_at: null, finished_at: null })
+            .values({ set_id: set.id, workspace_id: set.workspace_id, model_id: input.modelId, version_id: versionId, session_id: session.id, parallelism, temperature: input.temperature, seed: input.seed, assist: input.assist, judge_model_id: judgeModelId, status: 'pending', error_code: null, error_message: null, total: items.length, created_by: userId, created_at: nowIso(), started_at: null, finished_at: null })
             .returning('id')
             .executeTakeFirstOrThrow();
           for (let start = 0; start < items.length; start += 500) {

@@ -172,7 +172,7 @@ function parseTable(text: string, format: ImportFormat, encoding: string): Table
   const records: SourceRecord[] = [];
   for (const row of rows) {
     if (row.cells.length !== columns.length) {
-      problems.push({ line: row.line, code: 'MALFORMED_LINE', detail: `expected ${columns.length} columns, found ${row.cells.length}` });
+      problems.push({ line: row.line, code: 'MALFORMED_LINE', detail: 'column_count', expected: columns.length, found: row.cells.length });
       continue;
     }
     records.push(row);

@@ -127,7 +127,7 @@ export function createQuestionSetService(db: Db, deps: { workspaces: Pick<Worksp
     async create(input: CreateInput, userId: number): Promise<QuestionSet> {
       await deps.workspaces.get(input.workspaceId);
       const taken = await db.selectFrom('question_sets').select('id').where('workspace_id', '=', input.workspaceId).where('name', '=', input.name).executeTakeFirst();
-      if (taken) throw new ApiError('CONFLICT', `This workspace already has a question set named "${input.name}".`, { field: 'name' });
+      if (taken) throw new ApiError('CONFLICT', `This workspace already has a question set named "${input.name}".`, { field: 'name', reason: 'set_name_taken' });
       const selected = input.fromEvaluations ? await fromEvaluations(input.workspaceId, input.fromEvaluations) : [];
       const guards = input.guard ? await guardSample(input.workspaceId, input.guard, new Set(selected.map((item) => item.source_log_id!))) : [];
       const items = [...selected, ...guards, ...typed(input.items, 'typed')];
@@ -155,7 +155,7 @@ export function createQuestionSetService(db: Db, deps: { workspaces: Pick<Worksp
       const row = await getRow(id);
       if (patch.name !== undefined && patch.name !== row.name) {
         const taken = await db.selectFrom('question_sets').select('id').where('workspace_id', '=', row.workspace_id).where('name', '=', patch.name).executeTakeFirst();
-        if (taken) throw new ApiError('CONFLICT', `This workspace already has a question set named "${patch.name}".`, { field: 'name' });
+        if (taken) throw new ApiError('CONFLICT', `This workspace already has a question set named "${patch.name}".`, { field: 'name', reason: 'set_name_taken' });
       }
       await db
         .updateTable('question_sets')

@@ -33,7 +33,8 @@ export function createRejudgeService(db: Db, deps: { evaluations: EvaluationServ
   }
 
   async function items(runId: number, userId: number, onlyItemId?: number): Promise<RejudgeItem[]> {
-    await runRow(runId);
+    const run = await runRow(runId);
+    const suggestionSource = run.assist === 'judge' ? 'judge' : 'embedding';
     let query = db
       .selectFrom('batch_run_items as r')
       .innerJoin('question_set_items as q', 'q.id', 'r.item_id')
@@ -85,7 +86,7 @@ export function createRejudgeService(db: Db, deps: { evaluations: EvaluationServ
             : null,
         current: row.log_id !== null ? { logId: row.log_id, answer: row.nowAnswer ?? '', stopReason: row.nowStop! } : null,
         judged: row.myVerdict ? { evaluation: row.myVerdict, reason: row.myReason ?? null, correctAnswer: row.myCorrect ?? null, priority: row.myPriority ?? null } : null,
-        suggestion: row.suggested_verdict !== null ? { verdict: row.suggested_verdict, reason: row.suggested_reason ?? '', score: row.suggestion_score } : null,
+        suggestion: row.suggested_verdict !== null ? { source: suggestionSource, verdict: row.suggested_verdict, reason: row.suggested_reason, score: row.suggestion_score } : null,
         verified: row.log_id !== null && row.verifiedLog === row.log_id,
         regression: row.source_verdict === 1 && (row.myVerdict === 2 || row.myVerdict === 3),
       })),

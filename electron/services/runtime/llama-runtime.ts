@@ -37,6 +37,13 @@ interface Loaded {
   adapterKey: string;
 }
 
+/** A model of its own context for side work (a judge), beside whatever the chat has loaded. */
+export interface SideModel {
+  llama: Llama;
+  model: LlamaModel;
+  sequence: LlamaContextSequence;
+}
+
 export interface AcquiredContext {
   model: LlamaModel;
   context: LlamaContext;
@@ -222,6 +229,13 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
     return { model: current.model, context, sequence: current.sequences[slot]!, chatWrapper: current.chatWrapper, promptFormat: current.promptFormat };
   }
 
+  /** Registers a running generation so unload() can stop it before freeing the model. */
+  function trackGeneration(abort: () => void, done: Promise<unknown>): void {
+    const entry = { abort, done };
+    activeGenerations.add(entry);
+    void done.finally(() => activeGenerations.delete(entry)).catch(() => {});
+  }
+
   return {
     status,
     loadedModelId: () => loaded?.modelId ?? null,
@@ -282,12 +296,47 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       return acquired;
     },
 
-    /** Registers a running generation so unload() can stop it before freeing the model. */
-    trackGeneration(abort: () => void, done: Promise<unknown>): void {
-      const entry = { abort, done };
-      activeGenerations.add(entry);
-      void done.finally(() => activeGenerations.delete(entry)).catch(() => {});
+    /**
+     * Runs `work` on `request`'s model in a context of its own: the loaded model when it is that
+     * one (without the adapters of any version), otherwise the model loaded beside it for the
+     * length of `work` and freed after. The chat and batch contexts are left alone; unloading
+     * the shared model aborts `work` first.
+     */
+    async withModel<T>(request: Omit<LoadRequest, 'onProgress'>, contextSize: number, work: (side: SideModel, signal: AbortSignal) => Promise<T>): Promise<T> {
+      const settings = await options.getSettings();
+      // The loaded model's llama instance is kept: replacing it would free the model under the chat.
+      const instance = loaded && !loaded.model.disposed ? llama! : await ensureLlama(settings);
+      const shared = loaded && loaded.modelId === request.modelId && !loaded.model.disposed ? loaded.model : null;
+      let model = shared;
+      if (!model) {
+        const available = os.totalmem() - process.memoryUsage.rss() + (instance.gpu ? (await instance.getVramState()).free : 0);
+        if (request.weightBytes > available) {
+          throw new ApiError('MODEL_TOO_BIG', `The judge model needs ${formatBytes(request.weightBytes)} of memory beside the loaded model; ${formatBytes(available)} is free.`, { needed: request.weightBytes, available });
+        }
+        try {
+          model = await instance.loadModel({ modelPath: request.filePath, gpuLayers: settings.gpuLayers, ...(request.signal ? { loadSignal: request.signal } : {}) });
+        } catch (error) {
+          if (request.signal?.aborted) throw new ApiError('CANCELLED', 'Loading the model was cancelled.');
+          throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+        }
+      }
+      const controller = new AbortController();
+      const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+      const done = (async () => {
+        const context = await model.createContext({ contextSize: Math.min(contextSize, model.trainContextSize || contextSize), sequences: 1, threads: resolveThreads(settings) });
+        try {
+          return await work({ llama: instance, model, sequence: context.getSequence() }, signal);
+        } finally {
+          await context.dispose();
+          if (!shared) await model.dispose();
+        }
+      })();
+      // Only the shared model can be unloaded from under the work; its own model is freed above.
+      if (shared) trackGeneration(() => controller.abort(), done);
+      return done;
     },
+
+    trackGeneration,
 
     /** Test and diagnostics access to the live llama.cpp objects. */
     internals: () => ({ llama, loaded }),

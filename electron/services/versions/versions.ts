@@ -108,7 +108,7 @@ export function createVersionService(db: Db, deps: { adapters: AdapterService; m
         if (!dataset) throw new ApiError('NOT_FOUND', `Dataset ${input.datasetId} does not exist.`, { entity: 'dataset', id: input.datasetId });
       }
       const taken = await db.selectFrom('model_versions').select('id').where('base_model_id', '=', base.id).where('name', '=', input.name).executeTakeFirst();
-      if (taken) throw new ApiError('CONFLICT', `This model already has a version named "${input.name}".`, { field: 'name' });
+      if (taken) throw new ApiError('CONFLICT', `This model already has a version named "${input.name}".`, { field: 'name', reason: 'version_name_taken' });
 
       const imported = await deps.adapters.import(base.id, input.adapterPath);
       const nameNotice = imported.notices.find((notice) => notice.code === 'BASE_NAME_MISMATCH' || notice.code === 'BASE_NAME_UNKNOWN');

@@ -12,6 +12,7 @@ import * as abComparisons from './010_ab_comparisons.ts';
 import * as sessionAdapterScale from './011_session_adapter_scale.ts';
 import * as reverification from './012_reverification.ts';
 import * as exportFormats from './013_export_formats.ts';
+import * as assistedJudging from './014_assisted_judging.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '011_session_adapter_scale': sessionAdapterScale,
   '012_reverification': reverification,
   '013_export_formats': exportFormats,
+  '014_assisted_judging': assistedJudging,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -2,8 +2,7 @@ import { Button, Group, Modal, Stack, Tabs, TextInput, Textarea } from '@mantine
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuestionSet } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
 import { defaultEvaluationFilter, EvaluationFilters, toSelection, type EvaluationFilterValue } from './EvaluationFilters.tsx';
 import { ImportForm, type ImportMapping, type ImportSource } from './ImportForm.tsx';
@@ -49,7 +48,7 @@ export function CreateSetDialog({ opened, workspaceId, onClose, onCreated }: Pro
       setTyped([emptyTypedQuestion]);
       onCreated(set);
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     } finally {
       setBusy(false);
     }

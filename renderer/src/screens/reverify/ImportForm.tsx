@@ -3,8 +3,8 @@ import { IconUpload } from '@tabler/icons-react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ImportFormat, ImportPreview } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeProblemDetail, describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
+import { describeProblemDetail } from './describe.ts';
 import { ErrorText } from '../../components/Field.tsx';
 import { PathInput } from '../../components/PathInput.tsx';
 import { readFileText } from './download.ts';
@@ -71,7 +71,7 @@ export function ImportForm({ onConfirm, disabled }: Props) {
     } catch (caught) {
       if (mine === generation.current) {
         setPreview(null);
-        setError(describeReverifyError(caught));
+        setError(describeError(caught));
       }
     } finally {
       if (mine === generation.current) setBusy(false);
@@ -90,7 +90,7 @@ export function ImportForm({ onConfirm, disabled }: Props) {
     try {
       setPicked({ name: file.name, text: await readFileText(file) });
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
   };
 
@@ -109,7 +109,7 @@ export function ImportForm({ onConfirm, disabled }: Props) {
     try {
       await onConfirm(from, mapping, preview.problems.length > 0);
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     } finally {
       setBusy(false);
     }

@@ -101,10 +101,11 @@ export function RejudgeItemCard({ item, runId, panelRef, submit, onSaved }: Prop
         <div className="suggestion" data-testid="rejudge-suggestion">
           <IconSparkles size={16} />
           <span>
-            {t('reverify.rejudge.suggested')} <VerdictBadge verdict={item.suggestion.verdict} />
-            {item.suggestion.score !== null && <span className="muted"> ({item.suggestion.score.toFixed(2)})</span>}
+            {t(`reverify.rejudge.suggestedBy.${item.suggestion.source}`)} <VerdictBadge verdict={item.suggestion.verdict} />
           </span>
-          <span className="suggestion-reason">{item.suggestion.reason}</span>
+          <span className="suggestion-reason">
+            {item.suggestion.source === 'embedding' ? t('reverify.rejudge.similarity', { score: (item.suggestion.score ?? 0).toFixed(2) }) : item.suggestion.reason}
+          </span>
           <Button size="compact-xs" variant="light" rightSection={<Kbd size="xs">a</Kbd>} onClick={() => panelRef.current?.choose(item.suggestion!.verdict)} data-testid="rejudge-accept">
             {t('reverify.rejudge.accept')}
           </Button>

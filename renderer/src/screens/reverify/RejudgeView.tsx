@@ -2,8 +2,7 @@ import { Badge, Group, NativeSelect, Text } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BatchRun, RejudgeItem } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 import type { EvaluationPanelHandle, Judgement } from '../../components/EvaluationPanel.tsx';
 import { ErrorText } from '../../components/Field.tsx';
 import { isComposing, isTypingTarget } from '../../keyboard.ts';
@@ -58,7 +57,7 @@ export function RejudgeView({ runs, runId, onPickRun, onJudged }: Props) {
       const first = next.findIndex((item) => !item.judged && item.current);
       setIndex(first === -1 ? 0 : first);
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     } finally {
       setLoading(false);
     }

@@ -3,8 +3,7 @@ import { IconFileReport } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodOutput } from '../../../../shared/contract/api.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
 import { formatBytes } from '../../format.ts';
 import { useApp } from '../../store.ts';
@@ -44,7 +43,7 @@ export function ReportButton({ workspaceId, onResult }: { workspaceId: number; o
     try {
       result = await api.call('report.create', { workspaceId, language });
     } catch (caught) {
-      error = describeReverifyError(caught);
+      error = describeError(caught);
     }
     setBusy(false);
     onResult(result, error);

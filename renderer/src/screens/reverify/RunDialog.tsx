@@ -1,10 +1,9 @@
-import { Button, Checkbox, Group, Modal, NumberInput, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Button, Checkbox, Group, Modal, NativeSelect, NumberInput, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ModelVersion } from '../../../../shared/contract/entities.ts';
-import { type QuestionSet } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { assistKinds, type QuestionSet } from '../../../../shared/contract/reverify.ts';
+import { api, describeError } from '../../api.ts';
 import { EntitySelect } from '../../components/EntitySelect.tsx';
 import { ErrorText } from '../../components/Field.tsx';
 import { useApp } from '../../store.ts';
@@ -29,6 +28,8 @@ export function RunDialog({ opened, set, onClose, onStarted }: Props) {
   const [parallelism, setParallelism] = useState<number | ''>('');
   const [temperature, setTemperature] = useState(0);
   const [seed, setSeed] = useState(42);
+  const [assist, setAssist] = useState<(typeof assistKinds)[number]>('none');
+  const [judgeModelId, setJudgeModelId] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -57,10 +58,12 @@ export function RunDialog({ opened, set, onClose, onStarted }: Props) {
         ...(parallelism !== '' && { parallelism }),
         temperature,
         seed,
+        assist,
+        ...(assist === 'judge' && { judgeModelId: judgeModelId ?? modelId }),
       });
       onStarted();
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     } finally {
       setBusy(false);
     }
@@ -86,6 +89,21 @@ export function RunDialog({ opened, set, onClose, onStarted }: Props) {
         <Text size="xs" c="dimmed">
           {t('reverify.runs.deterministic')}
         </Text>
+        <SimpleGrid cols={2} spacing="sm">
+          <NativeSelect
+            label={t('reverify.runs.assist')}
+            value={assist}
+            onChange={(event) => setAssist(event.currentTarget.value as (typeof assistKinds)[number])}
+            data={assistKinds.map((kind) => ({ value: kind, label: t(`reverify.runs.assistKinds.${kind}`) }))}
+            data-testid="run-assist"
+          />
+          {assist === 'judge' && <EntitySelect kind="model" label={t('reverify.runs.judgeModel')} value={judgeModelId ?? modelId} onChange={setJudgeModelId} testId="run-judge-model" />}
+        </SimpleGrid>
+        {assist !== 'none' && (
+          <Text size="xs" c="dimmed">
+            {t(`reverify.runs.assistHint.${assist}`)}
+          </Text>
+        )}
         <ErrorText error={error} testId="run-error" />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>

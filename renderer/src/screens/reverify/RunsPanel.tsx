@@ -3,8 +3,7 @@ import { IconChecklist, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-re
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BatchRun } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
 import { formatDate } from '../../format.ts';
 import { useApp } from '../../store.ts';
@@ -37,7 +36,7 @@ export function RunsPanel({ runs, live, reload, onOpen }: Props) {
     try {
       await work();
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
     await reload();
   };
@@ -97,7 +96,14 @@ export function RunsPanel({ runs, live, reload, onOpen }: Props) {
                     {run.status === 'running' && ` · ${eta(estimateSecondsLeft(run, live[run.jobId], now))}`}
                   </Text>
                 </Table.Td>
-                <Table.Td>{t('reverify.runs.judgedCount', { judged: run.judged, total: run.total })}</Table.Td>
+                <Table.Td>
+                  {t('reverify.runs.judgedCount', { judged: run.judged, total: run.total })}
+                  {run.assist !== 'none' && (
+                    <Text size="xs" c="dimmed" data-testid="run-suggested">
+                      {t('reverify.runs.suggestedCount', { suggested: run.suggested })}
+                    </Text>
+                  )}
+                </Table.Td>
                 <Table.Td>
                   <Text size="xs" c="dimmed">
                     {t('reverify.runs.settingsSummary', { temperature: run.temperature, seed: run.seed, parallelism: run.parallelism })}

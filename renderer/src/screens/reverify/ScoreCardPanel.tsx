@@ -3,8 +3,7 @@ import { IconRefresh } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScoreCard } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
 import { useApp } from '../../store.ts';
 import { RunStatusBadge } from './badges.tsx';
@@ -27,7 +26,7 @@ export function ScoreCardPanel({ workspaceId }: { workspaceId: number }) {
       setCard(await api.call('scorecards.get', { workspaceId }));
       setError(null);
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
   }, [workspaceId]);
   useEffect(() => {

@@ -3,8 +3,7 @@ import { IconDownload } from '@tabler/icons-react';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { scoreCardTables, VerdictCounts } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
 import { downloadText } from './download.ts';
 import { percent } from './labels.ts';
@@ -41,7 +40,7 @@ export function ScoreTable({ workspaceId, table, title, headers, rows, textColum
       const { fileName, csv } = await api.call('scorecards.csv', { workspaceId, table });
       downloadText(fileName, csv);
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
   };
   return (

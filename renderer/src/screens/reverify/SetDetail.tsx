@@ -3,8 +3,7 @@ import { IconFileImport, IconPlayerPlay, IconTrash } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuestionSet, QuestionSetItem } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorText } from '../../components/Field.tsx';
 import { OriginBadge, Tags, VerdictBadge } from './badges.tsx';
@@ -32,7 +31,7 @@ export function SetDetail({ setId, onChanged, onStarted, onDeleted }: Props) {
     try {
       setDetail(await api.call('questionSets.get', { id: setId }));
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
   }, [setId]);
   useEffect(() => {
@@ -52,7 +51,7 @@ export function SetDetail({ setId, onChanged, onStarted, onDeleted }: Props) {
       await api.call('questionSets.update', { id: setId, patch: { status: detail.set.status === 'active' ? 'closed' : 'active' } });
       await Promise.all([load(), onChanged()]);
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
   };
 
@@ -63,7 +62,7 @@ export function SetDetail({ setId, onChanged, onStarted, onDeleted }: Props) {
       onDeleted();
       await onChanged();
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
   };
 

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BatchRun, QuestionSet } from '../../../../shared/contract/reverify.ts';
-import { api } from '../../api.ts';
-import { describeReverifyError } from './describe.ts';
+import { api, describeError } from '../../api.ts';
 
 /** The workspace's question sets, reloaded on demand. */
 export function useQuestionSets(workspaceId: number | null) {
@@ -13,7 +12,7 @@ export function useQuestionSets(workspaceId: number | null) {
       setSets(await api.call('questionSets.list', { workspaceId }));
       setError(null);
     } catch (caught) {
-      setError(describeReverifyError(caught));
+      setError(describeError(caught));
     }
   }, [workspaceId]);
   useEffect(() => {
@@ -54,7 +53,7 @@ export function useRuns(workspaceId: number | null) {
         setError(null);
       }
     } catch (caught) {
-      if (mine === generation.current) setError(describeReverifyError(caught));
+      if (mine === generation.current) setError(describeError(caught));
     }
   }, [workspaceId]);
 
