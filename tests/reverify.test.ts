@@ -11,6 +11,7 @@ import { ensureLoraFixtures } from './fixtures/tiny-lora.ts';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
 import { embeddingVerdictThresholds } from '../shared/contract/reverify.ts';
 import { openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
+import { seedLogs } from './helpers/seed.ts';
 
 const lora = await ensureLoraFixtures();
 
@@ -328,6 +329,48 @@ test('assisted judging: a judge model under a JSON grammar (the loaded one or an
       assert.ok(score !== null && score >= -1 && score <= 1);
       assert.equal(verdict, score >= embeddingVerdictThresholds.good ? 1 : score >= embeddingVerdictThresholds.insufficient ? 2 : 3);
     }
+  } finally {
+    await app.close();
+  }
+});
+
+test('the score card totals kept by triggers equal a direct count after saves, changes, deletions and cascades', async () => {
+  const app = await openTestApp();
+  try {
+    const raw = app.core.internals!.db.raw;
+    seedLogs(raw, { logs: 600, workspaces: 2, models: 2, verdict: (i) => ([1, 2, 3, null] as const)[i % 4]! });
+    const direct = () =>
+      raw
+        .prepare(
+          `SELECT l.workspace_id, l.model_id, COALESCE(s.version_id, 0) AS version_key, substr(l.asked_at, 1, 10) AS day, COALESCE(e.priority, 0) AS priority_key,
+             COUNT(*) AS judged, SUM(e.evaluation = 1) AS good, SUM(e.evaluation = 2) AS insufficient, SUM(e.evaluation = 3) AS wrong
+           FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id JOIN sessions s ON s.id = l.session_id GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+        )
+        .all();
+    const kept = () => raw.prepare('SELECT * FROM verdict_totals WHERE judged <> 0 ORDER BY 1, 2, 3, 4, 5').all();
+    assert.deepEqual(kept(), direct(), 'after the seed');
+
+    // Through the API: new verdicts, changed verdicts and priorities.
+    const logs = raw.prepare('SELECT l.id, e.id AS evaluation FROM conversation_logs l LEFT JOIN evaluations e ON e.log_id = l.id ORDER BY l.id LIMIT 80').all() as Array<{ id: number; evaluation: number | null }>;
+    for (const [index, log] of logs.entries()) {
+      const verdict = ((index * 7) % 3) + 1;
+      await app.call('evaluations.save', verdict === 1 ? { logId: log.id, evaluation: 1 } : { logId: log.id, evaluation: verdict as 2 | 3, correctAnswer: 'fixed', priority: ((index % 3) + 1) as 1 | 2 | 3 });
+    }
+    assert.deepEqual(kept(), direct(), 'after saves through the API');
+    // Directly in SQL: a verdict change, a deleted evaluation, and a deleted log (the evaluation goes by cascade).
+    raw.prepare('UPDATE evaluations SET evaluation = 3, priority = 2 WHERE id IN (SELECT id FROM evaluations ORDER BY id DESC LIMIT 25)').run();
+    raw.prepare('DELETE FROM evaluations WHERE id IN (SELECT id FROM evaluations ORDER BY id LIMIT 10)').run();
+    const logWithVerdict = raw.prepare('SELECT log_id FROM evaluations ORDER BY id DESC LIMIT 1').pluck().get() as number;
+    raw.prepare('DELETE FROM conversation_log_sources WHERE log_id = ?').run(logWithVerdict);
+    raw.prepare('DELETE FROM conversation_logs WHERE id = ?').run(logWithVerdict);
+    assert.deepEqual(kept(), direct(), 'after SQL changes and a cascade');
+
+    const workspaceId = raw.prepare('SELECT min(id) FROM workspaces').pluck().get() as number;
+    const card = await app.call('scorecards.get', { workspaceId });
+    const judgedHere = raw.prepare('SELECT COUNT(*) FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id WHERE l.workspace_id = ?').pluck().get(workspaceId) as number;
+    assert.equal(card.versions.reduce((sum, version) => sum + version.counts.judged, 0), judgedHere);
+    assert.equal(card.byPriority.reduce((sum, row) => sum + row.counts.judged, 0), judgedHere);
+    assert.equal(card.timeline.reduce((sum, row) => sum + row.counts.judged, 0), judgedHere);
   } finally {
     await app.close();
   }

@@ -43,6 +43,7 @@ export interface DatabaseSchema {
   question_set_items: QuestionSetItemsTable;
   batch_runs: BatchRunsTable;
   batch_run_items: BatchRunItemsTable;
+  verdict_totals: VerdictTotalsTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -256,4 +257,19 @@ export interface BatchRunItemsTable {
   suggestion_score: number | null;
   /** When the assistant looked at the answer (also when it could not suggest anything). */
   suggested_at: string | null;
+}
+
+/** Verdict counts kept by triggers on `evaluations` (migration 015), read by score cards. */
+export interface VerdictTotalsTable {
+  workspace_id: number;
+  model_id: number;
+  /** 0: the base alone. */
+  version_key: number;
+  day: string;
+  /** 0: no priority. */
+  priority_key: number;
+  judged: number;
+  good: number;
+  insufficient: number;
+  wrong: number;
 }

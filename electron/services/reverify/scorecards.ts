@@ -13,8 +13,10 @@ interface CountRow {
   wrong: number | null;
 }
 
-/** The verdict columns every score-card query selects, over evaluations aliased `e`. */
+/** The verdict columns of a query over evaluations aliased `e`. */
 const verdictColumns = sql`COUNT(*) AS judged, SUM(e.evaluation = 1) AS good, SUM(e.evaluation = 2) AS insufficient, SUM(e.evaluation = 3) AS wrong`;
+/** The same over the trigger-kept totals aliased `t`. */
+const totalColumns = sql`SUM(t.judged) AS judged, SUM(t.good) AS good, SUM(t.insufficient) AS insufficient, SUM(t.wrong) AS wrong`;
 
 function counts(row: CountRow | undefined): VerdictCounts {
   const judged = Number(row?.judged ?? 0);
@@ -31,10 +33,11 @@ const versionKey = (modelId: number, versionId: number | null) => `${modelId}:${
  */
 export function createScoreCardService(db: Db, deps: { ab: Pick<AbService, 'tally'>; models: Pick<ModelRegistry, 'get'>; versions: Pick<VersionService, 'list'> }) {
   async function get(workspaceId: number): Promise<ScoreCard> {
+    // Per version, priority, category and day: from the totals the evaluation triggers keep
+    // (migration 015), a few rows per day instead of every evaluation.
     const perVersion = await sql<CountRow & { model_id: number; version_id: number | null }>`
-      SELECT l.model_id, s.version_id, ${verdictColumns}
-      FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id JOIN sessions s ON s.id = l.session_id
-      WHERE l.workspace_id = ${workspaceId} GROUP BY l.model_id, s.version_id`.execute(db);
+      SELECT t.model_id, NULLIF(t.version_key, 0) AS version_id, ${totalColumns}
+      FROM verdict_totals t WHERE t.workspace_id = ${workspaceId} GROUP BY t.model_id, t.version_key HAVING SUM(t.judged) > 0`.execute(db);
     const lifecycle = await sql<{ version_id: number; verified: number; trained: number }>`
       SELECT v.id AS version_id,
         (SELECT COUNT(*) FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id WHERE e.verified_version_id = v.id AND l.workspace_id = ${workspaceId}) AS verified,
@@ -53,21 +56,20 @@ export function createScoreCardService(db: Db, deps: { ab: Pick<AbService, 'tall
     const answeredPerRun = await sql<{ run_id: number; answered: number }>`
       SELECT r.run_id, COUNT(r.log_id) AS answered FROM batch_run_items r JOIN batch_runs b ON b.id = r.run_id WHERE b.workspace_id = ${workspaceId} GROUP BY r.run_id`.execute(db);
     const byPriority = await sql<CountRow & { priority: Priority | null }>`
-      SELECT e.priority, ${verdictColumns} FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id
-      WHERE l.workspace_id = ${workspaceId} GROUP BY e.priority ORDER BY e.priority IS NULL, e.priority`.execute(db);
+      SELECT NULLIF(t.priority_key, 0) AS priority, ${totalColumns} FROM verdict_totals t
+      WHERE t.workspace_id = ${workspaceId} GROUP BY t.priority_key HAVING SUM(t.judged) > 0 ORDER BY t.priority_key = 0, t.priority_key`.execute(db);
     // A category is a workspace's: the card shows how this PoC's kind of work fares across all of them.
     const byCategory = await sql<CountRow & { category: string }>`
-      SELECT w.category, ${verdictColumns} FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id JOIN workspaces w ON w.id = l.workspace_id
-      GROUP BY w.category ORDER BY w.category`.execute(db);
+      SELECT w.category, ${totalColumns} FROM verdict_totals t JOIN workspaces w ON w.id = t.workspace_id
+      GROUP BY w.category HAVING SUM(t.judged) > 0 ORDER BY w.category`.execute(db);
     const byTag = await sql<CountRow & { tag: string; model_id: number; version_id: number | null }>`
       SELECT t.value AS tag, b.model_id, b.version_id, ${verdictColumns}
       FROM batch_run_items r JOIN batch_runs b ON b.id = r.run_id JOIN question_set_items q ON q.id = r.item_id, json_each(q.tags) t
         JOIN evaluations e ON e.log_id = r.log_id
       WHERE b.workspace_id = ${workspaceId} GROUP BY t.value, b.model_id, b.version_id ORDER BY t.value`.execute(db);
     const timeline = await sql<CountRow & { day: string; model_id: number; version_id: number | null }>`
-      SELECT substr(l.asked_at, 1, 10) AS day, l.model_id, s.version_id, ${verdictColumns}
-      FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id JOIN sessions s ON s.id = l.session_id
-      WHERE l.workspace_id = ${workspaceId} GROUP BY day, l.model_id, s.version_id ORDER BY day`.execute(db);
+      SELECT t.day, t.model_id, NULLIF(t.version_key, 0) AS version_id, ${totalColumns}
+      FROM verdict_totals t WHERE t.workspace_id = ${workspaceId} GROUP BY t.day, t.model_id, t.version_key HAVING SUM(t.judged) > 0 ORDER BY t.day`.execute(db);
 
     // Names: every base that answered here, and all registered versions of those bases.
     const modelIds = [...new Set([...perVersion.rows.map((row) => row.model_id), ...runs.map((run) => run.model_id)])];

@@ -13,6 +13,7 @@ import * as sessionAdapterScale from './011_session_adapter_scale.ts';
 import * as reverification from './012_reverification.ts';
 import * as exportFormats from './013_export_formats.ts';
 import * as assistedJudging from './014_assisted_judging.ts';
+import * as verdictTotals from './015_verdict_totals.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '012_reverification': reverification,
   '013_export_formats': exportFormats,
   '014_assisted_judging': assistedJudging,
+  '015_verdict_totals': verdictTotals,
 };
 
 export const migrationProvider: MigrationProvider = {
