@@ -30,7 +30,17 @@ export interface BatchPlacement {
   sequences: number;
   /** Runs inside the transaction that completes the log, so the link and the answer commit together. */
   link: (trx: Transaction<DatabaseSchema>, logId: number) => Promise<void>;
+  /** The run's session, read once for all its answers (a run's session never changes while it runs). */
+  session?: SessionInfo;
+  /**
+   * Called when the model is done with this answer's sequence and only the log remains to be
+   * written: the run may start the next question on the sequence while this one is logged.
+   */
+  onGenerated?: () => void;
 }
+
+/** The log an answer completes: the row written when it was asked, or one written only at the end. */
+type LogTarget = { id: number } | { insert: Insertable<ConversationLogsTable> };
 
 function isCompleteAnswer(stopReason: StopReason): boolean {
   return stopReason === 'finished' || stopReason === 'max_tokens';
@@ -93,46 +103,47 @@ export function createChatService(
     }));
   }
 
-  /** Completes the log written when the question was asked, with its retrieval trace. */
-  async function completeLog(logId: number, values: Updateable<ConversationLogsTable>, included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>, batch?: BatchPlacement): Promise<ConversationLog> {
+  /** Completes the log written when the question was asked (or writes it whole), with its retrieval trace. */
+  async function completeLog(target: LogTarget, values: Updateable<ConversationLogsTable>, included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>, batch?: BatchPlacement): Promise<ConversationLog> {
     const sources = toSources(included);
     return db.transaction().execute(async (trx) => {
-      const row = await trx.updateTable('conversation_logs').set(values).where('id', '=', logId).returningAll().executeTakeFirstOrThrow();
-      if (sources.length) await trx.insertInto('conversation_log_sources').values(sources.map((source) => toColumns('conversation_log_sources', { ...source, logId }))).execute();
-      await batch?.link(trx, logId);
+      const row = 'id' in target
+        ? await trx.updateTable('conversation_logs').set(values).where('id', '=', target.id).returningAll().executeTakeFirstOrThrow()
+        : await trx.insertInto('conversation_logs').values({ ...target.insert, ...values } as Insertable<ConversationLogsTable>).returningAll().executeTakeFirstOrThrow();
+      if (sources.length) await trx.insertInto('conversation_log_sources').values(sources.map((source) => toColumns('conversation_log_sources', { ...source, logId: row.id }))).execute();
+      await batch?.link(trx, row.id);
       return toConversationLog(row, sources);
     });
   }
 
   async function answer(request: AskRequest, controller: AbortController, batch?: BatchPlacement): Promise<ConversationLog> {
-    const session = await deps.sessions.get(request.sessionId);
+    const session = batch?.session ?? (await deps.sessions.get(request.sessionId));
     if (session.endedAt) throw new ApiError('CONFLICT', 'This session has ended; start a new one to ask more questions.');
     const settings = session.settingsSnapshot;
     const askedAt = nowIso();
     const started = performance.now();
+    const question: Insertable<ConversationLogsTable> = {
+      session_id: session.id,
+      workspace_id: session.workspaceId,
+      model_id: session.modelId,
+      user_id: request.userId,
+      question: request.question,
+      answer: '',
+      asked_at: askedAt,
+      completed_at: askedAt,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      ttft_ms: null,
+      tokens_per_second: null,
+      duration_ms: 0,
+      stop_reason: 'answering',
+      error_message: null,
+    };
     // The question is on disk before anything can go wrong: a crash from here on leaves a log
-    // that start-up marks `interrupted`, with whatever answer text was saved.
-    const { id: logId } = await db
-      .insertInto('conversation_logs')
-      .values({
-        session_id: session.id,
-        workspace_id: session.workspaceId,
-        model_id: session.modelId,
-        user_id: request.userId,
-        question: request.question,
-        answer: '',
-        asked_at: askedAt,
-        completed_at: askedAt,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        ttft_ms: null,
-        tokens_per_second: null,
-        duration_ms: 0,
-        stop_reason: 'answering',
-        error_message: null,
-      } satisfies Insertable<ConversationLogsTable>)
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    // that start-up marks `interrupted`, with whatever answer text was saved. A batch answer is
+    // written once, complete, with its link: its question is the run's item, and an interrupted
+    // one is simply asked again when the run resumes.
+    const target: LogTarget = batch ? { insert: question } : { id: (await db.insertInto('conversation_logs').values(question).returning('id').executeTakeFirstOrThrow()).id };
 
     let prepared: Awaited<ReturnType<typeof prepare>>;
     try {
@@ -141,16 +152,16 @@ export function createChatService(
       // In a batch run a question that cannot be answered as asked is this question's outcome:
       // logged as an error with its code, so the run goes on and the item is not asked again.
       if (batch && error instanceof ApiError && questionErrors.has(error.code)) {
-        return completeLog(logId, { completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'error', error_message: error.code }, [], batch);
+        return completeLog(target, { completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'error', error_message: error.code }, [], batch);
       }
       // Refused before the model started (not loaded, too long, stopped, no embedder): no answer
       // exists, so no log either; the caller still has the question and gets the reason.
-      await db.deleteFrom('conversation_logs').where('id', '=', logId).execute();
+      if ('id' in target) await db.deleteFrom('conversation_logs').where('id', '=', target.id).execute();
       throw error;
     }
     if (prepared.kind === 'refusal') {
       request.onText(prepared.text);
-      return completeLog(logId, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, [], batch);
+      return completeLog(target, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, [], batch);
     }
 
     const { plan, sequence, chatWrapper, templated, questionTokens, systemTokens, retrievalOutcome } = prepared;
@@ -159,7 +170,7 @@ export function createChatService(
     let text = '';
     let stopReason: StopReason = 'finished';
     let errorMessage: string | null = null;
-    const partial = createPartialSaver(logId);
+    const partial = createPartialSaver('id' in target ? target.id : null);
     const stream: AnswerStream = {
       onTokens(count) {
         firstTokenAt ??= performance.now();
@@ -203,9 +214,11 @@ export function createChatService(
     }
 
     const finished = performance.now();
+    // The sequence is not read after this point.
+    batch?.onGenerated?.();
     const decodeSeconds = firstTokenAt !== null ? (finished - firstTokenAt) / 1000 : 0;
     const log = await completeLog(
-      logId,
+      target,
       {
         answer: text,
         completed_at: nowIso(),
@@ -315,13 +328,13 @@ export function createChatService(
    * Saves the streamed text now and then (at most once a second, one write at a time), so a crash
    * loses at most the last second of an answer the user already saw.
    */
-  function createPartialSaver(logId: number) {
+  function createPartialSaver(logId: number | null) {
     let lastSaved = performance.now();
     let writing: Promise<unknown> = Promise.resolve();
     let inFlight = false;
     return {
       offer(text: string, completionTokens: number) {
-        if (inFlight || performance.now() - lastSaved < partialSaveIntervalMs) return;
+        if (logId === null || inFlight || performance.now() - lastSaved < partialSaveIntervalMs) return;
         inFlight = true;
         lastSaved = performance.now();
         writing = db

@@ -27,7 +27,7 @@ export function createBatchRunService(
   db: Db,
   deps: {
     chat: Pick<ChatService, 'runBatch'>;
-    sessions: Pick<SessionService, 'start'>;
+    sessions: Pick<SessionService, 'start' | 'get'>;
     versions: Pick<VersionService, 'get' | 'checkRunnable'>;
     models: Pick<ModelRegistry, 'get' | 'loadRequest'>;
     jobs: JobRegistry;
@@ -108,30 +108,47 @@ export function createBatchRunService(
     const failure = new AbortController();
     const signal = AbortSignal.any([job.signal, failure.signal]);
     let firstError: unknown = null;
+    const session = await deps.sessions.get(row.session_id);
     await deps.chat.runBatch(`batch:${row.id}`, signal, async (answerOne) => {
       const worker = async (slot: number) => {
+        // One answer is logged while the next is generated on the same sequence: the database
+        // work of an answer overlaps the model's work on the next instead of adding to it.
+        let logging: Promise<boolean> = Promise.resolve(true);
         while (next < pending.length && !signal.aborted) {
           const item = pending[next++]!;
-          try {
-            const log = await answerOne(
-              { sessionId: row.session_id, userId: row.created_by, question: item.question, requestId: `run:${row.id}:${item.item_id}`, onText: () => {} },
-              {
-                slot,
-                sequences: row.parallelism,
-                link: async (trx, logId) => {
-                  await trx.updateTable('batch_run_items').set({ log_id: logId }).where('run_id', '=', row.id).where('item_id', '=', item.item_id).where('log_id', 'is', null).execute();
-                },
+          let generated!: () => void;
+          const sequenceFree = new Promise<void>((resolve) => (generated = resolve));
+          const answer = answerOne(
+            { sessionId: row.session_id, userId: row.created_by, question: item.question, requestId: `run:${row.id}:${item.item_id}`, onText: () => {} },
+            {
+              slot,
+              sequences: row.parallelism,
+              session,
+              onGenerated: generated,
+              link: async (trx, logId) => {
+                await trx.updateTable('batch_run_items').set({ log_id: logId }).where('run_id', '=', row.id).where('item_id', '=', item.item_id).where('log_id', 'is', null).execute();
               },
-            );
-            if (log.stopReason === 'stopped' || signal.aborted) break;
-            answered++;
-            job.progress(answered / row.total, `${answered}/${row.total}`);
-          } catch (error) {
-            firstError ??= error;
-            failure.abort();
-            break;
-          }
+            },
+          ).then(
+            (log) => {
+              if (log.stopReason === 'stopped' || signal.aborted) return false;
+              answered++;
+              job.progress(answered / row.total, `${answered}/${row.total}`);
+              return true;
+            },
+            (error: unknown) => {
+              firstError ??= error;
+              failure.abort();
+              return false;
+            },
+          );
+          // Logged in order: the previous answer's outcome decides whether this worker goes on.
+          const previousOk = await logging;
+          logging = answer;
+          await Promise.race([sequenceFree, answer]);
+          if (!previousOk) break;
         }
+        await logging;
       };
       await Promise.all(Array.from({ length: workers }, (_, slot) => worker(slot)));
     });

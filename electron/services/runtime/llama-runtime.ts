@@ -187,7 +187,6 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('MODEL_NOT_LOADED', 'The model of this session is not loaded. Load it on the Models screen first.', { modelId });
     }
     const current = loaded;
-    const settings = await options.getSettings();
     const wanted = Math.min(contextSize, current.model.trainContextSize || contextSize);
     if (current.context?.disposed) {
       current.context = null;
@@ -204,6 +203,8 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       current.sequences = [];
     }
     if (!current.context) {
+      // Settings are read only here: an answer that reuses the context pays no database read.
+      const settings = await options.getSettings();
       const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings) };
       // Switching versions shows as a short load in the status bar: the adapters are read now.
       const switching = adapterKey !== current.adapterKey;
