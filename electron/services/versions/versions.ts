@@ -66,6 +66,22 @@ export function createVersionService(db: Db, deps: { adapters: AdapterService; m
   }
 
   /** The adapters of a version as the runtime applies them; a missing adapter file is a clear error. */
+  /**
+   * The base file's fingerprint, computed again only when the file's identity or times changed:
+   * every session of a version checks it, and a replaced or rewritten file always changes its
+   * inode, size, mtime or ctime. Only the fingerprint is read, not the whole header.
+   */
+  const fingerprints = new Map<string, { stamp: string; fingerprint: string }>();
+  function baseFingerprint(filePath: string): string {
+    const stat = fs.statSync(filePath, { bigint: true });
+    const stamp = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+    const known = fingerprints.get(filePath);
+    if (known?.stamp === stamp) return known.fingerprint;
+    const fingerprint = fingerprintFile(filePath, Number(stat.size));
+    fingerprints.set(filePath, { stamp, fingerprint });
+    return fingerprint;
+  }
+
   async function adaptersFor(versionId: number): Promise<AdapterToApply[]> {
     const rows = await db.selectFrom('model_version_adapters').selectAll().where('version_id', '=', versionId).orderBy('position').execute();
     for (const row of rows) {
@@ -90,8 +106,7 @@ export function createVersionService(db: Db, deps: { adapters: AdapterService; m
       if (version.baseModelId !== modelId) throw new ApiError('VALIDATION', `Version ${version.name} belongs to another base model.`, { field: 'versionId' });
       const base = await deps.models.get(modelId);
       if (!base.fileExists) throw new ApiError('MODEL_MISSING', `The base model file ${base.filePath} is missing.`, { file: base.filePath });
-      // Only the fingerprint is needed, not the whole header (a large vocabulary makes that ~30 ms).
-      if (fingerprintFile(base.filePath, fs.statSync(base.filePath).size) !== version.baseFingerprint) {
+      if (baseFingerprint(base.filePath) !== version.baseFingerprint) {
         throw new ApiError('ADAPTER_MISMATCH', `The base model file changed since version ${version.name} was registered; its adapter was trained for the earlier file. Restore that file or register the adapter again.`, { reason: 'base_changed', file: base.filePath });
       }
       await adaptersFor(versionId);
