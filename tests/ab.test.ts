@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ensureLoraFixtures } from './fixtures/tiny-lora.ts';
-import { callAs, openTestApp, rejectsWithCode } from './helpers/app.ts';
+import { addUser, callAs, openTestApp, rejectsWithCode } from './helpers/app.ts';
 
 const lora = await ensureLoraFixtures();
 
@@ -44,9 +44,7 @@ test('blind A/B: two answers in random order, identities revealed only after the
 
     await rejectsWithCode(app.call('ab.ask', { workspaceId: workspace.id, modelId: base.id, first: v1.id, second: v1.id, question: 'q', requestId: 'same' }), 'VALIDATION');
     // Another evaluator cannot see or decide this evaluator's comparison.
-    const raw = app.core.internals!.db.raw;
-    const otherId = Number(raw.prepare("INSERT INTO users (username, display_name, role, created_at) VALUES ('b', 'B', 'evaluator', '2026-01-01')").run().lastInsertRowid);
-    const other = callAs(app.core, { user: { id: otherId, username: 'b', displayName: 'B', role: 'evaluator', createdAt: '' } });
+    const other = callAs(app.core, await addUser(app, { username: 'b', memberOf: [workspace.id] }));
     const pending = await app.call('ab.ask', { workspaceId: workspace.id, modelId: base.id, first: null, second: v1.id, question: 'q', requestId: 'mine' });
     await rejectsWithCode(other('ab.choose', { comparisonId: pending.comparisonId, choice: 'a' }), 'NOT_FOUND');
   } finally {

@@ -20,7 +20,7 @@ let bridge: WebBridge;
 let browser: Browser;
 let page: Page;
 
-const startBridge = (port: number, withToken = token) => startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir, port, token: withToken });
+const startBridge = (port: number, withToken = token) => startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, resolveCaller: app.core.resolveCaller, rendererDir, port, token: withToken });
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(rendererDir, 'index.html')), 'build the renderer first: npm run build:renderer');

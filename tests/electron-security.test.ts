@@ -372,19 +372,19 @@ test('the IPC adapter serves only frames the URL trust accepts', async () => {
     ipcMain,
     dispatch: app.core.dispatch,
     events: app.core.events,
-    caller: app.core.localCaller,
+    resolveCaller: app.core.resolveCaller,
     isTrustedUrl: prodTrust.isTrustedUrl,
     windows: () => [],
   });
   try {
     const call = handlers.get(ipcChannels.call)!;
-    const fromUrl = (url: string) => call({ senderFrame: { url } }, 'workspaces.list', {}) as Promise<{ ok: boolean; error?: { code: string } }>;
+    const fromUrl = (url: string) => call({ senderFrame: { url }, sender: { id: 1 } }, 'workspaces.list', {}) as Promise<{ ok: boolean; error?: { code: string } }>;
     assert.equal((await fromUrl(appEntryUrl)).ok, true);
     for (const url of [...hostileUrls, 'http://localhost:5173/']) {
       const result = await fromUrl(url);
       assert.deepEqual([result.ok, result.error?.code], [false, 'FORBIDDEN'], url);
     }
-    const noFrame = (await call({ senderFrame: null }, 'workspaces.list', {})) as { ok: boolean };
+    const noFrame = (await call({ senderFrame: null, sender: { id: 1 } }, 'workspaces.list', {})) as { ok: boolean };
     assert.equal(noFrame.ok, false);
   } finally {
     dispose();

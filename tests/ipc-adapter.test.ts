@@ -17,23 +17,23 @@ test('IPC calls are served only to EvalDesk frames, and events reach every windo
     removeHandler: (channel: string) => handlers.delete(channel),
   } as unknown as IpcMain;
   const sent: unknown[][] = [];
-  const contents = { isDestroyed: () => false, send: (...args: unknown[]) => sent.push(args) } as unknown as WebContents;
+  const contents = { id: 1, isDestroyed: () => false, send: (...args: unknown[]) => sent.push(args) } as unknown as WebContents;
   const dispose = registerIpcAdapter({
     ipcMain,
     dispatch: app.core.dispatch,
     events: app.core.events,
-    caller: app.core.localCaller,
+    resolveCaller: app.core.resolveCaller,
     isTrustedUrl: (url) => url.startsWith('file:///app/renderer/'),
     windows: () => [contents],
   });
   try {
     const call = handlers.get(ipcChannels.call)!;
-    const trusted = { senderFrame: { url: 'file:///app/renderer/index.html' } };
+    const trusted = { senderFrame: { url: 'file:///app/renderer/index.html' }, sender: { id: 1 } };
     const created = (await call(trusted, 'workspaces.create', { name: 'IPC PoC' })) as { ok: boolean; value: { name: string } };
     assert.equal(created.ok, true);
     assert.equal(created.value.name, 'IPC PoC');
 
-    const foreign = (await call({ senderFrame: { url: 'https://example.com/' } }, 'workspaces.list', {})) as { ok: boolean; error: { code: string } };
+    const foreign = (await call({ senderFrame: { url: 'https://example.com/' }, sender: { id: 2 } }, 'workspaces.list', {})) as { ok: boolean; error: { code: string } };
     assert.deepEqual([foreign.ok, foreign.error.code], [false, 'FORBIDDEN']);
     const invalid = (await call(trusted, 'workspaces.create', { name: 42 })) as { ok: boolean; error: { code: string } };
     assert.deepEqual([invalid.ok, invalid.error.code], [false, 'VALIDATION']);

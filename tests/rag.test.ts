@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Caller } from '../electron/core/dispatcher.ts';
 import type { MethodInput } from '../shared/contract/api.ts';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
-import { callAs, openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
+import { addUser, callAs, openTestApp, rejectsWithCode, tempDir } from './helpers/app.ts';
 
 const fixtures = await ensureFixtures();
-
-/** A second user, to check seed 004's private scope through every API path. */
-function otherUser(app: TestApp): Caller {
-  const raw = app.core.internals!.db.raw;
-  const id = Number(raw.prepare("INSERT INTO users (username, display_name, role, created_at) VALUES ('b', 'User B', 'evaluator', ?)").run(new Date().toISOString()).lastInsertRowid);
-  return { user: { id, username: 'b', displayName: 'User B', role: 'evaluator', createdAt: '' } };
-}
 
 /** The GGUF embedding path, on the foundation's fixture model (random weights: identical text, identical vector). */
 async function ragApp(workspace: Partial<MethodInput<'workspaces.create'>> = {}, options: { watchIntervalMs?: number } = {}) {
@@ -113,8 +105,17 @@ test('answers cite the passages they used; user B never receives user A\'s priva
     const opened = await app.call('documents.passage', { documentId: cited.documentId!, chunkIndex: cited.chunkIndex });
     assert.ok(cited.promptText.includes(opened.text.trim().slice(0, 20)));
 
-    const b = otherUser(app);
+    // A second user, a member of the workspace, checks seed 004's private scope through every API path.
+    const b = await addUser(app, { username: 'b', memberOf: [workspace.id] });
     const asB = callAs(app.core, b);
+    // Issue 14's leaks: another user's session, log and history show no private passage, and the session is not B's to use.
+    const seenByB = await asB('logs.get', { id: asA.id });
+    assert.equal(seenByB.log.sources.length, asA.sources.length, 'B sees that passages were cited');
+    for (const source of seenByB.log.sources.filter((_source, i) => asA.sources[i]!.docId === 'a-private')) assert.deepEqual([source.promptText, source.title, source.docId], ['', '', ''], 'but not the private passage');
+    const historyForB = await asB('chat.history', { sessionId: session.id });
+    assert.ok(!JSON.stringify(historyForB.map((log) => log.sources)).includes(memo), 'no private passage in the history either');
+    await rejectsWithCode(asB('chat.ask', { sessionId: session.id, question: 'what did A ask?', requestId: 'b-in-a' }), 'NOT_FOUND');
+    await rejectsWithCode(asB('sessions.end', { id: session.id }), 'NOT_FOUND');
     assert.deepEqual((await asB('documents.list', { workspaceId: workspace.id })).map((d) => d.docId), ['shared-leave']);
     await rejectsWithCode(asB('documents.passage', { documentId: secret.document!.id, chunkIndex: 0 }), 'NOT_FOUND');
     await rejectsWithCode(asB('documents.remove', { id: secret.document!.id }), 'NOT_FOUND');

@@ -112,7 +112,7 @@ test('a data folder that cannot be created is a clear start-up error, not a hang
 
 /** Two clients of one web bridge, as two browser tabs or two people would be. */
 async function twoClients(app: TestApp) {
-  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir: tempDir() });
+  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, resolveCaller: app.core.resolveCaller, rendererDir: tempDir() });
   const wires = [createWebBridge(bridge.origin, bridge.token), createWebBridge(bridge.origin, bridge.token)];
   return {
     clients: wires.map((wire) => createClient(wire)),

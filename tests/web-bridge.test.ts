@@ -29,7 +29,7 @@ async function withBridge(run: (ctx: { port: number; token: string; origin: stri
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>EvalDesk</title>');
   const secretOutside = path.join(path.dirname(rendererDir), `${path.basename(rendererDir)}-secret.txt`);
   fs.writeFileSync(secretOutside, 'secret');
-  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir, token: 'test-token-123' });
+  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, resolveCaller: app.core.resolveCaller, rendererDir, token: 'test-token-123' });
   try {
     await run({ port: bridge.port, token: bridge.token, origin: bridge.origin, rendererDir });
   } finally {

@@ -33,7 +33,11 @@ import { createLlamaRuntime, defaultThreadCount } from '../services/runtime/llam
 import { createRetriever } from '../services/rag/retriever.ts';
 import { createSessionService } from '../services/sessions/sessions.ts';
 import { createSettingsService, defaultSettings } from '../services/settings/settings.ts';
-import { createUserService } from '../services/users/users.ts';
+import { createUserService, rolesSeeingAllWorkspaces } from '../services/users/users.ts';
+import { createAuthService, type AuthService } from '../services/auth/auth-service.ts';
+import { createAuditLog } from '../services/audit/audit-log.ts';
+import { createAccessControl } from './access.ts';
+import { callContext } from './call-context.ts';
 import { createVectorStore } from '../services/vectors/vector-store.ts';
 import { createWorkspaceService } from '../services/workspaces/workspaces.ts';
 import { ensureDataDir } from '../services/files/safe-fs.ts';
@@ -91,17 +95,21 @@ export async function createAppCore(options: AppCoreOptions) {
     const failing = Object.fromEntries(methodNames.map((name) => [name, () => Promise.reject(error)])) as unknown as Implementations;
     failing['app.info'] = () => info({ code: error.code, message: error.message });
     // The caller is a placeholder: there is no user table to read while the database is unusable.
-    const placeholder: Caller = { user: { id: 0, username: 'local', displayName: 'local', role: 'admin', createdAt: '' } };
-    return { dispatch: createDispatcher(failing), events, startupError: error, localCaller: () => placeholder, close: async () => ({ clean: true }), internals: null, recovery: null };
+    const placeholder: Caller = { user: { id: 0, username: 'local', displayName: 'local', role: 'admin', department: '', position: '', securityLevel: 1, suspended: false, expiresAt: null, dailyMessageLimit: null, bio: '', avatar: null, hasPassword: false, createdAt: '', updatedAt: '', lastSignInAt: null } };
+    return { dispatch: createDispatcher(failing), events, startupError: error, localCaller: () => placeholder, resolveCaller: async () => placeholder, close: async () => ({ clean: true }), internals: null, recovery: null };
   }
 
   const { db } = opened;
   const defaults = defaultSettings(dataDir);
   ensureDataDir(defaults.modelsDir);
   const settings = createSettingsService(db, defaults);
-  const users = createUserService(db);
+  // The password policy is the auth service's; the users service needs it before that exists.
+  let auth: AuthService | null = null;
+  const users = createUserService(db, { passwordPolicy: async () => (await auth!.config()).policy });
+  const audit = createAuditLog(db);
+  const access = createAccessControl(db);
   const workspaces = createWorkspaceService(db);
-  const jobs = createJobRegistry((payload) => events.emit('job.progress', payload));
+  const jobs = createJobRegistry((payload) => events.emit('job.progress', payload), { currentUserId: callContext.currentUserId });
   const runtime = createLlamaRuntime({
     getSettings: async () => {
       const stored = await settings.get();
@@ -154,6 +162,32 @@ export async function createAppCore(options: AppCoreOptions) {
   });
   const watchedSync = startWatchedSync({ documents, jobs, intervalMs: options.watchIntervalMs ?? 60_000 });
   const localUser: User = await users.ensureLocalUser();
+  auth = createAuthService(db, { users, audit, localUserId: () => localUser.id });
+  const authService = auth;
+  const asSignedIn = (caller: Caller) => ({ user: caller.user, sessionTokenHash: caller.sessionTokenHash ?? null });
+  const seesAll = (caller: Caller) => rolesSeeingAllWorkspaces.has(caller.user.role);
+  /** A session another user started is not there for this caller to ask in or end. */
+  const ownSession = async (sessionId: number, caller: Caller) => {
+    const session = await sessions.get(sessionId);
+    if (session.userId !== caller.user.id) throw new ApiError('NOT_FOUND', `Session ${sessionId} does not exist.`, { entity: 'session', id: sessionId });
+    return session;
+  };
+  /** Seed 000's daily message limit over a rolling 24 hours; admins are exempt; batch answers do not count. */
+  const withinDailyLimit = async (caller: Caller) => {
+    const limit = caller.user.dailyMessageLimit;
+    if (limit === null || caller.user.role === 'admin') return;
+    const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
+    const asked = await db
+      .selectFrom('conversation_logs as l')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('l.user_id', '=', caller.user.id)
+      .where('l.asked_at', '>', since)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('batch_run_items as r').select('r.log_id').whereRef('r.log_id', '=', 'l.id'))))
+      .executeTakeFirstOrThrow();
+    if (Number(asked.n) >= limit) throw new ApiError('RATE_LIMITED', `You have asked ${limit} questions in the last 24 hours, your daily limit. Ask an admin to raise it.`, { reason: 'daily_limit', limit });
+  };
+  const record = (caller: Caller, event: Parameters<typeof audit.record>[0], detail: Record<string, unknown>, workspaceId: number | null = null) =>
+    audit.record(event, { userId: caller.user.id, username: caller.user.username, workspaceId, detail });
   let closing: Promise<{ clean: boolean }> | null = null;
 
   // After a crash: finish or remove what the previous run left half-done. Only the process that
@@ -174,14 +208,60 @@ export async function createAppCore(options: AppCoreOptions) {
   const implementations: Implementations = {
     'app.info': () => info(null),
     'settings.get': () => settings.get(),
-    'settings.update': (input) => settings.update(input),
+    'settings.update': async (input, caller) => {
+      const updated = await settings.update(input);
+      await record(caller, 'settings.changed', { changed: input });
+      return updated;
+    },
     'users.current': (_input, caller) => caller.user,
+    'users.list': () => users.list(),
+    'users.create': async (input, caller) => {
+      const created = await users.create(input);
+      await record(caller, 'user.created', { userId: created.user.id, username: created.user.username, role: created.user.role });
+      return created;
+    },
+    'users.update': async (input, caller) => {
+      const { before, after } = await users.update(input);
+      const changed = (Object.keys(input.patch) as Array<keyof typeof before>).filter((key) => before[key] !== after[key]);
+      await record(caller, 'user.updated', { userId: after.id, before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])), newPassword: input.password !== undefined });
+      return after;
+    },
+    'auth.status': (_input, caller) => authService.status(caller && asSignedIn(caller)),
+    'auth.signIn': ({ username, password }, _caller, client) => authService.signIn(username, password, client),
+    'auth.recover': ({ username, recoveryCode, newPassword }, _caller, client) => authService.recover(username, recoveryCode, newPassword, client),
+    'auth.signOut': (_input, caller) => authService.signOut(asSignedIn(caller)),
+    'auth.changePassword': ({ currentPassword, newPassword }, caller) => authService.changePassword(asSignedIn(caller), currentPassword, newPassword),
+    'auth.newRecoveryCodes': ({ password }, caller) => authService.newRecoveryCodes(asSignedIn(caller), password),
+    'auth.enableMultiUser': (input, caller, client) => authService.enableMultiUser(asSignedIn(caller), input, client),
+    'audit.query': (input) => audit.query(input),
+    'audit.csv': ({ filters }) => audit.csv(filters),
 
-    'workspaces.list': () => workspaces.list(),
+    'workspaces.list': async (_input, caller) => workspaces.list(await access.visibleWorkspaces(caller.user)),
     'workspaces.get': ({ id }) => workspaces.get(id),
-    'workspaces.create': (input) => workspaces.create(input),
-    'workspaces.update': ({ id, patch }) => workspaces.update(id, patch),
-    'workspaces.delete': ({ id }) => workspaces.remove(id),
+    'workspaces.create': async (input, caller) => {
+      const created = await workspaces.create(input, caller.user.id);
+      await record(caller, 'workspace.created', { name: created.name, category: created.category }, created.id);
+      return created;
+    },
+    'workspaces.update': async ({ id, patch }, caller) => {
+      const before = await workspaces.get(id);
+      const after = await workspaces.update(id, patch);
+      const changed = (Object.keys(patch) as Array<keyof typeof before>).filter((key) => before[key] !== after[key]);
+      if (changed.length) await record(caller, 'workspace.updated', { before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])) }, id);
+      if (changed.includes('systemPrompt')) await record(caller, 'prompt.changed', { before: before.systemPrompt, after: after.systemPrompt }, id);
+      return after;
+    },
+    'workspaces.delete': async ({ id }, caller) => {
+      const result = await workspaces.remove(id);
+      await record(caller, 'workspace.deleted', {}, id);
+      return result;
+    },
+    'workspaces.members': ({ workspaceId }) => workspaces.members(workspaceId),
+    'workspaces.setMember': async ({ workspaceId, userId, member }, caller) => {
+      const { changed, members } = await workspaces.setMember(workspaceId, userId, member);
+      if (changed) await record(caller, member ? 'workspace.member_added' : 'workspace.member_removed', { userId }, workspaceId);
+      return members;
+    },
 
     'embedders.list': async () => listAvailableEmbedders((await settings.get()).modelsDir, await models.list()),
     'models.list': () => models.list(),
@@ -189,13 +269,28 @@ export async function createAppCore(options: AppCoreOptions) {
       const { modelsDir } = await settings.get();
       return jobs.run('model-scan', undefined, (job) => models.scan(modelsDir, job));
     },
-    'models.add': ({ path: filePath, displayName }) => models.add(filePath, displayName),
+    'models.add': async ({ path: filePath, displayName }, caller) => {
+      const model = await models.add(filePath, displayName);
+      await record(caller, 'model.registered', { modelId: model.id, name: model.displayName, file: model.filePath });
+      return model;
+    },
     'models.update': ({ id, patch }) => models.update(id, patch),
-    'models.remove': ({ id }) => models.remove(id),
+    'models.remove': async ({ id }, caller) => {
+      const result = await models.remove(id);
+      await record(caller, 'model.removed', { modelId: id, ...result });
+      return result;
+    },
     'adapters.import': ({ baseModelId, path: source }) => adapters.import(baseModelId, source),
-    'versions.register': (input) => versions.register(input),
+    'versions.register': async (input, caller) => {
+      const version = await versions.register(input);
+      await record(caller, 'version.registered', { versionId: version.id, name: version.name, baseModelId: version.baseModelId, datasetId: input.datasetId });
+      return version;
+    },
     'versions.list': ({ baseModelId }) => versions.list(baseModelId),
-    'ab.ask': (input, caller) => ab.ask(input, caller.user.id, (requestId, text) => events.emit('chat.token', { requestId, text })),
+    'ab.ask': async (input, caller) => {
+      await withinDailyLimit(caller);
+      return ab.ask(input, caller.user.id, (requestId, text) => events.emit('chat.token', { requestId, text }));
+    },
     'ab.choose': ({ comparisonId, choice }, caller) => ab.choose(comparisonId, choice, caller.user.id),
     'ab.tally': ({ workspaceId }) => ab.tally(workspaceId),
 
@@ -222,27 +317,45 @@ export async function createAppCore(options: AppCoreOptions) {
     'runtime.unload': () => runtime.unload(),
 
     'sessions.start': ({ workspaceId, modelId, versionId, adapterScale }, caller) => sessions.start(caller.user.id, workspaceId, modelId, versionId ?? null, adapterScale ?? null),
-    'sessions.end': ({ id }) => sessions.end(id),
+    'sessions.end': async ({ id }, caller) => (await ownSession(id, caller), sessions.end(id)),
     'sessions.get': ({ id }) => sessions.get(id),
 
-    'chat.ask': ({ sessionId, question, requestId }, caller) =>
-      chat.ask({ sessionId, question, requestId, userId: caller.user.id, onText: (text) => events.emit('chat.token', { requestId, text }) }),
-    'chat.stop': ({ requestId }) => chat.stop(requestId),
-    'chat.history': ({ sessionId }) => chat.sessionHistory(sessionId),
+    'chat.ask': async ({ sessionId, question, requestId }, caller) => {
+      await ownSession(sessionId, caller);
+      await withinDailyLimit(caller);
+      return chat.ask({ sessionId, question, requestId, userId: caller.user.id, onText: (text) => events.emit('chat.token', { requestId, text }) });
+    },
+    'chat.stop': ({ requestId }, caller) => chat.stop(requestId, caller.user.id),
+    'chat.history': ({ sessionId }, caller) => chat.sessionHistory(sessionId, caller.user.id),
 
-    'logs.query': (input, caller) => logs.query(input, caller.user.id),
-    'logs.count': ({ filters }, caller) => logs.count(filters, caller.user.id),
-    'logs.get': ({ id }) => logs.get(id),
-    'logs.nextUnevaluated': (input, caller) => logs.nextUnevaluated(input, caller.user.id),
+    'logs.query': async (input, caller) => logs.query(input, caller.user.id, await access.visibleWorkspaces(caller.user)),
+    'logs.count': async ({ filters }, caller) => logs.count(filters, caller.user.id, await access.visibleWorkspaces(caller.user)),
+    'logs.get': ({ id }, caller) => logs.get(id, caller.user.id),
+    'logs.nextUnevaluated': async (input, caller) => logs.nextUnevaluated(input, caller.user.id, await access.visibleWorkspaces(caller.user)),
 
-    'evaluations.save': (input, caller) => evaluations.save(input, caller.user.id),
+    'evaluations.save': async (input, caller) => {
+      const before = await db.selectFrom('evaluations').selectAll().where('log_id', '=', input.logId).where('evaluator_id', '=', caller.user.id).executeTakeFirst();
+      const saved = await evaluations.save(input, caller.user.id);
+      const summary = (e: { evaluation: number; priority: number | null; status: number; correctAnswer?: string | null; correct_answer?: string | null; reason: string | null }) => ({ evaluation: e.evaluation, priority: e.priority, status: e.status, reason: e.reason, correctAnswer: e.correctAnswer ?? e.correct_answer ?? null });
+      const workspaceId = (await db.selectFrom('conversation_logs').select('workspace_id').where('id', '=', input.logId).executeTakeFirst())?.workspace_id ?? null;
+      await record(caller, before ? 'evaluation.changed' : 'evaluation.saved', { logId: input.logId, ...(before && { before: summary(before) }), after: summary(saved) }, workspaceId);
+      return saved;
+    },
 
     'drafts.get': ({ key }, caller) => drafts.get(caller.user.id, key),
     'drafts.save': ({ key, value }, caller) => drafts.save(caller.user.id, key, value),
     'drafts.discard': ({ key }, caller) => drafts.discard(caller.user.id, key),
 
-    'export.run': (input, caller) => jobs.run('export', input.jobId, (job) => exporter.run(input, caller.user.id, job)),
-    'export.markTrained': ({ datasetId }) => exporter.markTrained(datasetId),
+    'export.run': async (input, caller) => {
+      const result = await jobs.run('export', input.jobId, (job) => exporter.run(input, caller.user.id, job));
+      await record(caller, 'export.created', { datasetId: result.datasetId, format: input.format, name: input.name, total: result.manifest.counts.total }, input.filters.workspaceId ?? null);
+      return result;
+    },
+    'export.markTrained': async ({ datasetId }, caller) => {
+      const result = await exporter.markTrained(datasetId);
+      await record(caller, 'export.marked_trained', { datasetId, updated: result.updated });
+      return result;
+    },
     'datasets.list': () => exporter.list(),
 
     'documents.list': ({ workspaceId }, caller) => documents.list(workspaceId, caller.user.id),
@@ -261,15 +374,20 @@ export async function createAppCore(options: AppCoreOptions) {
     'downloads.discard': ({ catalogId }) => downloads.discard(catalogId),
     'files.browse': (input) => fileBrowser.browse(input),
 
-    'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
+    'jobs.cancel': ({ jobId }, caller) => jobs.cancel(jobId, { userId: caller.user.id, any: seesAll(caller) }),
   };
 
   return {
-    dispatch: createDispatcher(implementations),
+    dispatch: createDispatcher(implementations, access),
     events,
     startupError: null as ApiError | null,
     /** The caller every local adapter acts as until sign-in exists. */
     localCaller: (): Caller => ({ user: localUser }),
+    /**
+     * The caller of an adapter's call from its session token: in single-user mode always the
+     * local user; in multi-user mode the signed-in user, or null (only public methods pass).
+     */
+    resolveCaller: (token: string | null): Promise<Caller | null> => authService.resolve(token),
     internals: { db: opened, runtime, vectors, retriever, dataDir },
     /** What start-up recovery found (null when another process owns the data folder). */
     recovery,

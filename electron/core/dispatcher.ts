@@ -6,14 +6,25 @@ import type { WireResult } from '../../shared/contract/transport.ts';
 import { translateSqliteError } from '../services/db/database.ts';
 import { rolePermissions } from '../services/users/users.ts';
 import { inputShapeProblem } from './input-limits.ts';
+import type { AccessControl } from './access.ts';
+import { callContext } from './call-context.ts';
 
-/** Who is calling, as established by the adapter (IPC window, web token, CLI user). */
+/** Which front end a call came through (recorded with a signed-in session). */
+export type Client = 'desktop' | 'web' | 'cli';
+
+/** Who is calling, as the adapter resolved it from its session (IPC window, web cookie, CLI sign-in). */
 export interface Caller {
   user: User;
+  /** The signed-in session the call came with; null or absent in single-user mode. */
+  sessionTokenHash?: string | null;
 }
 
+/** Methods anyone may call before signing in: their implementation gets a null caller then. */
+export const publicMethods = ['auth.status', 'auth.signIn', 'auth.recover'] as const satisfies readonly MethodName[];
+type PublicMethod = (typeof publicMethods)[number];
+
 export type Implementations = {
-  [M in MethodName]: (input: ParsedInput<M>, caller: Caller) => Promise<MethodOutput<M>> | MethodOutput<M>;
+  [M in MethodName]: (input: ParsedInput<M>, caller: M extends PublicMethod ? Caller | null : Caller, client: Client) => Promise<MethodOutput<M>> | MethodOutput<M>;
 };
 
 function validationError(error: z.ZodError): ApiError {
@@ -42,8 +53,8 @@ export function toErrorPayload(error: unknown): ApiErrorPayload {
  * role, then the implementation.
  * It never throws; failures come back as error payloads.
  */
-export function createDispatcher(implementations: Implementations) {
-  return async function dispatch(method: unknown, rawInput: unknown, caller: Caller | null): Promise<WireResult> {
+export function createDispatcher(implementations: Implementations, access?: Pick<AccessControl, 'check'>) {
+  return async function dispatch(method: unknown, rawInput: unknown, caller: Caller | null, client: Client = 'desktop'): Promise<WireResult> {
     try {
       if (!isMethodName(method)) throw new ApiError('NOT_FOUND', `Unknown API method ${String(method).slice(0, 100)}.`);
       const spec = api[method];
@@ -52,12 +63,18 @@ export function createDispatcher(implementations: Implementations) {
       if (shapeProblem) throw new ApiError('VALIDATION', shapeProblem.message, { field: shapeProblem.field });
       const parsed = spec.input.safeParse(rawInput ?? {});
       if (!parsed.success) throw validationError(parsed.error);
-      if (!caller) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
-      if (!rolePermissions[caller.user.role].has(spec.permission)) {
-        throw new ApiError('FORBIDDEN', `Your role (${caller.user.role}) may not do this (${method}).`, { method, role: caller.user.role });
+      if (spec.permission !== 'public') {
+        if (!caller) throw new ApiError('UNAUTHENTICATED', 'Sign in first.', { reason: 'signed_out' });
+        if (!rolePermissions[caller.user.role].has(spec.permission)) {
+          throw new ApiError('FORBIDDEN', `Your role (${caller.user.role}) may not do this (${method}).`, { method, role: caller.user.role });
+        }
+        // Where: the workspace (or the row of one) the call names must be one the caller may use.
+        await access?.check(method, parsed.data as never, caller.user);
       }
-      const implementation = implementations[method] as (input: unknown, caller: Caller) => Promise<unknown>;
-      return { ok: true, value: await implementation(parsed.data, caller) };
+      const implementation = implementations[method] as (input: unknown, caller: Caller | null, client: Client) => Promise<unknown>;
+      const run = () => implementation(parsed.data, caller, client);
+      // Everything the call starts (jobs, events) knows whom it is for.
+      return { ok: true, value: await (caller ? callContext.run({ userId: caller.user.id }, run) : run()) };
     } catch (error) {
       return { ok: false, error: toErrorPayload(error) };
     }

@@ -92,7 +92,7 @@ if (!app.requestSingleInstanceLock()) {
       ipcMain,
       dispatch: core.dispatch,
       events: core.events,
-      caller: core.localCaller,
+      resolveCaller: core.resolveCaller,
       isTrustedUrl,
       windows: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
     });

@@ -7,6 +7,7 @@ import { downloadMethods } from './downloads.ts';
 import { embedderMethods } from './embedders.ts';
 import { fileMethods } from './files.ts';
 import { reverifyMethods } from './reverify.ts';
+import { peopleMethods } from './people.ts';
 import {
   appSettingsPatchInput,
   docIdSchema,
@@ -93,11 +94,12 @@ export const api = {
   ...versionMethods,
   ...abMethods,
   ...reverifyMethods,
+  ...peopleMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
-  'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'manage' }),
+  'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'admin' }),
 
-  'users.current': method<User>()({ input: empty, permission: 'read' }),
+  'users.current': method<User>()({ input: empty, permission: 'signedIn' }),
 
   'workspaces.list': method<Workspace[]>()({ input: empty, permission: 'read' }),
   'workspaces.get': method<Workspace>()({ input: z.object({ id }).strict(), permission: 'read' }),
@@ -237,6 +239,8 @@ export const api = {
         /** Files or folders (folders are walked for supported files). */
         paths: z.array(absolutePath).min(1).max(10_000),
         scope: z.enum(documentScopes).default('shared'),
+        /** Only users of at least this security level (1-3) see and retrieve it. */
+        minSecurityLevel: oneToThree.default(1),
         watched: z.boolean().default(false),
         jobId: z.string().min(1).max(100).optional(),
       })
@@ -254,6 +258,8 @@ export const api = {
         format: z.enum(textDocumentFormats).default('txt'),
         sourceType: z.string().trim().min(1).max(50).default('api'),
         scope: z.enum(documentScopes).default('shared'),
+        /** Only users of at least this security level (1-3) see and retrieve it. */
+        minSecurityLevel: oneToThree.default(1),
         jobId: z.string().min(1).max(100).optional(),
       })
       .strict(),
@@ -274,9 +280,10 @@ export const api = {
     permission: 'read',
   }),
 
+  /** Cancels a job the caller started (a manager or admin: any job). */
   'jobs.cancel': method<{ cancelled: boolean }>()({
     input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
-    permission: 'read',
+    permission: 'ask',
   }),
 } satisfies Record<string, MethodSpec<z.ZodType, unknown>>;
 

@@ -2,9 +2,11 @@ import type { z } from 'zod';
 
 /**
  * What a caller must be allowed to do to call a method. Checked in the main process by the one
- * dispatcher every adapter goes through, never in the UI.
+ * dispatcher every adapter goes through, never in the UI. `public`: no sign-in needed (the
+ * sign-in itself); `signedIn`: any signed-in user (their own account); `admin`: users, the audit
+ * log and app-wide settings. The others are what each role may do with workspaces they can use.
  */
-export type Permission = 'read' | 'ask' | 'evaluate' | 'export' | 'manage';
+export type Permission = 'public' | 'signedIn' | 'read' | 'ask' | 'evaluate' | 'export' | 'manage' | 'admin';
 
 export interface MethodSpec<Input extends z.ZodType, Output> {
   input: Input;

@@ -39,6 +39,11 @@ export const errorCodes = [
   'ADAPTER_INVALID',
   'ADAPTER_MISMATCH',
   'ADAPTER_UNSUPPORTED',
+  'ACCOUNT_LOCKED',
+  'ACCOUNT_SUSPENDED',
+  'ACCOUNT_EXPIRED',
+  'WEAK_PASSWORD',
+  'RATE_LIMITED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -23,6 +23,11 @@ export function createWebBridge(baseUrl: string, token: string): RawBridge & { c
   // Calls wait until the event socket is authenticated, so no token event of a call is missed.
   let markReady: () => void = () => {};
   let ready = new Promise<void>((resolve) => (markReady = resolve));
+  // Browsers keep the session cookie themselves (HttpOnly: this code never sees it). Node's fetch
+  // has no cookie jar: there the cookie is kept here and sent back, and given to the socket.
+  let nodeSession: string | null = null;
+  /** Sockets closed on purpose (to reconnect as another user): their close is no outage. */
+  const replaced = new WeakSet<WebSocket>();
 
   const setState = (next: ConnectionState) => {
     if (next === state) return;
@@ -37,7 +42,7 @@ export function createWebBridge(baseUrl: string, token: string): RawBridge & { c
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(url);
     socket = ws;
-    ws.addEventListener('open', () => ws.send(JSON.stringify({ token })));
+    ws.addEventListener('open', () => ws.send(JSON.stringify({ token, ...(nodeSession && { session: nodeSession }) })));
     ws.addEventListener('message', (message) => {
       const data = JSON.parse(String(message.data)) as WebEventMessage;
       if (data.event === readyEvent) {
@@ -48,6 +53,7 @@ export function createWebBridge(baseUrl: string, token: string): RawBridge & { c
       for (const listener of listeners.get(data.event) ?? []) listener(data.payload);
     });
     ws.addEventListener('close', (event) => {
+      if (replaced.has(ws)) return;
       if (socket === ws) socket = null;
       if (state === 'connected') ready = new Promise<void>((resolve) => (markReady = resolve));
       setState(event.code === badTokenCloseCode ? 'unauthorized' : 'reconnecting');
@@ -80,7 +86,7 @@ export function createWebBridge(baseUrl: string, token: string): RawBridge & { c
         const body = JSON.stringify({ method, input: input ?? {} });
         response = await fetch(new URL(webBridgePaths.call, baseUrl), {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(nodeSession !== null && { cookie: `evaldesk_session=${encodeURIComponent(nodeSession)}` }) },
           body,
           // A draft saved as the page closes must still arrive; browsers allow keepalive up to 64 KB.
           keepalive: body.length < 60_000,
@@ -88,11 +94,27 @@ export function createWebBridge(baseUrl: string, token: string): RawBridge & { c
       } catch {
         return failure('DISCONNECTED');
       }
+      let result: WireResult;
       try {
-        return (await response.json()) as WireResult;
+        result = (await response.json()) as WireResult;
       } catch {
         return failure('DISCONNECTED');
       }
+      // Signing in or out changes whose events this browser gets: the socket reconnects with it.
+      const setCookie = typeof response.headers.getSetCookie === 'function' ? response.headers.getSetCookie() : [];
+      const session = setCookie.map((cookie) => /^evaldesk_session=([^;]*)/.exec(cookie)).find(Boolean);
+      if (session) nodeSession = decodeURIComponent(session[1]!) || null;
+      if (result.ok && (method === 'auth.signIn' || method === 'auth.recover' || method === 'auth.enableMultiUser' || method === 'auth.signOut')) {
+        const previous = socket;
+        if (previous) replaced.add(previous);
+        ready = new Promise<void>((resolve) => (markReady = resolve));
+        socket = null;
+        previous?.close();
+        if (retryTimer) clearTimeout(retryTimer);
+        retryTimer = null;
+        connect();
+      }
+      return result;
     },
     on(event, listener) {
       ensureSocket();

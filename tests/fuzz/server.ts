@@ -77,7 +77,7 @@ async function main() {
   const before = prototypeKeys();
   const app = await openTestApp({ dataDir: config.dataDir });
   if (config.seed) await seedData(app, config);
-  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir: config.rendererDir, token: config.token });
+  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, resolveCaller: app.core.resolveCaller, rendererDir: config.rendererDir, token: config.token });
   const ready: ServerReady = { port: bridge.port, pid: process.pid, cwd: process.cwd() };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
 

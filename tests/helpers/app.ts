@@ -5,6 +5,7 @@ import type { MethodInput, MethodName, MethodOutput } from '../../shared/contrac
 import { ApiError, isApiErrorPayload } from '../../shared/contract/errors.ts';
 import { createAppCore, type AppCore, type AppCoreOptions } from '../../electron/core/app-core.ts';
 import type { Caller } from '../../electron/core/dispatcher.ts';
+import type { UserRole } from '../../shared/contract/entities.ts';
 
 export function tempDir(prefix = 'evaldesk-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -64,4 +65,20 @@ export function callAs(core: AppCore, caller: Caller) {
     if (result.ok) return result.value as MethodOutput<M>;
     throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
   };
+}
+
+/**
+ * A second person, created through the API as the local admin would (users.create), and made a
+ * member of `memberOf` workspaces. Returns their caller, to call the real dispatcher as them.
+ */
+export async function addUser(app: TestApp, options: { username: string; role?: UserRole; securityLevel?: 1 | 2 | 3; memberOf?: number[]; password?: string }): Promise<Caller> {
+  const { user } = await app.call('users.create', {
+    username: options.username,
+    displayName: options.username.toUpperCase(),
+    role: options.role ?? 'evaluator',
+    securityLevel: options.securityLevel ?? 1,
+    password: options.password ?? 'correct horse battery 9',
+  });
+  for (const workspaceId of options.memberOf ?? []) await app.call('workspaces.setMember', { workspaceId, userId: user.id, member: true });
+  return { user };
 }

@@ -39,7 +39,7 @@ export async function startUi(app: { core: import('../../electron/core/app-core.
   const { projectRoot } = await import('../../electron/core/paths.ts');
   const rendererDir = path.join(projectRoot, 'out', 'renderer');
   if (!fs.existsSync(path.join(rendererDir, 'index.html'))) throw new Error('Build the renderer first: npm run build:renderer');
-  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, caller: app.core.localCaller, rendererDir });
+  const bridge = await startWebBridge({ dispatch: app.core.dispatch, events: app.core.events, resolveCaller: app.core.resolveCaller, rendererDir });
   const browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (error) => console.error('[page error]', error.message));

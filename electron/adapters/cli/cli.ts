@@ -6,11 +6,16 @@ import { workspaceCategories, type LogListRow, type WorkspaceCategory } from '..
 import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
 import { createAppCore, type AppCore } from '../../core/app-core.ts';
 import { closeOnSignals } from '../../core/shutdown.ts';
+import type { Caller } from '../../core/dispatcher.ts';
+import type { WireResult } from '../../../shared/contract/transport.ts';
 import { appVersion, defaultDataDir } from '../../core/paths.ts';
 
 const usage = `evaldesk — EvalDesk from the command line (same data and rules as the app)
 
-Usage: evaldesk [--data-dir DIR] [--threads N] [--cpu] [--json] <command> [options]
+Usage: evaldesk [--data-dir DIR] [--threads N] [--cpu] [--json] [--user NAME] <command> [options]
+
+In multi-user mode every command runs as a signed-in user: --user NAME, with the password in
+EVALDESK_PASSWORD (never on the command line, where other users of the machine could read it).
 
   models list                          registered models
   models add <file.gguf> [--name N]    register a GGUF file (metadata read, not loaded)
@@ -92,6 +97,7 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
       private: { type: 'boolean' },
       watch: { type: 'boolean' },
       base: { type: 'string' },
+      user: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -106,10 +112,16 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
     ...(values.threads !== undefined && { threads: numberOption(values.threads, 'threads')! }),
     ...(values.cpu && { gpu: 'cpu' as const }),
   });
-  const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
-    const result = await core.dispatch(method, input, core.localCaller());
-    if (result.ok) return result.value as MethodOutput<M>;
+  const unwrap = (result: WireResult) => {
+    if (result.ok) return result.value;
     throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);
+  };
+  // The session of this one command: signed in at the start, signed out at the end.
+  let session: string | null = null;
+  let caller: Caller | null = null;
+  const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+    caller ??= await core.resolveCaller(session);
+    return unwrap(await core.dispatch(method, input, caller, 'cli')) as MethodOutput<M>;
   };
   const print = (value: unknown, human?: () => string) => {
     io.out.write(values.json || !human ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -120,6 +132,11 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
   const stopClosingOnSignals = closeOnSignals(() => core.close());
   try {
     if (core.startupError) throw core.startupError;
+    if (values.user !== undefined) {
+      const password = process.env['EVALDESK_PASSWORD'];
+      if (!password) throw new UsageError('--user needs the password in the EVALDESK_PASSWORD environment variable.');
+      session = (unwrap(await core.dispatch('auth.signIn', { username: values.user, password }, null, 'cli')) as { token: string }).token;
+    }
     const sub = rest[0];
     switch (command) {
       case 'models': {
@@ -327,6 +344,7 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
     }
     throw error;
   } finally {
+    if (session) await core.dispatch('auth.signOut', {}, await core.resolveCaller(session), 'cli');
     stopClosingOnSignals();
     await core.close();
   }

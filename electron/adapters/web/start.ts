@@ -33,7 +33,7 @@ if (core.startupError) console.error(`EvalDesk started with a problem: ${core.st
 
 const rendererDir = path.join(projectRoot, 'out', 'renderer');
 const start = (port: number | undefined, token: string | undefined) =>
-  startWebBridge({ dispatch: core.dispatch, events: core.events, caller: core.localCaller, rendererDir, ...(port !== undefined && { port }), ...(token && { token }) });
+  startWebBridge({ dispatch: core.dispatch, events: core.events, resolveCaller: core.resolveCaller, rendererDir, ...(port !== undefined && { port }), ...(token && { token }) });
 
 let bridge: WebBridge;
 if (core.startupError) {

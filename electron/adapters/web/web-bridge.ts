@@ -7,12 +7,26 @@ import { maxRequestBytes, readyEvent, webBridgePaths, type WebCallBody } from '.
 import type { WireResult } from '../../../shared/contract/transport.ts';
 import type { Caller, Dispatch } from '../../core/dispatcher.ts';
 import type { EventBus } from '../../core/event-bus.ts';
+import { endedSession, takeIssuedToken } from '../../core/session-binding.ts';
+
+/** The HttpOnly cookie that carries a browser's signed-in session (issue 14: one identity per browser). */
+const sessionCookie = 'evaldesk_session';
+
+function sessionOf(req: http.IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === sessionCookie) return decodeURIComponent(value.join('=')) || null;
+  }
+  return null;
+}
+
+const cookieHeader = (value: string, maxAgeSeconds: number) => `${sessionCookie}=${encodeURIComponent(value)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}`;
 
 export interface WebBridgeOptions {
   dispatch: Dispatch;
   events: EventBus;
-  /** The caller a valid token acts as. */
-  caller: () => Caller;
+  /** The caller of a browser's session cookie (the local user in single-user mode). */
+  resolveCaller: (session: string | null) => Promise<Caller | null>;
   /** Folder with the built renderer (index.html and assets). */
   rendererDir: string;
   port?: number;
@@ -67,8 +81,8 @@ export async function startWebBridge(options: WebBridgeOptions) {
     }
   };
 
-  const sendJson = (res: http.ServerResponse, status: number, body: WireResult) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...securityHeaders });
+  const sendJson = (res: http.ServerResponse, status: number, body: WireResult, extraHeaders: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...securityHeaders, ...extraHeaders });
     res.end(JSON.stringify(body));
   };
   const reject = (res: http.ServerResponse, status: number, code: string, message: string) =>
@@ -98,8 +112,17 @@ export async function startWebBridge(options: WebBridgeOptions) {
     } catch {
       return reject(res, 400, 'VALIDATION', 'The request body is not valid JSON of the form {method, input}.');
     }
-    const result = await options.dispatch(body.method, body.input, options.caller());
-    sendJson(res, 200, result);
+    const caller = await options.resolveCaller(sessionOf(req));
+    const result = await options.dispatch(body.method, body.input, caller, 'web');
+    const issued = takeIssuedToken(body.method, result);
+    const headers: Record<string, string> = {};
+    if (issued) {
+      const expiresAt = Date.parse((result as { value: { expiresAt: string } }).value.expiresAt);
+      headers['set-cookie'] = cookieHeader(issued, Math.max(1, Math.floor((expiresAt - Date.now()) / 1000)));
+    } else if (endedSession(body.method, result)) {
+      headers['set-cookie'] = cookieHeader('', 0);
+    }
+    sendJson(res, 200, result, headers);
   }
 
   function serveStatic(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -157,25 +180,39 @@ export async function startWebBridge(options: WebBridgeOptions) {
       socket.destroy();
       return;
     }
-    sockets.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws));
+    sockets.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, sessionOf(req)));
   });
 
-  function acceptSocket(ws: WebSocket) {
+  /**
+   * A socket carries the events of one browser's user: its session comes with the upgrade's
+   * cookie (browsers), or in the first message (Node clients have no cookie jar). The client
+   * reconnects after signing in or out.
+   */
+  function acceptSocket(ws: WebSocket, cookieSession: string | null) {
     let unsubscribe: (() => void) | null = null;
     const authTimer = setTimeout(() => ws.close(4401, 'token expected'), 5000);
     ws.once('message', (data) => {
       clearTimeout(authTimer);
       let given = '';
+      let messageSession: string | null = null;
       try {
-        given = String((JSON.parse(String(data)) as { token?: unknown }).token ?? '');
+        const message = JSON.parse(String(data)) as { token?: unknown; session?: unknown };
+        given = String(message.token ?? '');
+        if (typeof message.session === 'string' && message.session) messageSession = message.session;
       } catch {
         // Falls through to the rejection below.
       }
       if (!sameToken(given, token)) return ws.close(4401, 'bad token');
-      unsubscribe = options.events.subscribe((event, payload) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+      void options.resolveCaller(cookieSession ?? messageSession).then((caller) => {
+        if (ws.readyState !== ws.OPEN) return;
+        const userId = caller?.user.id ?? null;
+        unsubscribe = options.events.subscribe((event, payload, audience) => {
+          // Another user's tokens, paths and job ids are not sent to this browser.
+          if (audience !== null && audience !== userId) return;
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+        });
+        ws.send(JSON.stringify({ event: readyEvent, payload: null }));
       });
-      ws.send(JSON.stringify({ event: readyEvent, payload: null }));
     });
     ws.on('close', () => {
       clearTimeout(authTimer);

@@ -70,6 +70,8 @@ export function createChatService(
   },
 ) {
   const running = new Map<string, AbortController>();
+  /** Who asked each running request (a batch run's claim has none: it is cancelled as a job). */
+  const owners = new Map<string, number>();
   /** The answers in progress, so closing can wait until each is logged. */
   const answering = new Map<string, Promise<ConversationLog>>();
 
@@ -375,10 +377,12 @@ export function createChatService(
     async ask(request: AskRequest): Promise<ConversationLog> {
       if (request.question.trim().length === 0) throw new ApiError('EMPTY_INPUT', 'Write a question first.');
       const controller = claim(request.requestId);
+      owners.set(request.requestId, request.userId);
       try {
         return await tracked(request.requestId, answer(request, controller));
       } finally {
         running.delete(request.requestId);
+        owners.delete(request.requestId);
       }
     },
 
@@ -416,15 +420,18 @@ export function createChatService(
       return Number(result.numUpdatedRows);
     },
 
-    stop(requestId: string): { stopped: boolean } {
+    /** Stops a request of `userId` (another user's request id is no request of theirs). */
+    stop(requestId: string, userId?: number): { stopped: boolean } {
       const controller = running.get(requestId);
+      if (controller && userId !== undefined && owners.get(requestId) !== userId) return { stopped: false };
       controller?.abort();
       return { stopped: Boolean(controller) };
     },
 
-    async sessionHistory(sessionId: number): Promise<ConversationLog[]> {
+    /** A session's answers as `viewerId` may see them (another user's private passages withheld). */
+    async sessionHistory(sessionId: number, viewerId: number): Promise<ConversationLog[]> {
       const rows = await db.selectFrom('conversation_logs').selectAll().where('session_id', '=', sessionId).orderBy('id').execute();
-      const sources = await sourcesByLog(db, rows.map((row) => row.id));
+      const sources = await sourcesByLog(db, rows.map((row) => row.id), viewerId);
       return rows.map((row) => toConversationLog(row, sources.get(row.id) ?? []));
     },
   };

@@ -44,6 +44,10 @@ export interface DatabaseSchema {
   batch_runs: BatchRunsTable;
   batch_run_items: BatchRunItemsTable;
   verdict_totals: VerdictTotalsTable;
+  auth_config: AuthConfigTable;
+  auth_sessions: AuthSessionsTable;
+  workspace_members: WorkspaceMembersTable;
+  event_logs: EventLogsTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -57,7 +61,51 @@ type EntityColumns<Entity> = {
 /** Flattens an intersection so Kysely (and error messages) see one plain object type. */
 type Table<Columns> = { [Column in keyof Columns]: Columns[Column] };
 
-export type UsersTable = Table<EntityColumns<User>>;
+/** A user's row: the entity's fields (less `hasPassword`, read from the hash) and the sign-in state. */
+export type UsersTable = Table<
+  EntityColumns<Omit<User, 'hasPassword' | 'updatedAt'>> & {
+    updated_at: string | null;
+    /** NFKC, case-folded: two names that differ only so are one name. */
+    normalized_username: string;
+    password_hash: string | null;
+    failed_attempts: number;
+    last_failure_at: string | null;
+    /** JSON array of recovery-code hashes, null where a code was used. */
+    recovery_codes: string;
+  }
+>;
+
+export interface AuthConfigTable {
+  id: number;
+  mode: 'single' | 'multi';
+  session_hours: number;
+  password_policy: string;
+}
+
+export interface AuthSessionsTable {
+  token_hash: string;
+  user_id: number;
+  client: 'desktop' | 'web' | 'cli';
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: number;
+  user_id: number;
+  added_at: string;
+}
+
+export interface EventLogsTable {
+  id: Generated<number>;
+  at: string;
+  event: string;
+  user_id: number | null;
+  username: string | null;
+  workspace_id: number | null;
+  detail: string;
+}
 
 export interface SettingsTable {
   key: string;

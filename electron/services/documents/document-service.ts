@@ -112,6 +112,8 @@ interface IngestSource {
   sourcePath: string | null;
   fileMtimeMs: number | null;
   scope: 'shared' | 'private';
+  /** For a new document; a document added again keeps its level. */
+  minSecurityLevel?: 1 | 2 | 3;
   watched?: boolean;
 }
 
@@ -155,6 +157,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       docId: source.docId,
       scope: source.scope,
       ownerId,
+      minSecurityLevel: source.minSecurityLevel ?? 1,
       title: source.title,
       sourceType: source.sourceType,
       sourcePath: source.sourcePath,
@@ -299,6 +302,8 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .where((eb) => eb.or([eb('scope', '=', 'shared'), eb('owner_id', '=', userId)]))
+      // Seed 000's security levels: a document above the user's level is not theirs to see.
+      .where('min_security_level', '<=', (eb) => eb.selectFrom('users').select('security_level').where('id', '=', userId))
       .orderBy('title')
       .orderBy('id')
       .execute();
@@ -353,6 +358,17 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
     },
 
     /** The documents of a workspace that the user may see: the workspace's shared ones and their own private ones. */
+    /** Ids of the workspace's documents above `userId`'s security level. */
+    async hiddenByLevel(workspaceId: number, userId: number): Promise<number[]> {
+      const rows = await db
+        .selectFrom('documents')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('min_security_level', '>', (eb) => eb.selectFrom('users').select('security_level').where('id', '=', userId))
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
     async visibleDocuments(workspaceId: number, userId: number): Promise<DocumentRecord[]> {
       return (await visibleRows(workspaceId, userId)).map((row) => fromRow('documents', row));
     },
@@ -374,7 +390,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         } else {
           try {
             if (file.error) throw file.error;
-            outcomes[index] = await ingest(readSource(file.path, input.workspaceId, input.scope, input.watched), userId, job);
+            outcomes[index] = await ingest({ ...readSource(file.path, input.workspaceId, input.scope, input.watched), minSecurityLevel: input.minSecurityLevel }, userId, job);
           } catch (error) {
             const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${path.basename(file.path)}: ${(error as Error).message}`);
             outcomes[index] = { path: file.path, docId, result: 'failed', document: null, error: { code: apiError.code, message: apiError.message }, warnings: [] };
@@ -412,6 +428,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
           sourcePath: null,
           fileMtimeMs: null,
           scope: input.scope,
+          minSecurityLevel: input.minSecurityLevel,
         },
         userId,
         job,

@@ -298,9 +298,10 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           .limit(chunkSize)
           .execute();
         if (rows.length === 0) break;
-        const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_id)) : null;
+        const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_id), userId) : null;
         for (const row of rows) {
-          const built = fromEvaluation(kind, row, contexts?.get(row.log_id)?.map((source) => source.promptText));
+          // A passage the exporting user may not read (another user's private document) is left out.
+          const built = fromEvaluation(kind, row, contexts?.get(row.log_id)?.filter((source) => source.promptText !== '').map((source) => source.promptText));
           if ('skip' in built) skip(built.skip);
           else consider(built);
         }
@@ -319,13 +320,13 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           .execute();
         if (rows.length === 0) break;
         // Both answers were given to the same question; the prompt is as A saw it.
-        const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_a)) : null;
+        const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_a), userId) : null;
         for (const row of rows) {
           const [chosen, rejected] = row.choice === 'a' ? [row.answer_a, row.answer_b] : [row.answer_b, row.answer_a];
           if (chosen.trim() === '' || rejected.trim() === '') skip('empty_model_answer');
           else if (chosen.trim() === rejected.trim()) skip('identical_answers');
           else {
-            const context = contexts?.get(row.log_a)?.map((source) => source.promptText);
+            const context = contexts?.get(row.log_a)?.filter((source) => source.promptText !== '').map((source) => source.promptText);
             consider({
               key: -row.id,
               verdict: null,

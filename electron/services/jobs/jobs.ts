@@ -13,8 +13,10 @@ export interface Job {
 }
 
 /** Long work (model loads, exports) registers here to report progress and be cancellable by id. */
-export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind; progress: number; detail?: string }) => void) {
+export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind; progress: number; detail?: string }) => void, options: { currentUserId?: () => number | null } = {}) {
   const running = new Map<string, AbortController>();
+  /** Who started each running job (null: the app itself), so only they can cancel it. */
+  const owners = new Map<string, number | null>();
   const settled = new Set<Promise<unknown>>();
 
   return {
@@ -23,6 +25,7 @@ export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind
       if (running.has(id)) throw new ApiError('CONFLICT', `A job with id ${id} is already running.`);
       const controller = new AbortController();
       running.set(id, controller);
+      owners.set(id, options.currentUserId?.() ?? null);
       let lastEmit = 0;
       const job: Job = {
         id,
@@ -49,6 +52,7 @@ export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind
         return await pending;
       } finally {
         running.delete(id);
+        owners.delete(id);
         settled.delete(tracked);
       }
     },
@@ -69,8 +73,13 @@ export function createJobRegistry(emit: (payload: { jobId: string; kind: JobKind
       for (const controller of running.values()) controller.abort();
       await Promise.all([...settled]);
     },
-    cancel(id: string): { cancelled: boolean } {
+    /**
+     * Cancels a running job. With `by`, only a job that user started (or, `any`, every job: a
+     * manager's or admin's): another user's job id is no job for them.
+     */
+    cancel(id: string, by?: { userId: number; any: boolean }): { cancelled: boolean } {
       const controller = running.get(id);
+      if (controller && by && !by.any && owners.get(id) !== by.userId) return { cancelled: false };
       controller?.abort();
       return { cancelled: Boolean(controller) };
     },

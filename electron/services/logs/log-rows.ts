@@ -16,14 +16,29 @@ function toRetrievedSource(row: Selectable<ConversationLogSourcesTable>): Retrie
   return pickFields(retrievedSourceSchema, fromRow('conversation_log_sources', row));
 }
 
-/** The retrieval traces of several logs, grouped by log id, in rank order. */
-export async function sourcesByLog(db: Db, logIds: number[]): Promise<Map<number, RetrievedSource[]>> {
+/**
+ * The retrieval traces of several logs, grouped by log id, in rank order, as `viewerId` may see
+ * them: a passage of another user's private document, or of a document above the viewer's
+ * security level, keeps its rank and score but not its text, title or place (issue 14). A
+ * passage whose document was removed since is shown as it was cited.
+ */
+export async function sourcesByLog(db: Db, logIds: number[], viewerId: number): Promise<Map<number, RetrievedSource[]>> {
   const grouped = new Map<number, RetrievedSource[]>();
   if (logIds.length === 0) return grouped;
-  const rows = await db.selectFrom('conversation_log_sources').selectAll().where('log_id', 'in', logIds).orderBy('log_id').orderBy('rank').execute();
-  for (const row of rows) {
+  const level = (await db.selectFrom('users').select('security_level').where('id', '=', viewerId).executeTakeFirst())?.security_level ?? 1;
+  const rows = await db
+    .selectFrom('conversation_log_sources as s')
+    .leftJoin('documents as d', 'd.id', 's.document_id')
+    .selectAll('s')
+    .select((eb) => eb.or([eb.and([eb('d.scope', '=', 'private'), eb('d.owner_id', '<>', viewerId)]), eb('d.min_security_level', '>', level)]).as('withheld'))
+    .where('s.log_id', 'in', logIds)
+    .orderBy('s.log_id')
+    .orderBy('s.rank')
+    .execute();
+  for (const { withheld, ...row } of rows) {
     const list = grouped.get(row.log_id) ?? [];
-    list.push(toRetrievedSource(row));
+    const source = toRetrievedSource(row);
+    list.push(withheld ? { ...source, chunkId: '', docId: '', title: '', page: null, section: null, promptText: '' } : source);
     grouped.set(row.log_id, list);
   }
   return grouped;

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.ts';
 import { fromRow } from '../db/rows.ts';
 import type { ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
 import { sourcesByLog, toConversationLog } from './log-rows.ts';
+import type { WorkspaceVisibility } from '../../../shared/contract/people.ts';
 
 export type LogFilters = ParsedInput<'logs.query'>['filters'];
 type LogSort = ParsedInput<'logs.query'>['sort'];
@@ -95,8 +96,10 @@ export function createLogService(db: Db) {
   }
 
   /** Logs with every filter applied in SQL. */
-  async function filtered(filters: LogFilters, viewerId: number) {
+  async function filtered(filters: LogFilters, viewerId: number, visible: WorkspaceVisibility = 'all') {
     let query = db.selectFrom('conversation_logs as l');
+    // A member sees the logs of their workspaces only, whatever the filters say.
+    if (visible !== 'all') query = query.where('l.workspace_id', 'in', [0, ...visible]);
     if (filters.workspaceId !== undefined) query = query.where('l.workspace_id', '=', filters.workspaceId);
     if (filters.modelId !== undefined) query = query.where('l.model_id', '=', filters.modelId);
     if (filters.sessionId !== undefined) query = query.where('l.session_id', '=', filters.sessionId);
@@ -127,9 +130,9 @@ export function createLogService(db: Db) {
   }
 
   return {
-    async query(input: ParsedInput<'logs.query'>, viewerId: number): Promise<{ rows: LogListRow[]; nextCursor: string | null }> {
+    async query(input: ParsedInput<'logs.query'>, viewerId: number, visible: WorkspaceVisibility = 'all'): Promise<{ rows: LogListRow[]; nextCursor: string | null }> {
       const key = sortKeys[input.sort];
-      let query = (await filtered(input.filters, viewerId))
+      let query = (await filtered(input.filters, viewerId, visible))
         .select((eb) => [
           'l.id',
           'l.session_id',
@@ -194,7 +197,7 @@ export function createLogService(db: Db) {
       };
     },
 
-    async count(filters: LogFilters, viewerId: number): Promise<{ total: number }> {
+    async count(filters: LogFilters, viewerId: number, visible: WorkspaceVisibility = 'all'): Promise<{ total: number }> {
       const byVerdict = (filters.evaluation !== undefined && filters.evaluation !== 0) || filters.priority !== undefined || filters.status !== undefined;
       if (byVerdict) {
         // Counting every match (no page limit) is cheaper from the evaluations side: its index
@@ -202,8 +205,8 @@ export function createLogService(db: Db) {
         const { evaluation, priority, status, ...logFilters } = filters;
         let query = db.selectFrom('evaluations as e').where('e.evaluator_id', '=', viewerId);
         // Every evaluation has its log (foreign key): without log filters there is nothing to join.
-        if (Object.values(logFilters).some((value) => value !== undefined && value !== '')) {
-          query = query.where('e.log_id', 'in', (await filtered(logFilters, viewerId)).select('l.id'));
+        if (visible !== 'all' || Object.values(logFilters).some((value) => value !== undefined && value !== '')) {
+          query = query.where('e.log_id', 'in', (await filtered(logFilters, viewerId, visible)).select('l.id'));
         }
         if (evaluation !== undefined && evaluation !== 0) query = query.where('e.evaluation', '=', evaluation);
         if (priority !== undefined) query = query.where('e.priority', '=', priority);
@@ -211,11 +214,12 @@ export function createLogService(db: Db) {
         const row = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         return { total: Number(row.total) };
       }
-      const row = await (await filtered(filters, viewerId)).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+      const row = await (await filtered(filters, viewerId, visible)).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
       return { total: Number(row.total) };
     },
 
-    async get(id: number): Promise<LogDetail> {
+    /** One log with its context, as `viewerId` may see it (another user's private passages withheld). */
+    async get(id: number, viewerId: number): Promise<LogDetail> {
       const row = await db.selectFrom('conversation_logs').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new ApiError('NOT_FOUND', `Log ${id} does not exist.`, { entity: 'log', id });
       const [context, evaluations] = await Promise.all([
@@ -229,7 +233,7 @@ export function createLogService(db: Db) {
           .executeTakeFirstOrThrow(),
         db.selectFrom('evaluations').selectAll().where('log_id', '=', id).orderBy('id').execute(),
       ]);
-      const sources = (await sourcesByLog(db, [id])).get(id) ?? [];
+      const sources = (await sourcesByLog(db, [id], viewerId)).get(id) ?? [];
       return {
         log: toConversationLog(row, sources),
         workspaceName: context.workspace_name,
@@ -241,7 +245,7 @@ export function createLogService(db: Db) {
     },
 
     /** The next log (by id) in the same scope that the viewer has not judged yet. */
-    async nextUnevaluated(input: ParsedInput<'logs.nextUnevaluated'>, viewerId: number): Promise<{ logId: number | null }> {
+    async nextUnevaluated(input: ParsedInput<'logs.nextUnevaluated'>, viewerId: number, visible: WorkspaceVisibility = 'all'): Promise<{ logId: number | null }> {
       let query = db
         .selectFrom('conversation_logs as l')
         .select('l.id')
@@ -250,6 +254,7 @@ export function createLogService(db: Db) {
         .where((eb) => eb.not(eb.exists(eb.selectFrom('evaluations as e').select('e.id').whereRef('e.log_id', '=', 'l.id').where('e.evaluator_id', '=', viewerId))));
       if (input.sessionId !== undefined) query = query.where('l.session_id', '=', input.sessionId);
       if (input.workspaceId !== undefined) query = query.where('l.workspace_id', '=', input.workspaceId);
+      if (visible !== 'all') query = query.where('l.workspace_id', 'in', [0, ...visible]);
       const after = input.afterLogId;
       const next = await (after !== undefined ? query.where('l.id', '>', after) : query).orderBy('l.id').limit(1).executeTakeFirst();
       // Wrap around so earlier skipped answers are not forgotten.

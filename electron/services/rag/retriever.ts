@@ -64,7 +64,10 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
 
       // Chunks of documents that are not ready (an ingestion in progress or interrupted) are
       // never answers, even when LanceDB already holds some of them.
-      const notReady = visible.filter((doc) => doc.status !== 'ready').map((doc) => doc.id);
+      // Documents above the user's security level are not in `visible`; LanceDB's rows do not
+      // carry the level, so they are excluded by id like the ones not ready.
+      const hidden = await deps.documents.hiddenByLevel(request.workspaceId, request.userId);
+      const notReady = [...visible.filter((doc) => doc.status !== 'ready').map((doc) => doc.id), ...hidden];
       const hits = await deps.vectors.search(query.embedderId, query.dimensions, {
         vector: query.vector,
         workspaceId: request.workspaceId,

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.ts';
 import type { AbService } from '../ab/ab.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { VersionService } from '../versions/versions.ts';
+import { toCsvText } from '../export/csv.ts';
 
 interface CountRow {
   judged: number;
@@ -133,14 +134,6 @@ export type ScoreCardService = ReturnType<typeof createScoreCardService>;
 
 export type CsvTable = 'versions' | 'runs' | 'byPriority' | 'byCategory' | 'byTag' | 'ab' | 'timeline';
 
-/** RFC 4180 cell: quoted when it holds a separator, a quote or a line break; formulas defused. */
-function cell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : String(value);
-  // A cell starting with = + - @ runs as a formula in Excel: a question could carry one.
-  if (/^[=+\-@\t\r]/.test(text) && typeof value === 'string') text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 const countHeaders = ['judged', 'good', 'insufficient', 'wrong', 'good_rate'];
 const countCells = (c: VerdictCounts) => [c.judged, c.good, c.insufficient, c.wrong, c.goodRate.toFixed(4)];
 
@@ -164,5 +157,5 @@ export function toCsv(card: ScoreCard, table: CsvTable): { fileName: string; csv
         return [['day', 'version', ...countHeaders], ...card.timeline.map((t) => [t.day, t.versionName, ...countCells(t.counts)])];
     }
   })();
-  return { fileName: `scorecard-${card.workspaceId}-${table}.csv`, csv: `\uFEFF${rows.map((row) => row.map(cell).join(',')).join('\r\n')}\r\n` };
+  return { fileName: `scorecard-${card.workspaceId}-${table}.csv`, csv: toCsvText(rows) };
 }

@@ -5,6 +5,7 @@ import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import { fromRow, toColumns } from '../db/rows.ts';
 import type { WorkspacesTable } from '../db/schema.ts';
+import type { WorkspaceMember } from '../../../shared/contract/people.ts';
 
 const toWorkspace = (row: Selectable<WorkspacesTable>): Workspace => pickFields(workspaceSchema, fromRow('workspaces', row));
 
@@ -17,22 +18,52 @@ export function createWorkspaceService(db: Db) {
     return row;
   }
 
+  async function members(workspaceId: number): Promise<WorkspaceMember[]> {
+    await getRow(workspaceId);
+    const rows = await db
+      .selectFrom('workspace_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.username', 'u.display_name', 'u.role', 'm.added_at'])
+      .where('m.workspace_id', '=', workspaceId)
+      .orderBy('u.display_name')
+      .execute();
+    return rows.map((row) => ({ userId: row.id, username: row.username, displayName: row.display_name, role: row.role, addedAt: row.added_at }));
+  }
+
   return {
     async get(id: number): Promise<Workspace> {
       return toWorkspace(await getRow(id));
     },
-    async list(): Promise<Workspace[]> {
-      const rows = await db.selectFrom('workspaces').selectAll().where('deleted_at', 'is', null).orderBy('name').orderBy('id').execute();
-      return rows.map(toWorkspace);
+    /** All workspaces, or those in `only` (the ones a member may see). */
+    async list(only: 'all' | ReadonlySet<number> = 'all'): Promise<Workspace[]> {
+      let query = db.selectFrom('workspaces').selectAll().where('deleted_at', 'is', null);
+      if (only !== 'all') query = query.where('id', 'in', [0, ...only]);
+      return (await query.orderBy('name').orderBy('id').execute()).map(toWorkspace);
     },
-    async create(settings: WorkspaceSettings): Promise<Workspace> {
+    /** A new workspace; its creator is its first member. */
+    async create(settings: WorkspaceSettings, creatorId?: number): Promise<Workspace> {
       const now = nowIso();
-      const row = await db
-        .insertInto('workspaces')
-        .values({ ...toColumns('workspaces', settings), created_at: now, updated_at: now, deleted_at: null })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toWorkspace(row);
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('workspaces')
+          .values({ ...toColumns('workspaces', settings), created_at: now, updated_at: now, deleted_at: null })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        if (creatorId !== undefined) await trx.insertInto('workspace_members').values({ workspace_id: row.id, user_id: creatorId, added_at: now }).execute();
+        return toWorkspace(row);
+      });
+    },
+    members,
+    /** Adds or removes a member; returns whether anything changed, and the members after. */
+    async setMember(workspaceId: number, userId: number, member: boolean): Promise<{ changed: boolean; members: WorkspaceMember[] }> {
+      await getRow(workspaceId);
+      const user = await db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      if (!user) throw new ApiError('NOT_FOUND', `User ${userId} does not exist.`, { entity: 'user', id: userId });
+      const result = member
+        ? await db.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: userId, added_at: nowIso() }).onConflict((oc) => oc.doNothing()).executeTakeFirst()
+        : await db.deleteFrom('workspace_members').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).executeTakeFirst();
+      const changed = Number('numInsertedOrUpdatedRows' in result ? result.numInsertedOrUpdatedRows : result.numDeletedRows) > 0;
+      return { changed, members: await members(workspaceId) };
     },
     async update(id: number, patch: WorkspacePatch): Promise<Workspace> {
       const before = toWorkspace(await getRow(id));

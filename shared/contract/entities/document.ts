@@ -48,6 +48,8 @@ export const documentSchema = z.object({
   docId: z.string(),
   scope: z.enum(documentScopes),
   ownerId: entityId,
+  /** Only users of at least this security level (seed 000, 1-3) retrieve or see it. */
+  minSecurityLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   title: z.string(),
   sourceType: z.string(),
   sourcePath: z.string().nullable(),

@@ -14,6 +14,7 @@ import * as reverification from './012_reverification.ts';
 import * as exportFormats from './013_export_formats.ts';
 import * as assistedJudging from './014_assisted_judging.ts';
 import * as verdictTotals from './015_verdict_totals.ts';
+import * as people from './016_people.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '013_export_formats': exportFormats,
   '014_assisted_judging': assistedJudging,
   '015_verdict_totals': verdictTotals,
+  '016_people': people,
 };
 
 export const migrationProvider: MigrationProvider = {
