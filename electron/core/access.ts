@@ -137,31 +137,59 @@ export const accessRules: { [M in MethodName]: AccessRule<M> } = {
 };
 
 
+/** Rows whose workspace is remembered; a row never moves to another workspace, so no entry goes stale. */
+const maxRemembered = 50_000;
+
+/**
+ * Checks where a call may go. Memberships are read once per user and kept until they change
+ * (workspaces.setMember and users.update call `forget`), and a row's workspace is remembered once
+ * read: the check costs a few map lookups per call, not queries (issue 14: <= 2 % per call).
+ */
 export function createAccessControl(db: Db) {
+  const memberships = new Map<number, ReadonlySet<number>>();
+  const rowWorkspaces = new Map<string, number>();
+
+  async function membershipsOf(userId: number): Promise<ReadonlySet<number>> {
+    let known = memberships.get(userId);
+    if (!known) {
+      const rows = await db.selectFrom('workspace_members').select('workspace_id').where('user_id', '=', userId).execute();
+      known = new Set(rows.map((row) => row.workspace_id));
+      memberships.set(userId, known);
+    }
+    return known;
+  }
+
   async function visibleWorkspaces(user: User): Promise<WorkspaceVisibility> {
-    if (rolesSeeingAllWorkspaces.has(user.role)) return 'all';
-    const rows = await db.selectFrom('workspace_members').select('workspace_id').where('user_id', '=', user.id).execute();
-    return new Set(rows.map((row) => row.workspace_id));
+    return rolesSeeingAllWorkspaces.has(user.role) ? 'all' : membershipsOf(user.id);
   }
 
   async function isMember(user: User, workspaceId: number): Promise<boolean> {
-    if (rolesSeeingAllWorkspaces.has(user.role)) return true;
-    const row = await db.selectFrom('workspace_members').select('user_id').where('workspace_id', '=', workspaceId).where('user_id', '=', user.id).executeTakeFirst();
-    return Boolean(row);
+    return rolesSeeingAllWorkspaces.has(user.role) || (await membershipsOf(user.id)).has(workspaceId);
   }
 
   async function workspaceOfRow(table: EntityTable, id: number): Promise<number | null> {
-    const row = await db
+    const key = `${table}:${id}`;
+    const known = rowWorkspaces.get(key);
+    if (known !== undefined) return known;
+    const row = (await db
       .selectFrom(table as keyof DatabaseSchema & EntityTable)
       .select('workspace_id')
       .where('id', '=', id)
-      .executeTakeFirst();
-    return (row as { workspace_id: number } | undefined)?.workspace_id ?? null;
+      .executeTakeFirst()) as { workspace_id: number } | undefined;
+    if (!row) return null;
+    if (rowWorkspaces.size >= maxRemembered) rowWorkspaces.clear();
+    rowWorkspaces.set(key, row.workspace_id);
+    return row.workspace_id;
   }
 
   return {
     visibleWorkspaces,
     isMember,
+    /** Memberships of `userId` (or everyone's) changed: read them again at the next check. */
+    forget(userId?: number): void {
+      if (userId === undefined) memberships.clear();
+      else memberships.delete(userId);
+    },
 
     /** Refuses the call when `user` may not touch what `input` names; resolves when it may. */
     async check<M extends MethodName>(method: M, input: ParsedInput<M>, user: User): Promise<void> {

@@ -222,6 +222,8 @@ export async function createAppCore(options: AppCoreOptions) {
     },
     'users.update': async (input, caller) => {
       const { before, after } = await users.update(input);
+      access.forget(after.id);
+      authService.forget(after.id);
       const changed = (Object.keys(input.patch) as Array<keyof typeof before>).filter((key) => before[key] !== after[key]);
       await record(caller, 'user.updated', { userId: after.id, before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])), newPassword: input.password !== undefined });
       return after;
@@ -240,6 +242,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'workspaces.get': ({ id }) => workspaces.get(id),
     'workspaces.create': async (input, caller) => {
       const created = await workspaces.create(input, caller.user.id);
+      access.forget(caller.user.id);
       await record(caller, 'workspace.created', { name: created.name, category: created.category }, created.id);
       return created;
     },
@@ -259,6 +262,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'workspaces.members': ({ workspaceId }) => workspaces.members(workspaceId),
     'workspaces.setMember': async ({ workspaceId, userId, member }, caller) => {
       const { changed, members } = await workspaces.setMember(workspaceId, userId, member);
+      access.forget(userId);
       if (changed) await record(caller, member ? 'workspace.member_added' : 'workspace.member_removed', { userId }, workspaceId);
       return members;
     },
@@ -388,7 +392,7 @@ export async function createAppCore(options: AppCoreOptions) {
      * local user; in multi-user mode the signed-in user, or null (only public methods pass).
      */
     resolveCaller: (token: string | null): Promise<Caller | null> => authService.resolve(token),
-    internals: { db: opened, runtime, vectors, retriever, dataDir },
+    internals: { db: opened, runtime, vectors, retriever, dataDir, implementations, access },
     /** What start-up recovery found (null when another process owns the data folder). */
     recovery,
     /**

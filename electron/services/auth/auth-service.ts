@@ -23,6 +23,12 @@ const hashToken = (token: string) => crypto.createHash('sha256').update(token).d
 
 /** last_seen_at is written at most this often: not one write per call. */
 const touchIntervalMs = 60_000;
+/**
+ * How long a resolved session is trusted without reading it again. Changes made in this process
+ * (sign-out, suspension, a new password) apply at once through `forget`; one made by another
+ * process on the same data folder (the CLI) applies within this time.
+ */
+const resolvedTrustMs = 2_000;
 
 /**
  * Local sign-in (issue 14). Passwords and recovery codes are checked with scrypt
@@ -31,12 +37,30 @@ const touchIntervalMs = 60_000;
  */
 export function createAuthService(db: Db, deps: { users: UserService; audit: AuditLog; localUserId: () => number; now?: () => number }) {
   const now = deps.now ?? Date.now;
+  const resolved = new Map<string, { caller: SignedInCaller; sessionExpiresAt: number; userExpiresAt: number; readAt: number }>();
+  /** Forgets the resolved sessions of `userId` (all when undefined): they are read again at the next call. */
+  function forget(userId?: number): void {
+    if (userId === undefined) resolved.clear();
+    else for (const [hash, entry] of resolved) if (entry.caller.user.id === userId) resolved.delete(hash);
+  }
   /** Verified against when the username is unknown, so an unknown name costs what a wrong password does. */
   const dummyHash = hashPassword(crypto.randomBytes(16).toString('hex'));
 
-  async function config(): Promise<{ mode: AuthMode; sessionHours: number; policy: PasswordPolicy }> {
-    const row = await db.selectFrom('auth_config').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
-    return { mode: row.mode, sessionHours: row.session_hours, policy: { ...defaultPasswordPolicy, ...(JSON.parse(row.password_policy) as Partial<PasswordPolicy>) } };
+  /** Read once: only enableMultiUser changes it, and it forgets it. */
+  let configured: Promise<{ mode: AuthMode; sessionHours: number; policy: PasswordPolicy }> | null = null;
+  function config(): Promise<{ mode: AuthMode; sessionHours: number; policy: PasswordPolicy }> {
+    configured ??= db
+      .selectFrom('auth_config')
+      .selectAll()
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow()
+      .then((row) => ({ mode: row.mode, sessionHours: row.session_hours, policy: { ...defaultPasswordPolicy, ...(JSON.parse(row.password_policy) as Partial<PasswordPolicy>) } }))
+      .catch((error: unknown) => {
+        configured = null;
+      forget();
+        throw error;
+      });
+    return configured;
   }
 
   async function startSession(user: Selectable<UsersTable>, client: Client): Promise<SignedIn & { token: string }> {
@@ -132,6 +156,7 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
       await db.updateTable('users').set({ password_hash: await hashPassword(newPassword), recovery_codes: JSON.stringify(codes), updated_at: nowIso() }).where('id', '=', user.id).execute();
       // A recovered account's other sessions end: whoever had the old password is signed out.
       await db.deleteFrom('auth_sessions').where('user_id', '=', user.id).execute();
+      forget(user.id);
       const signedIn = await startSession(user, client);
       await deps.audit.record('auth.recovered', { userId: user.id, username: user.username, detail: { client, codesLeft: codes.filter(Boolean).length } });
       return { ...signedIn, recoveryCodesLeft: codes.filter(Boolean).length };
@@ -140,6 +165,7 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
     async signOut(caller: SignedInCaller): Promise<{ signedOut: boolean }> {
       if (caller.sessionTokenHash === null) return { signedOut: false };
       const result = await db.deleteFrom('auth_sessions').where('token_hash', '=', caller.sessionTokenHash).executeTakeFirst();
+      resolved.delete(caller.sessionTokenHash);
       await deps.audit.record('auth.sign_out', { userId: caller.user.id, username: caller.user.username, detail: {} });
       return { signedOut: Number(result.numDeletedRows) > 0 };
     },
@@ -158,6 +184,7 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
         if (caller.sessionTokenHash) others = others.where('token_hash', '<>', caller.sessionTokenHash);
         await others.execute();
       });
+      forget(row.id);
       await deps.audit.record('auth.password_changed', { userId: row.id, username: row.username, detail: {} });
       return { changed: true };
     },
@@ -189,6 +216,8 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
         await trx.updateTable('users').set({ username, normalized_username: normalized, display_name: displayName, role: 'admin', suspended: 0, password_hash: passwordHash, recovery_codes: JSON.stringify(codeHashes), updated_at: nowIso() }).where('id', '=', caller.user.id).execute();
         await trx.updateTable('auth_config').set({ mode: 'multi' }).where('id', '=', 1).execute();
       });
+      configured = null;
+      forget();
       const row = await deps.users.getRow(caller.user.id);
       const signedIn = await startSession(row, client);
       await deps.audit.record('auth.multi_user_enabled', { userId: row.id, username, detail: { previousUsername: caller.user.username } });
@@ -205,18 +234,32 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
       if (mode === 'single') return { user: await deps.users.get(deps.localUserId()), sessionTokenHash: null };
       if (!token) return null;
       const tokenHash = hashToken(token);
-      const session = await db.selectFrom('auth_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-      if (!session) return null;
       const at = now();
-      if (Date.parse(session.expires_at) <= at) {
+      const known = resolved.get(tokenHash);
+      if (known && at - known.readAt < resolvedTrustMs && known.sessionExpiresAt > at && known.userExpiresAt > at) return known.caller;
+      resolved.delete(tokenHash);
+      // One statement for the session and its user.
+      const found = await db
+        .selectFrom('auth_sessions as s')
+        .innerJoin('users as u', 'u.id', 's.user_id')
+        .selectAll('u')
+        .select(['s.expires_at as session_expires_at', 's.last_seen_at as session_last_seen_at'])
+        .where('s.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!found) return null;
+      const { session_expires_at: sessionExpiresAt, session_last_seen_at: lastSeenAt, ...row } = found;
+      if (Date.parse(sessionExpiresAt) <= at) {
         await db.deleteFrom('auth_sessions').where('token_hash', '=', tokenHash).execute();
         return null;
       }
-      const row = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst();
-      if (!row || row.suspended || (row.expires_at && Date.parse(row.expires_at) <= at)) return null;
-      if (at - Date.parse(session.last_seen_at) > touchIntervalMs) await db.updateTable('auth_sessions').set({ last_seen_at: new Date(at).toISOString() }).where('token_hash', '=', tokenHash).execute();
-      return { user: toUser(row), sessionTokenHash: tokenHash };
+      if (row.suspended || (row.expires_at && Date.parse(row.expires_at) <= at)) return null;
+      if (at - Date.parse(lastSeenAt) > touchIntervalMs) await db.updateTable('auth_sessions').set({ last_seen_at: new Date(at).toISOString() }).where('token_hash', '=', tokenHash).execute();
+      const caller = { user: toUser(row), sessionTokenHash: tokenHash };
+      resolved.set(tokenHash, { caller, sessionExpiresAt: Date.parse(sessionExpiresAt), userExpiresAt: row.expires_at ? Date.parse(row.expires_at) : Infinity, readAt: at });
+      return caller;
     },
+
+    forget,
   };
 }
 
