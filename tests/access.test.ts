@@ -30,6 +30,7 @@ interface WorkspaceIds {
   document: number;
   model: number;
   user: number;
+  queue: number;
 }
 
 const file = path.join(tempDir(), 'x.txt');
@@ -122,6 +123,15 @@ const inputs: { [M in MethodName]: (ids: WorkspaceIds) => MethodInput<M> } = {
   'documents.setWatched': (ids) => ({ id: ids.document, watched: true }),
   'documents.syncRuns': (ids) => ({ documentId: ids.document }),
   'documents.passage': (ids) => ({ documentId: ids.document, chunkIndex: 0 }),
+  'reviews.createQueue': (ids) => ({ workspaceId: ids.workspace, name: 'queue', evaluatorIds: [ids.user] }),
+  'reviews.queues': (ids) => ({ workspaceId: ids.workspace }),
+  'reviews.myQueue': (ids) => ({ queueId: ids.queue }),
+  'reviews.agreement': (ids) => ({ workspaceId: ids.workspace }),
+  'reviews.adjudicate': (ids) => ({ logId: ids.log, evaluation: 1 }),
+  'packs.export': (ids) => ({ queueId: ids.queue, evaluatorId: ids.user }),
+  'packs.open': () => ({ path: file }),
+  'packs.exportResults': (ids) => ({ workspaceId: ids.workspace }),
+  'packs.importResults': () => ({ path: file }),
 };
 
 test('every method as every role, in a workspace the caller belongs to and in one it does not: only the allowed calls get through', async () => {
@@ -142,7 +152,8 @@ test('every method as every role, in a workspace the caller belongs to and in on
       );
       const comparison = Number(raw.prepare('INSERT INTO ab_comparisons (workspace_id, model_id, evaluator_id, question, log_a, log_b, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(workspace, model, localUser, 'q', logs[0], logs[1], now).lastInsertRowid);
       const document = Number(raw.prepare("INSERT INTO documents (workspace_id, doc_id, scope, owner_id, title, format, status, created_at, updated_at) VALUES (?, 'doc', 'shared', ?, 'Doc', 'txt', 'ready', ?, ?)").run(workspace, localUser, now, now).lastInsertRowid);
-      return { workspace, session, log: logs[0]!, set, run, comparison, document, model, user: localUser };
+      const queue = Number(raw.prepare("INSERT INTO review_queues (workspace_id, name, evaluators_per_item, created_by, created_at) VALUES (?, 'queue', 1, ?, ?)").run(workspace, localUser, now).lastInsertRowid);
+      return { workspace, session, log: logs[0]!, set, run, comparison, document, model, user: localUser, queue };
     };
     const member = idsOf(w1!);
     const stranger = idsOf(w2!);

@@ -24,7 +24,7 @@ import { rolesSeeingAllWorkspaces } from '../services/users/users.ts';
  * and tests/access.test.ts calls each one as each role.
  */
 type Resolver<M extends MethodName> = (input: ParsedInput<M>) => number | undefined;
-type EntityTable = 'sessions' | 'conversation_logs' | 'ab_comparisons' | 'question_sets' | 'batch_runs' | 'documents';
+type EntityTable = 'sessions' | 'conversation_logs' | 'ab_comparisons' | 'question_sets' | 'batch_runs' | 'documents' | 'review_queues';
 export type AccessRule<M extends MethodName> =
   | { kind: 'global' }
   | { kind: 'workspace'; of: Resolver<M> }
@@ -134,6 +134,17 @@ export const accessRules: { [M in MethodName]: AccessRule<M> } = {
   'documents.setWatched': entity('documents', (input) => input.id),
   'documents.syncRuns': entity('documents', (input) => input.documentId),
   'documents.passage': entity('documents', (input) => input.documentId),
+
+  'reviews.createQueue': workspace((input) => input.workspaceId),
+  'reviews.queues': workspace((input) => input.workspaceId),
+  'reviews.myQueue': entity('review_queues', (input) => input.queueId),
+  'reviews.agreement': workspace((input) => input.workspaceId),
+  'reviews.adjudicate': entity('conversation_logs', (input) => input.logId),
+  'packs.export': entity('review_queues', (input) => input.queueId),
+  // Opening a pack makes a workspace of its own; importing results checks the pack's workspace itself.
+  'packs.open': global,
+  'packs.exportResults': workspace((input) => input.workspaceId),
+  'packs.importResults': global,
 };
 
 

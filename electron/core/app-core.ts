@@ -36,6 +36,8 @@ import { createSettingsService, defaultSettings } from '../services/settings/set
 import { createUserService, rolesSeeingAllWorkspaces } from '../services/users/users.ts';
 import { createAuthService, type AuthService } from '../services/auth/auth-service.ts';
 import { createAuditLog } from '../services/audit/audit-log.ts';
+import { createReviewService } from '../services/reviews/reviews.ts';
+import { createPackService } from '../services/reviews/packs.ts';
 import { createAccessControl } from './access.ts';
 import { callContext } from './call-context.ts';
 import { createVectorStore } from '../services/vectors/vector-store.ts';
@@ -151,6 +153,8 @@ export async function createAppCore(options: AppCoreOptions) {
   const batchRuns = createBatchRunService(db, { chat, sessions, versions, models, jobs, assistant, defaultParallelism: async () => (await settings.get()).batchParallelism });
   const rejudge = createRejudgeService(db, { evaluations, versions, models });
   const scoreCards = createScoreCardService(db, { ab, models, versions });
+  const reviews = createReviewService(db);
+  const packs = createPackService(db, { packsDir: path.join(dataDir, 'packs'), sessions });
   const reports = createReportService(db, {
     appVersion: options.appVersion,
     reportsDir: path.join(dataDir, 'reports'),
@@ -377,6 +381,42 @@ export async function createAppCore(options: AppCoreOptions) {
     'downloads.start': ({ catalogId, jobId }) => jobs.run('download', jobId ?? `download:${catalogId}`, (job) => downloads.start(catalogId, job)),
     'downloads.discard': ({ catalogId }) => downloads.discard(catalogId),
     'files.browse': (input) => fileBrowser.browse(input),
+
+    'reviews.createQueue': async (input, caller) => {
+      const queue = await reviews.createQueue(input, caller.user.id);
+      await record(caller, 'review.queue_created', { queueId: queue.id, name: queue.name, items: queue.items, evaluatorsPerItem: queue.evaluatorsPerItem, evaluators: queue.progress.map((p) => p.evaluatorId) }, queue.workspaceId);
+      return queue;
+    },
+    'reviews.queues': ({ workspaceId }) => reviews.queues(workspaceId),
+    'reviews.myQueue': ({ queueId }, caller) => reviews.myQueue(queueId, caller.user.id),
+    'reviews.agreement': (input) => reviews.agreement(input),
+    'reviews.adjudicate': async (input, caller) => {
+      const { before, after } = await reviews.adjudicate(input, caller.user.id);
+      const workspaceId = (await db.selectFrom('conversation_logs').select('workspace_id').where('id', '=', input.logId).executeTakeFirst())?.workspace_id ?? null;
+      await record(caller, 'evaluation.adjudicated', { logId: input.logId, before, after }, workspaceId);
+      return after;
+    },
+    'packs.export': async (input, caller) => {
+      const written = await packs.exportAssignment(input);
+      await record(caller, 'pack.exported', { packId: written.packId, queueId: input.queueId, evaluatorId: input.evaluatorId, items: written.items, path: written.path });
+      return written;
+    },
+    'packs.open': async ({ path: file }, caller) => {
+      const opened = await packs.open(file, caller.user.id);
+      access.forget(caller.user.id);
+      if (!opened.alreadyOpen) await record(caller, 'pack.opened', { path: file, items: opened.items }, opened.workspaceId);
+      return opened;
+    },
+    'packs.exportResults': async (input, caller) => {
+      const written = await packs.exportResults(input, caller.user.id);
+      await record(caller, 'pack.results_exported', { path: written.path, judged: written.judged }, input.workspaceId);
+      return written;
+    },
+    'packs.importResults': async ({ path: file }, caller) => {
+      const { workspaceId, ...counts } = await packs.importResults(file, (id) => access.isMember(caller.user, id));
+      if (!counts.alreadyImported) await record(caller, 'pack.imported', { path: file, ...counts }, workspaceId);
+      return counts;
+    },
 
     'jobs.cancel': ({ jobId }, caller) => jobs.cancel(jobId, { userId: caller.user.id, any: seesAll(caller) }),
   };

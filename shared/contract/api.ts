@@ -8,6 +8,7 @@ import { embedderMethods } from './embedders.ts';
 import { fileMethods } from './files.ts';
 import { reverifyMethods } from './reverify.ts';
 import { peopleMethods } from './people.ts';
+import { reviewMethods, verdictRules } from './reviews.ts';
 import {
   appSettingsPatchInput,
   docIdSchema,
@@ -95,6 +96,7 @@ export const api = {
   ...abMethods,
   ...reverifyMethods,
   ...peopleMethods,
+  ...reviewMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
   'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'admin' }),
@@ -205,6 +207,8 @@ export const api = {
         /** Absolute folder to write into; defaults to <data>/exports/<name>. Must not exist or be empty. */
         outDir: absolutePath.optional(),
         filters: exportFilters.default({}),
+        /** For answers several evaluators judged: the final verdict (or an agreed one), or the majority. */
+        verdictRule: z.enum(verdictRules).default('final'),
         seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
         validRatio: z.number().min(0.01).max(0.5).default(0.1),
         testRatio: z.number().min(0).max(0.5).default(0),

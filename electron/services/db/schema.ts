@@ -48,6 +48,11 @@ export interface DatabaseSchema {
   auth_sessions: AuthSessionsTable;
   workspace_members: WorkspaceMembersTable;
   event_logs: EventLogsTable;
+  review_queues: ReviewQueuesTable;
+  review_assignments: ReviewAssignmentsTable;
+  adjudications: AdjudicationsTable;
+  pack_imports: PackImportsTable;
+  pack_items: PackItemsTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -116,6 +121,8 @@ export type WorkspacesTable = Table<
   EntityColumns<Workspace> & {
     /** Soft delete: logs keep pointing at the workspace they were made in. */
     deleted_at: string | null;
+    /** Travels in evaluation packs: a pack is imported only into the workspace it came from. */
+    uid: string;
   }
 >;
 
@@ -320,4 +327,44 @@ export interface VerdictTotalsTable {
   good: number;
   insufficient: number;
   wrong: number;
+}
+
+export interface ReviewQueuesTable {
+  id: Generated<number>;
+  workspace_id: number;
+  name: string;
+  evaluators_per_item: number;
+  created_by: number;
+  created_at: string;
+}
+
+export interface ReviewAssignmentsTable {
+  queue_id: number;
+  log_id: number;
+  evaluator_id: number;
+  position: number;
+}
+
+export interface AdjudicationsTable {
+  log_id: number;
+  evaluation: 1 | 2 | 3;
+  reason: string | null;
+  correct_answer: string | null;
+  priority: 1 | 2 | 3 | null;
+  adjudicator_id: number;
+  decided_at: string;
+}
+
+export interface PackImportsTable {
+  pack_id: string;
+  kind: 'assignment' | 'result';
+  workspace_id: number;
+  imported_at: string;
+  detail: string;
+}
+
+export interface PackItemsTable {
+  pack_id: string;
+  item_log_id: number;
+  local_log_id: number;
 }

@@ -128,6 +128,56 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
     return query;
   }
 
+  /**
+   * One verdict per answer that several evaluators judged, or that a manager adjudicated: which
+   * evaluation row stands for the answer (with the decided verdict and correction) and which rows
+   * are left out. Answers with a single evaluation are not touched.
+   */
+  async function verdictDecisions(rule: 'final' | 'majority') {
+    const rows = await db
+      .selectFrom('evaluations as e')
+      .leftJoin('adjudications as a', 'a.log_id', 'e.log_id')
+      .select(['e.id', 'e.log_id', 'e.evaluation', 'e.correct_answer', 'e.updated_at', 'a.evaluation as final_evaluation', 'a.correct_answer as final_correct_answer'])
+      .where((eb) => eb.or([eb('a.log_id', 'is not', null), eb('e.log_id', 'in', eb.selectFrom('evaluations').select('log_id').groupBy('log_id').having((h) => h.fn.countAll(), '>', 1))]))
+      .orderBy('e.log_id')
+      .orderBy('e.updated_at', 'desc')
+      .orderBy('e.id', 'desc')
+      .execute();
+    const byLog = new Map<number, typeof rows>();
+    for (const row of rows) byLog.set(row.log_id, [...(byLog.get(row.log_id) ?? []), row]);
+    const representative = new Map<number, { evaluation: 1 | 2 | 3; correctAnswer: string | null }>();
+    const excluded = new Set<number>();
+    let severalEvaluators = 0;
+    let adjudicated = 0;
+    let excludedLogs = 0;
+    for (const evaluations of byLog.values()) {
+      if (evaluations.length > 1) severalEvaluators++;
+      const first = evaluations[0]!;
+      let chosen: { id: number; evaluation: 1 | 2 | 3; correctAnswer: string | null } | null = null;
+      if (first.final_evaluation !== null) {
+        adjudicated++;
+        chosen = { id: first.id, evaluation: first.final_evaluation, correctAnswer: first.final_correct_answer };
+      } else {
+        const counts = new Map<number, number>();
+        for (const e of evaluations) counts.set(e.evaluation, (counts.get(e.evaluation) ?? 0) + 1);
+        const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+        const agreed = ranked.length === 1;
+        const clearMajority = ranked.length > 1 && ranked[0]![1] > ranked[1]![1];
+        if (agreed || (rule === 'majority' && clearMajority)) {
+          // The newest evaluation with that verdict (it carries the freshest correction).
+          const winner = evaluations.find((e) => e.evaluation === ranked[0]![0])!;
+          chosen = { id: winner.id, evaluation: winner.evaluation, correctAnswer: winner.correct_answer };
+        }
+      }
+      if (!chosen) excludedLogs++;
+      for (const e of evaluations) {
+        if (chosen && e.id === chosen.id) representative.set(e.id, { evaluation: chosen.evaluation, correctAnswer: chosen.correctAnswer });
+        else excluded.add(e.id);
+      }
+    }
+    return { representative, excluded, severalEvaluators, adjudicated, excludedLogs };
+  }
+
   function resolveOutDir(input: ExportInput): string {
     if (input.outDir !== undefined && !path.isAbsolute(input.outDir)) {
       throw new ApiError('VALIDATION', 'The export folder must be an absolute path.', { field: 'outDir' });
@@ -228,6 +278,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       .returning('id')
       .executeTakeFirstOrThrow();
 
+    const decisions = withEvaluations ? await verdictDecisions(input.verdictRule) : { representative: new Map<number, { evaluation: 1 | 2 | 3; correctAnswer: string | null }>(), excluded: new Set<number>(), severalEvaluators: 0, adjudicated: 0, excludedLogs: 0 };
     const splits: Split[] = input.testRatio > 0 ? ['train', 'valid', 'test'] : ['train', 'valid'];
     const writers = new Map<Split, SplitWriter>();
     let datasetId: number | null = null;
@@ -300,6 +351,10 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
         if (rows.length === 0) break;
         const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_id), userId) : null;
         for (const row of rows) {
+          // Several evaluators on one answer: one example, with the verdict decided for it.
+          if (decisions.excluded.has(row.id)) continue;
+          const decided = decisions.representative.get(row.id);
+          if (decided) Object.assign(row, { evaluation: decided.evaluation, correct_answer: decided.correctAnswer });
           // A passage the exporting user may not read (another user's private document) is left out.
           const built = fromEvaluation(kind, row, contexts?.get(row.log_id)?.filter((source) => source.promptText !== '').map((source) => source.promptText));
           if ('skip' in built) skip(built.skip);
@@ -380,6 +435,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
         activeReverification: { included: input.includeActiveReverification, matched: reverificationMatched, excluded: reverificationExcluded },
         duplicates: { enabled: input.dedupeQuestions, collapsed, rule: duplicateRule },
         length: lengthChecker ? { ...lengthChecker.summary, ...length, skipTooLong: input.skipTooLong } : null,
+        verdicts: { rule: input.verdictRule, severalEvaluators: decisions.severalEvaluators, adjudicated: decisions.adjudicated, excluded: decisions.excludedLogs },
       };
       const warnings: ExportWarning[] = [
         ...(format.trainer === 'mlx-lm' ? mlxBatchWarnings(files.filter((file) => file.name !== 'test.jsonl')) : []),

@@ -234,13 +234,17 @@ export function createLogService(db: Db) {
         db.selectFrom('evaluations').selectAll().where('log_id', '=', id).orderBy('id').execute(),
       ]);
       const sources = (await sourcesByLog(db, [id], viewerId)).get(id) ?? [];
+      // Blind judging (issue 14): the others' verdicts show once the viewer has saved their own.
+      const blind = (await db.selectFrom('workspaces').select('blind_evaluation').where('id', '=', row.workspace_id).executeTakeFirst())?.blind_evaluation === 1;
+      const visible = blind && !evaluations.some((evaluation) => evaluation.evaluator_id === viewerId) ? [] : evaluations;
       return {
         log: toConversationLog(row, sources),
         workspaceName: context.workspace_name,
         modelName: context.model_name,
         versionName: context.version_name,
         systemPromptSnapshot: context.system_prompt_snapshot,
-        evaluations: evaluations.map((evaluation) => fromRow('evaluations', evaluation)),
+        evaluations: visible.map((evaluation) => fromRow('evaluations', evaluation)),
+        hiddenEvaluations: evaluations.length - visible.length,
       };
     },
 

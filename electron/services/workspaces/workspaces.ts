@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { pickFields } from '../../../shared/contract/entities/derive.ts';
 import { workspaceSchema, type Workspace, type WorkspacePatch, type WorkspaceSettings } from '../../../shared/contract/entities.ts';
@@ -46,7 +47,7 @@ export function createWorkspaceService(db: Db) {
       return db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('workspaces')
-          .values({ ...toColumns('workspaces', settings), created_at: now, updated_at: now, deleted_at: null })
+          .values({ ...toColumns('workspaces', settings), uid: crypto.randomBytes(16).toString('hex'), created_at: now, updated_at: now, deleted_at: null })
           .returningAll()
           .executeTakeFirstOrThrow();
         if (creatorId !== undefined) await trx.insertInto('workspace_members').values({ workspace_id: row.id, user_id: creatorId, added_at: now }).execute();

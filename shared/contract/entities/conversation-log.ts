@@ -77,4 +77,6 @@ export interface LogDetail {
   versionName: string | null;
   systemPromptSnapshot: string;
   evaluations: Evaluation[];
+  /** Other evaluators' verdicts kept from the viewer until they save their own (blind judging). */
+  hiddenEvaluations: number;
 }

@@ -75,6 +75,12 @@ export interface ExportGuards {
   duplicates: { enabled: boolean; collapsed: number; rule: string };
   /** Each example rendered and tokenized with the chosen model's own tokenizer, against its training context length. */
   length: ExportLengthCheck | null;
+  /**
+   * Answers judged by several evaluators give one example each: the adjudicated final verdict
+   * when a manager set one, otherwise the verdict all agree on, or (rule `majority`) the verdict
+   * most gave; `excluded` answers had none (disputed, or tied).
+   */
+  verdicts: { rule: 'final' | 'majority'; severalEvaluators: number; adjudicated: number; excluded: number };
 }
 
 export interface ExportLengthCheck {

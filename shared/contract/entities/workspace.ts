@@ -39,6 +39,8 @@ export const workspaceSettingsSchema = z.object({
   embedderId: z.string().min(1).max(4096).nullable().default(null),
   /** Also match passages by their words (full-text, n-grams for CJK), fused with vector ranking. */
   hybridSearch: z.boolean().default(false),
+  /** Evaluators see each other's verdicts on an answer only after saving their own (issue 14). */
+  blindEvaluation: z.boolean().default(true),
 });
 
 export const workspaceSchema = workspaceSettingsSchema.extend({

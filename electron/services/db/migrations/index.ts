@@ -15,6 +15,7 @@ import * as exportFormats from './013_export_formats.ts';
 import * as assistedJudging from './014_assisted_judging.ts';
 import * as verdictTotals from './015_verdict_totals.ts';
 import * as people from './016_people.ts';
+import * as reviews from './017_reviews.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '014_assisted_judging': assistedJudging,
   '015_verdict_totals': verdictTotals,
   '016_people': people,
+  '017_reviews': reviews,
 };
 
 export const migrationProvider: MigrationProvider = {
