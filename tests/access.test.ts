@@ -31,6 +31,7 @@ interface WorkspaceIds {
   model: number;
   user: number;
   queue: number;
+  template: number;
 }
 
 const file = path.join(tempDir(), 'x.txt');
@@ -132,6 +133,13 @@ const inputs: { [M in MethodName]: (ids: WorkspaceIds) => MethodInput<M> } = {
   'packs.open': () => ({ path: file }),
   'packs.exportResults': (ids) => ({ workspaceId: ids.workspace }),
   'packs.importResults': () => ({ path: file }),
+  'prompts.templates': (ids) => ({ workspaceId: ids.workspace }),
+  'prompts.saveTemplate': (ids) => ({ workspaceId: ids.workspace, category: 'qa', name: 't', body: 'Hello {{user_name}}' }),
+  'prompts.deleteTemplate': (ids) => ({ id: ids.template }),
+  'prompts.versions': (ids) => ({ workspaceId: ids.workspace }),
+  'prompts.current': (ids) => ({ workspaceId: ids.workspace }),
+  'preferences.get': () => ({}),
+  'preferences.update': () => ({ temperature: 0.3 }),
 };
 
 test('every method as every role, in a workspace the caller belongs to and in one it does not: only the allowed calls get through', async () => {
@@ -153,7 +161,8 @@ test('every method as every role, in a workspace the caller belongs to and in on
       const comparison = Number(raw.prepare('INSERT INTO ab_comparisons (workspace_id, model_id, evaluator_id, question, log_a, log_b, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(workspace, model, localUser, 'q', logs[0], logs[1], now).lastInsertRowid);
       const document = Number(raw.prepare("INSERT INTO documents (workspace_id, doc_id, scope, owner_id, title, format, status, created_at, updated_at) VALUES (?, 'doc', 'shared', ?, 'Doc', 'txt', 'ready', ?, ?)").run(workspace, localUser, now, now).lastInsertRowid);
       const queue = Number(raw.prepare("INSERT INTO review_queues (workspace_id, name, evaluators_per_item, created_by, created_at) VALUES (?, 'queue', 1, ?, ?)").run(workspace, localUser, now).lastInsertRowid);
-      return { workspace, session, log: logs[0]!, set, run, comparison, document, model, user: localUser, queue };
+      const template = Number(raw.prepare("INSERT INTO prompt_templates (workspace_id, category, name, body, variables, created_by, created_at, updated_at) VALUES (?, 'qa', 't', 'x', '[]', ?, ?, ?)").run(workspace, localUser, now, now).lastInsertRowid);
+      return { workspace, session, log: logs[0]!, set, run, comparison, document, model, user: localUser, queue, template };
     };
     const member = idsOf(w1!);
     const stranger = idsOf(w2!);

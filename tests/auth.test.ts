@@ -221,3 +221,14 @@ test('two browsers on one web bridge, each signed in as its own user: own identi
     await app.close();
   }
 });
+
+test('a user patch changes exactly the fields it names', async () => {
+  const app = await openTestApp();
+  try {
+    const { user } = await app.call('users.create', { username: 'pat', displayName: 'Pat', role: 'evaluator', department: 'QA', position: 'Lead', securityLevel: 2, dailyMessageLimit: 50, password: 'a long enough secret 9' });
+    const after = await app.call('users.update', { id: user.id, patch: { displayName: 'Patricia' } });
+    assert.deepEqual([after.displayName, after.department, after.position, after.securityLevel, after.dailyMessageLimit], ['Patricia', 'QA', 'Lead', 2, 50]);
+  } finally {
+    await app.close();
+  }
+});

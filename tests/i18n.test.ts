@@ -44,3 +44,15 @@ test('every error code has a translation in every language', () => {
     assert.deepEqual(errorCodes.filter((code) => typeof errors[code] !== 'string'), [], `${language}: untranslated error codes`);
   }
 });
+
+test('every audit event has a name in every language', async () => {
+  const { auditEventNames } = await import('../shared/contract/people.ts');
+  for (const language of languages) {
+    const names = (dictionaries[language]!['people'] as Tree)['auditEvents'] as Tree;
+    const missing = auditEventNames.filter((event) => {
+      const [group, name] = event.split('.') as [string, string];
+      return typeof (names[group] as Tree | undefined)?.[name] !== 'string';
+    });
+    assert.deepEqual(missing, [], `${language}: untranslated audit events`);
+  }
+});

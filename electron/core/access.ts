@@ -24,7 +24,7 @@ import { rolesSeeingAllWorkspaces } from '../services/users/users.ts';
  * and tests/access.test.ts calls each one as each role.
  */
 type Resolver<M extends MethodName> = (input: ParsedInput<M>) => number | undefined;
-type EntityTable = 'sessions' | 'conversation_logs' | 'ab_comparisons' | 'question_sets' | 'batch_runs' | 'documents' | 'review_queues';
+type EntityTable = 'sessions' | 'conversation_logs' | 'ab_comparisons' | 'question_sets' | 'batch_runs' | 'documents' | 'review_queues' | 'prompt_templates';
 export type AccessRule<M extends MethodName> =
   | { kind: 'global' }
   | { kind: 'workspace'; of: Resolver<M> }
@@ -145,6 +145,15 @@ export const accessRules: { [M in MethodName]: AccessRule<M> } = {
   'packs.open': global,
   'packs.exportResults': workspace((input) => input.workspaceId),
   'packs.importResults': global,
+
+  'prompts.templates': workspace((input) => input.workspaceId),
+  'prompts.saveTemplate': workspace((input) => input.workspaceId),
+  'prompts.deleteTemplate': entity('prompt_templates', (input) => input.id),
+  'prompts.versions': workspace((input) => input.workspaceId),
+  'prompts.current': workspace((input) => input.workspaceId),
+  // The caller's own preferences.
+  'preferences.get': global,
+  'preferences.update': global,
 };
 
 

@@ -37,9 +37,12 @@ import { createUserService, rolesSeeingAllWorkspaces } from '../services/users/u
 import { createAuthService, type AuthService } from '../services/auth/auth-service.ts';
 import { createAuditLog } from '../services/audit/audit-log.ts';
 import { createReviewService } from '../services/reviews/reviews.ts';
+import { createPromptService } from '../services/prompts/prompts.ts';
+import { createPreferenceService } from '../services/users/preferences.ts';
 import { createPackService } from '../services/reviews/packs.ts';
 import { createAccessControl } from './access.ts';
 import { callContext } from './call-context.ts';
+import { builtInVariables } from '../../shared/prompt-template.ts';
 import { createVectorStore } from '../services/vectors/vector-store.ts';
 import { createWorkspaceService } from '../services/workspaces/workspaces.ts';
 import { ensureDataDir } from '../services/files/safe-fs.ts';
@@ -122,7 +125,8 @@ export async function createAppCore(options: AppCoreOptions) {
   const models = createModelRegistry(db, { runtime });
   const adapters = createAdapterService({ storeDir: path.join(dataDir, 'adapters'), models });
   const versions = createVersionService(db, { adapters, models });
-  const sessions = createSessionService(db, { workspaces, models, versions });
+  const prompts = createPromptService(db);
+  const sessions = createSessionService(db, { workspaces, models, versions, prompts, users });
   const logs = createLogService(db);
   const evaluations = createEvaluationService(db);
   const drafts = createDraftService(db);
@@ -190,6 +194,12 @@ export async function createAppCore(options: AppCoreOptions) {
       .executeTakeFirstOrThrow();
     if (Number(asked.n) >= limit) throw new ApiError('RATE_LIMITED', `You have asked ${limit} questions in the last 24 hours, your daily limit. Ask an admin to raise it.`, { reason: 'daily_limit', limit });
   };
+  const preferences = createPreferenceService(db);
+  /** A change of a workspace's effective prompt becomes a version of its history, and an audit event. */
+  const promptChanged = async (caller: Caller, workspaceId: number) => {
+    const version = await prompts.recordIfChanged(workspaceId, caller.user.id);
+    if (version) await record(caller, 'prompt.changed', { version: version.version, templateId: version.templateId, body: version.body }, workspaceId);
+  };
   const record = (caller: Caller, event: Parameters<typeof audit.record>[0], detail: Record<string, unknown>, workspaceId: number | null = null) =>
     audit.record(event, { userId: caller.user.id, username: caller.user.username, workspaceId, detail });
   let closing: Promise<{ clean: boolean }> | null = null;
@@ -229,7 +239,7 @@ export async function createAppCore(options: AppCoreOptions) {
       access.forget(after.id);
       authService.forget(after.id);
       const changed = (Object.keys(input.patch) as Array<keyof typeof before>).filter((key) => before[key] !== after[key]);
-      await record(caller, 'user.updated', { userId: after.id, before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])), newPassword: input.password !== undefined });
+      await record(caller, 'user.updated', { userId: after.id, before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])), resetCredential: input.password !== undefined });
       return after;
     },
     'auth.status': (_input, caller) => authService.status(caller && asSignedIn(caller)),
@@ -248,6 +258,7 @@ export async function createAppCore(options: AppCoreOptions) {
       const created = await workspaces.create(input, caller.user.id);
       access.forget(caller.user.id);
       await record(caller, 'workspace.created', { name: created.name, category: created.category }, created.id);
+      await promptChanged(caller, created.id);
       return created;
     },
     'workspaces.update': async ({ id, patch }, caller) => {
@@ -255,7 +266,7 @@ export async function createAppCore(options: AppCoreOptions) {
       const after = await workspaces.update(id, patch);
       const changed = (Object.keys(patch) as Array<keyof typeof before>).filter((key) => before[key] !== after[key]);
       if (changed.length) await record(caller, 'workspace.updated', { before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])) }, id);
-      if (changed.includes('systemPrompt')) await record(caller, 'prompt.changed', { before: before.systemPrompt, after: after.systemPrompt }, id);
+      await promptChanged(caller, id);
       return after;
     },
     'workspaces.delete': async ({ id }, caller) => {
@@ -324,7 +335,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),
     'runtime.unload': () => runtime.unload(),
 
-    'sessions.start': ({ workspaceId, modelId, versionId, adapterScale }, caller) => sessions.start(caller.user.id, workspaceId, modelId, versionId ?? null, adapterScale ?? null),
+    'sessions.start': ({ workspaceId, modelId, versionId, adapterScale, variables }, caller) => sessions.start(caller.user.id, workspaceId, modelId, versionId ?? null, adapterScale ?? null, {}, variables ?? {}),
     'sessions.end': async ({ id }, caller) => (await ownSession(id, caller), sessions.end(id)),
     'sessions.get': ({ id }) => sessions.get(id),
 
@@ -417,6 +428,25 @@ export async function createAppCore(options: AppCoreOptions) {
       if (!counts.alreadyImported) await record(caller, 'pack.imported', { path: file, ...counts }, workspaceId);
       return counts;
     },
+
+    'prompts.templates': ({ workspaceId }) => prompts.templates(workspaceId),
+    'prompts.saveTemplate': async (input, caller) => {
+      const saved = await prompts.saveTemplate(input, caller.user.id);
+      await promptChanged(caller, input.workspaceId);
+      return saved;
+    },
+    'prompts.deleteTemplate': async ({ id }, caller) => {
+      const { deleted, workspaceId } = await prompts.deleteTemplate(id);
+      await promptChanged(caller, workspaceId);
+      return { deleted };
+    },
+    'prompts.versions': ({ workspaceId }) => prompts.versions(workspaceId),
+    'prompts.current': async ({ workspaceId }) => {
+      await prompts.recordIfChanged(workspaceId, null);
+      return { version: (await prompts.versions(workspaceId))[0]!, builtIns: builtInVariables };
+    },
+    'preferences.get': (_input, caller) => preferences.get(caller.user.id),
+    'preferences.update': (input, caller) => preferences.update(caller.user.id, input),
 
     'jobs.cancel': ({ jobId }, caller) => jobs.cancel(jobId, { userId: caller.user.id, any: seesAll(caller) }),
   };

@@ -1,6 +1,6 @@
 import { createClient } from '../../shared/contract/client.ts';
 import { ApiError } from '../../shared/contract/errors.ts';
-import type { ConnectionState, RawBridge } from '../../shared/contract/transport.ts';
+import type { ApiClient, ConnectionState, RawBridge } from '../../shared/contract/transport.ts';
 import { createWebBridge } from '../../shared/contract/web-client.ts';
 import { i18n } from './i18n/index.ts';
 
@@ -28,7 +28,38 @@ function selectBridge(): RawBridge {
 }
 
 const bridge = selectBridge();
-export const api = createClient(bridge);
+const client = createClient(bridge);
+const signedOutListeners = new Set<() => void>();
+/** Counts the sign-ins of this window: a refusal of a call sent before the latest one is stale. */
+let signIns = 0;
+const signingIn: ReadonlySet<string> = new Set(['auth.signIn', 'auth.recover', 'auth.enableMultiUser']);
+
+/**
+ * The typed client. A call refused because nobody is signed in (multi-user mode: the session
+ * ended, expired, or the account was suspended) also tells the store, which shows the sign-in,
+ * unless someone signed in while it was under way (it went out with the old session).
+ */
+export const api: ApiClient = {
+  async call(method, input) {
+    const sentAfter = signIns;
+    try {
+      const value = await client.call(method, input);
+      if (signingIn.has(method)) signIns += 1;
+      return value;
+    } catch (error) {
+      const stale = sentAfter !== signIns;
+      if (!stale && error instanceof ApiError && error.code === 'UNAUTHENTICATED' && error.params?.['reason'] === 'signed_out') for (const listener of signedOutListeners) listener();
+      throw error;
+    }
+  },
+  on: (event, listener) => client.on(event, listener),
+};
+
+/** Called whenever a call fails because the caller is not signed in (any more). */
+export function onSignedOut(listener: () => void): () => void {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
 
 /** Follows whether the backend can be reached; the desktop app's IPC is always connected. */
 export function onConnection(listener: (state: ConnectionState) => void): () => void {

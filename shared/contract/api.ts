@@ -9,6 +9,7 @@ import { fileMethods } from './files.ts';
 import { reverifyMethods } from './reverify.ts';
 import { peopleMethods } from './people.ts';
 import { reviewMethods, verdictRules } from './reviews.ts';
+import { promptMethods } from './prompts.ts';
 import {
   appSettingsPatchInput,
   docIdSchema,
@@ -57,6 +58,8 @@ export const logFilters = z
     /** A model version; 0 means answers of the base model alone. */
     versionId: z.number().int().min(0).optional(),
     sessionId: id.optional(),
+    /** Answers of sessions that used this prompt version. */
+    promptVersionId: id.optional(),
     /** 0 means "not evaluated yet". */
     evaluation: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
     priority: oneToThree.optional(),
@@ -97,6 +100,7 @@ export const api = {
   ...reverifyMethods,
   ...peopleMethods,
   ...reviewMethods,
+  ...promptMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
   'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'admin' }),
@@ -136,7 +140,16 @@ export const api = {
      * `versionId`: a registered version of `modelId` (its adapters are applied); the base alone
      * when left out. `adapterScale` overrides the version's scales for this session (0 = the base).
      */
-    input: z.object({ workspaceId: id, modelId: id, versionId: id.nullable().optional(), adapterScale: z.number().min(0).max(4).nullable().optional() }).strict(),
+    input: z
+      .object({
+        workspaceId: id,
+        modelId: id,
+        versionId: id.nullable().optional(),
+        adapterScale: z.number().min(0).max(4).nullable().optional(),
+        /** Values for the prompt template's variables (required ones must be given; defaults fill the rest). */
+        variables: z.record(z.string().max(40), z.string().max(10_000)).optional(),
+      })
+      .strict(),
     permission: 'ask',
   }),
   'sessions.end': method<SessionInfo>()({ input: z.object({ id }).strict(), permission: 'ask' }),

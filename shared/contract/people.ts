@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { method } from './define.ts';
 import { userFieldsInput, type User, type UserRole } from './entities/user.ts';
 import { entityId, isoDate } from './entities/fields.ts';
+import { patchOf } from './entities/derive.ts';
 
 /**
  * People (issue 14): single-user mode (one implicit local admin, no password: the default) or
@@ -106,7 +107,8 @@ const auditFilters = z
   })
   .strict();
 
-const userPatch = userFieldsInput.partial().strict();
+// patchOf, not .partial(): zod's partial keeps the defaults, and a patch of one field would reset the others.
+const userPatch = patchOf(userFieldsInput);
 
 export const peopleMethods = {
   'auth.status': method<AuthStatus>()({ input: z.object({}).strict(), permission: 'public' }),

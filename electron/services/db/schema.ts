@@ -53,6 +53,9 @@ export interface DatabaseSchema {
   adjudications: AdjudicationsTable;
   pack_imports: PackImportsTable;
   pack_items: PackItemsTable;
+  prompt_templates: PromptTemplatesTable;
+  prompt_versions: PromptVersionsTable;
+  user_preferences: UserPreferencesTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -130,9 +133,11 @@ export type WorkspacesTable = Table<
 export type ModelsTable = Table<EntityColumns<Omit<ModelInfo, 'fileExists'>>>;
 
 export type SessionsTable = Table<
-  EntityColumns<Omit<SessionInfo, 'settingsSnapshot'>> & {
+  EntityColumns<Omit<SessionInfo, 'settingsSnapshot' | 'promptVariables'>> & {
     /** The frozen SessionSettings as JSON. */
     settings_snapshot: string;
+    /** The template variable values as JSON. */
+    prompt_variables: string;
   }
 >;
 
@@ -367,4 +372,38 @@ export interface PackItemsTable {
   pack_id: string;
   item_log_id: number;
   local_log_id: number;
+}
+
+export interface PromptTemplatesTable {
+  id: Generated<number>;
+  workspace_id: number;
+  category: 'qa' | 'doc_gen' | 'summary';
+  name: string;
+  body: string;
+  variables: string;
+  is_default: number;
+  created_by: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PromptVersionsTable {
+  id: Generated<number>;
+  workspace_id: number;
+  version: number;
+  template_id: number | null;
+  body: string;
+  variables: string;
+  changed_by: number | null;
+  changed_at: string;
+}
+
+export interface UserPreferencesTable {
+  user_id: number;
+  preferred_model_id: number | null;
+  temperature: number | null;
+  max_tokens: number | null;
+  use_documents: number;
+  language: 'en' | 'ko' | 'ja' | null;
+  updated_at: string;
 }

@@ -103,6 +103,7 @@ export function createLogService(db: Db) {
     if (filters.workspaceId !== undefined) query = query.where('l.workspace_id', '=', filters.workspaceId);
     if (filters.modelId !== undefined) query = query.where('l.model_id', '=', filters.modelId);
     if (filters.sessionId !== undefined) query = query.where('l.session_id', '=', filters.sessionId);
+    if (filters.promptVersionId !== undefined) query = query.where('l.session_id', 'in', db.selectFrom('sessions').select('id').where('prompt_version_id', '=', filters.promptVersionId));
     if (filters.versionId !== undefined) query = query.where('l.session_id', 'in', sessionsOfVersion(db, filters.versionId));
     if (filters.evaluation === 0) query = query.where((eb) => eb.not(eb.exists(verdict('id', viewerId))));
     else if (filters.evaluation !== undefined) query = query.where(verdict('evaluation', viewerId), '=', filters.evaluation);

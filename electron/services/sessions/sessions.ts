@@ -8,19 +8,31 @@ import type { SessionsTable } from '../db/schema.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { VersionService } from '../versions/versions.ts';
 import type { WorkspaceService } from '../workspaces/workspaces.ts';
+import type { PromptService } from '../prompts/prompts.ts';
+import type { UserService } from '../users/users.ts';
 
 function toSession(row: Selectable<SessionsTable>): SessionInfo {
   // Sessions from before documents existed froze no retrieval settings: they get the defaults,
   // which is what answering in them has always used.
   const settingsSnapshot: SessionSettings = { ...sessionSettingsDefaults, ...(JSON.parse(row.settings_snapshot) as Partial<SessionSettings>) };
-  return { ...fromRow('sessions', row), settingsSnapshot };
+  return { ...fromRow('sessions', row), settingsSnapshot, promptVariables: JSON.parse(row.prompt_variables) as Record<string, string> };
 }
 
 /**
  * A session binds user, workspace and model version, and freezes the system prompt and generation
  * settings: editing the workspace later never changes what an earlier answer was produced with.
  */
-export function createSessionService(db: Db, deps: { workspaces: WorkspaceService; models: ModelRegistry; versions?: Pick<VersionService, 'checkRunnable'> }) {
+export function createSessionService(
+  db: Db,
+  deps: {
+    workspaces: WorkspaceService;
+    models: ModelRegistry;
+    versions?: Pick<VersionService, 'checkRunnable'>;
+    /** Resolves the workspace's current prompt version for the user (templates, variables). */
+    prompts?: Pick<PromptService, 'resolveForSession'>;
+    users?: Pick<UserService, 'get'>;
+  },
+) {
   async function getRow(id: number) {
     const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new ApiError('NOT_FOUND', `Session ${id} does not exist.`, { entity: 'session', id });
@@ -31,11 +43,13 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
       return toSession(await getRow(id));
     },
     /** `settings` overrides what the session freezes from the workspace (a batch run's sampling). */
-    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null, adapterScale: number | null = null, settings: Partial<SessionSettings> = {}): Promise<SessionInfo> {
+    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null, adapterScale: number | null = null, settings: Partial<SessionSettings> = {}, variables: Record<string, string> = {}): Promise<SessionInfo> {
       const workspace = await deps.workspaces.get(workspaceId);
       await deps.models.get(modelId);
       // A version's adapters only make sense on the very base file they were trained for.
       if (versionId !== null) await deps.versions?.checkRunnable(versionId, modelId);
+      // The prompt is resolved now, with the user's values: the session freezes the text and its version.
+      const prompt = deps.prompts && deps.users ? await deps.prompts.resolveForSession(workspaceId, await deps.users.get(userId), variables) : { versionId: null, text: workspace.systemPrompt, used: {} };
       const row = await db
         .insertInto('sessions')
         .values({
@@ -44,7 +58,9 @@ export function createSessionService(db: Db, deps: { workspaces: WorkspaceServic
           model_id: modelId,
           version_id: versionId,
           adapter_scale: versionId === null ? null : adapterScale,
-          system_prompt_snapshot: workspace.systemPrompt,
+          system_prompt_snapshot: prompt.text,
+          prompt_version_id: prompt.versionId,
+          prompt_variables: JSON.stringify(prompt.used),
           settings_snapshot: JSON.stringify(pickFields(sessionSettingsSchema, { ...workspace, seed: null, ...settings })),
           started_at: nowIso(),
           ended_at: null,

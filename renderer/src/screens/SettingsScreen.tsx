@@ -8,6 +8,7 @@ import { embedderLabel } from '../components/embedder-label.ts';
 import { PathInput } from '../components/PathInput.tsx';
 import { languages, type Language } from '../i18n/index.ts';
 import { useApp } from '../store.ts';
+import { MultiUserSection } from './people/MultiUserSection.tsx';
 
 /** One titled part of the settings, with a sentence saying what it is for. */
 function Section(props: { title: string; explain: string; children: ReactNode }) {
@@ -141,6 +142,8 @@ export function SettingsScreen() {
           </Group>
         </Stack>
       </Section>
+
+      <MultiUserSection />
 
       <Card withBorder padding="lg">
         <Title order={3}>{t('app.language')}</Title>

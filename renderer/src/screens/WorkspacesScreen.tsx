@@ -10,6 +10,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { embedderLabel } from '../components/embedder-label.ts';
 import { useDraft } from '../components/useDraft.ts';
 import { useApp } from '../store.ts';
+import { WorkspaceMembers } from './people/WorkspaceMembers.tsx';
 
 type Form = Required<MethodInput<'workspaces.create'>>;
 
@@ -26,7 +27,7 @@ function toForm(workspace: Workspace): Form {
 
 export function WorkspacesScreen() {
   const { t } = useTranslation();
-  const { workspaces, refreshWorkspaces } = useApp();
+  const { workspaces, refreshWorkspaces, authMode } = useApp();
   const [editingId, setEditingId] = useState<number | null>(workspaces[0]?.id ?? null);
   const [form, setForm] = useState<Form>(workspaces[0] ? toForm(workspaces[0]) : blankIn(t('workspaces.defaultRefusal')));
   const [error, setError] = useState<string | null>(null);
@@ -196,6 +197,8 @@ export function WorkspacesScreen() {
             </Button>
           )}
         </Group>
+        {/* Memberships matter once people sign in: evaluators and viewers see only their workspaces. */}
+        {editingId !== null && authMode === 'multi' && <WorkspaceMembers workspaceId={editingId} />}
       </Card>
       <ConfirmDialog
         opened={confirmingDelete}

@@ -13,6 +13,10 @@ export const sessionSchema = z.object({
   /** Overrides the version's adapter scales in this session; null keeps them (0 gives the base). */
   adapterScale: z.number().nullable(),
   systemPromptSnapshot: z.string(),
+  /** The workspace's prompt version the snapshot was resolved from (prompt history). */
+  promptVersionId: entityId.nullable(),
+  /** The template variable values the snapshot was resolved with. */
+  promptVariables: z.record(z.string(), z.string()),
   settingsSnapshot: sessionSettingsSchema,
   startedAt: timestamp,
   endedAt: timestamp.nullable(),

@@ -16,6 +16,7 @@ import * as assistedJudging from './014_assisted_judging.ts';
 import * as verdictTotals from './015_verdict_totals.ts';
 import * as people from './016_people.ts';
 import * as reviews from './017_reviews.ts';
+import * as prompts from './018_prompts.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '015_verdict_totals': verdictTotals,
   '016_people': people,
   '017_reviews': reviews,
+  '018_prompts': prompts,
 };
 
 export const migrationProvider: MigrationProvider = {
