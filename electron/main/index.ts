@@ -8,6 +8,7 @@ import { closeOnSignals } from '../core/shutdown.ts';
 import { appSchemePrivileges, createAppRequestHandler } from './app-protocol.ts';
 import { appEntryUrl, appProtocol, buildContentSecurityPolicy, createUrlTrust, externalLinkAllowed } from './security-policy.ts';
 import { guardWebContents, lockDownSession } from './web-contents-guards.ts';
+import { electronPdfRenderer } from './print-pdf.ts';
 
 /**
  * The Electron shell: a window, the IPC adapter and security settings. Everything it serves lives
@@ -82,6 +83,8 @@ if (!app.requestSingleInstanceLock()) {
       appVersion: app.getVersion() || appVersion(),
       lockDataDir: true,
       ingestWorkerPath: path.join(import.meta.dirname, 'ingest-worker.js'),
+      // PoC reports print through Electron's own Chromium: no browser needs to be installed.
+      pdfRenderer: electronPdfRenderer,
     });
     if (core.startupError?.code === 'INSTANCE_RUNNING') {
       dialog.showErrorBox('EvalDesk', core.startupError.message);
