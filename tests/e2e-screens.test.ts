@@ -44,7 +44,7 @@ after(async () => {
   await app?.close();
 });
 
-const screens = ['home', 'workspaces', 'models', 'downloads', 'chat', 'ab', 'logs', 'documents', 'export', 'reverify', 'users', 'audit', 'settings'] as const;
+const screens = ['home', 'workspaces', 'models', 'downloads', 'chat', 'ab', 'logs', 'documents', 'export', 'reverify', 'reviews', 'users', 'audit', 'settings'] as const;
 
 test('every screen in three languages at 1400×900 and at the minimum window size', { timeout: 180_000 }, async () => {
   fs.mkdirSync(screenshotDir, { recursive: true });

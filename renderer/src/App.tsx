@@ -1,5 +1,5 @@
 import { Alert, AppShell, Code, Group, NativeSelect, NavLink, Stack, Text, Title } from '@mantine/core';
-import { IconArrowsLeftRight, IconBriefcase, IconChecks, IconCpu, IconDatabaseExport, IconDownload, IconFiles, IconHome, IconListSearch, IconMessages, IconSettings, IconShieldCheck, IconUsers } from '@tabler/icons-react';
+import { IconArrowsLeftRight, IconBriefcase, IconChecks, IconCpu, IconDatabaseExport, IconDownload, IconFiles, IconGavel, IconHome, IconListSearch, IconMessages, IconSettings, IconShieldCheck, IconUsers } from '@tabler/icons-react';
 import { useEffect, useState, type ComponentType } from 'react';
 import type { UserRole } from '../../shared/contract/entities.ts';
 import { useTranslation } from 'react-i18next';
@@ -19,6 +19,7 @@ import { AuditScreen } from './screens/people/AuditScreen.tsx';
 import { SignInScreen } from './screens/people/SignInScreen.tsx';
 import { UserMenu } from './screens/people/UserMenu.tsx';
 import { UsersScreen } from './screens/people/UsersScreen.tsx';
+import { ReviewsScreen } from './screens/reviews/ReviewsScreen.tsx';
 import { ReverifyScreen } from './screens/reverify/ReverifyScreen.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { WorkspacesScreen } from './screens/WorkspacesScreen.tsx';
@@ -33,6 +34,7 @@ const screens: Array<{ id: Screen; key: string; icon: ComponentType<{ size?: num
   { id: 'chat', key: 'nav.chat', icon: IconMessages, component: ChatScreen },
   { id: 'ab', key: 'nav.ab', icon: IconArrowsLeftRight, component: AbScreen },
   { id: 'logs', key: 'nav.logs', icon: IconListSearch, component: LogsScreen },
+  { id: 'reviews', key: 'nav.reviews', icon: IconGavel, component: ReviewsScreen },
   { id: 'documents', key: 'nav.documents', icon: IconFiles, component: DocumentsScreen },
   { id: 'export', key: 'nav.export', icon: IconDatabaseExport, component: ExportScreen },
   { id: 'reverify', key: 'reverify.nav', icon: IconChecks, component: ReverifyScreen },

@@ -11,7 +11,7 @@ const sessionKey = 'evaldesk.sessionId';
 /** The language last chosen in this browser or window: the sign-in screen speaks it before anyone signs in. */
 const languageKey = 'evaldesk.language';
 
-export type Screen = 'home' | 'workspaces' | 'models' | 'chat' | 'ab' | 'logs' | 'documents' | 'export' | 'reverify' | 'downloads' | 'settings' | 'users' | 'audit';
+export type Screen = 'home' | 'workspaces' | 'models' | 'chat' | 'ab' | 'logs' | 'documents' | 'export' | 'reverify' | 'downloads' | 'settings' | 'users' | 'audit' | 'reviews';
 
 function rememberedLanguage(): Language | null {
   const stored = localStorage.getItem(languageKey);

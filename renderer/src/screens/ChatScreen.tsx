@@ -10,6 +10,8 @@ import { ErrorText } from '../components/Field.tsx';
 import { useDraft } from '../components/useDraft.ts';
 import { isComposing } from '../keyboard.ts';
 import { useApp } from '../store.ts';
+import type { TemplateVariable } from '../../../shared/prompt-template.ts';
+import { VariablesDialog } from './prompts/VariablesDialog.tsx';
 
 export function ChatScreen() {
   const { t } = useTranslation();
@@ -101,11 +103,28 @@ export function ChatScreen() {
     void refreshProgress();
   }, [refreshProgress, history.length]);
 
+  /** The prompt template's own variables, asked for before the session starts (null: not asking). */
+  const [asking, setAsking] = useState<TemplateVariable[] | null>(null);
   const start = async () => {
     if (workspaceId === null || modelId === null) return;
     setError(null);
     try {
-      const info = await api.call('sessions.start', { workspaceId, modelId, versionId: versionId ? Number(versionId) : null });
+      const current = await api.call('prompts.current', { workspaceId });
+      if (current.version.variables.length > 0) {
+        setAsking(current.version.variables);
+        return;
+      }
+    } catch {
+      // Without the template's variables the start itself says what is missing.
+    }
+    await startWith({});
+  };
+  const startWith = async (variables: Record<string, string>) => {
+    if (workspaceId === null || modelId === null) return;
+    setAsking(null);
+    setError(null);
+    try {
+      const info = await api.call('sessions.start', { workspaceId, modelId, versionId: versionId ? Number(versionId) : null, ...(Object.keys(variables).length > 0 && { variables }) });
       setSessionInfo(info);
       setHistory([]);
       // A question typed before starting the new session goes with it (and into its draft).
@@ -273,6 +292,7 @@ export function ChatScreen() {
           </div>
         </>
       )}
+      {asking && <VariablesDialog variables={asking} onCancel={() => setAsking(null)} onStart={(values) => void startWith(values)} />}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { Sources } from '../components/Sources.tsx';
 import { formatDate } from '../format.ts';
 import { isComposing, isTypingTarget } from '../keyboard.ts';
 import { useApp } from '../store.ts';
+import { HiddenVerdictsNote } from './reviews/HiddenVerdictsNote.tsx';
 
 type Filters = NonNullable<MethodInput<'logs.query'>['filters']>;
 type Sort = NonNullable<MethodInput<'logs.query'>['sort']>;
@@ -231,6 +232,7 @@ export function LogsScreen() {
               <summary>{t('logs.systemPrompt')}</summary>
               <pre className="passage">{detail.systemPromptSnapshot || '–'}</pre>
             </details>
+            <HiddenVerdictsNote count={detail.hiddenEvaluations} />
             <p className="hint">{t('logs.keys')}</p>
             <EvaluationPanel ref={panel} log={detail.log} existing={detail.evaluations.find((e) => e.evaluatorId === user?.id) ?? null} onSaved={() => void afterSave(detail.log.id)} />
           </aside>

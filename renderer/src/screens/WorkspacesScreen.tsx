@@ -11,6 +11,7 @@ import { embedderLabel } from '../components/embedder-label.ts';
 import { useDraft } from '../components/useDraft.ts';
 import { useApp } from '../store.ts';
 import { WorkspaceMembers } from './people/WorkspaceMembers.tsx';
+import { PromptTemplates } from './prompts/PromptTemplates.tsx';
 
 type Form = Required<MethodInput<'workspaces.create'>>;
 
@@ -27,7 +28,7 @@ function toForm(workspace: Workspace): Form {
 
 export function WorkspacesScreen() {
   const { t } = useTranslation();
-  const { workspaces, refreshWorkspaces, authMode } = useApp();
+  const { workspaces, refreshWorkspaces, authMode, user } = useApp();
   const [editingId, setEditingId] = useState<number | null>(workspaces[0]?.id ?? null);
   const [form, setForm] = useState<Form>(workspaces[0] ? toForm(workspaces[0]) : blankIn(t('workspaces.defaultRefusal')));
   const [error, setError] = useState<string | null>(null);
@@ -199,6 +200,7 @@ export function WorkspacesScreen() {
         </Group>
         {/* Memberships matter once people sign in: evaluators and viewers see only their workspaces. */}
         {editingId !== null && authMode === 'multi' && <WorkspaceMembers workspaceId={editingId} />}
+        {editingId !== null && <PromptTemplates workspaceId={editingId} canManage={authMode === 'single' || user?.role === 'admin' || user?.role === 'manager'} />}
       </Card>
       <ConfirmDialog
         opened={confirmingDelete}
