@@ -60,6 +60,13 @@ test('a default template per workspace and category, the history of every change
     const missing = await rejectsWithCode(app.call('sessions.start', { workspaceId: workspace.id, modelId: model.id }), 'VALIDATION');
     assert.deepEqual([missing.params?.['reason'], missing.params?.['name']], ['template_missing_variable', 'product']);
     await rejectsWithCode(app.call('sessions.start', { workspaceId: workspace.id, modelId: model.id, variables: { product: 'Falcon', colour: 'red' } }), 'VALIDATION');
+    // A batch run resolves the template the same way, and is refused up front without the values.
+    const set = await app.call('questionSets.create', { workspaceId: workspace.id, name: 'run set', items: [{ question: 'q' }] });
+    const runWithout = await rejectsWithCode(app.call('runs.start', { setId: set.id, modelId: model.id, versionIds: [null] }), 'VALIDATION');
+    assert.equal(runWithout.params?.['reason'], 'template_missing_variable');
+    assert.equal((await app.call('runs.list', { workspaceId: workspace.id })).length, 0);
+    const [run] = await app.call('runs.start', { setId: set.id, modelId: model.id, versionIds: [null], variables: { product: 'Falcon' }, wait: true });
+    assert.match((await app.call('sessions.get', { id: run!.sessionId })).systemPromptSnapshot, /answers about Falcon/);
     const member = await addUser(app, { username: 'kim', memberOf: [workspace.id] });
     await app.call('users.update', { id: member.user.id, patch: { displayName: '김연구', department: '품질팀' } });
     const asKim = callAs(app.core, { user: (await app.call('users.list', {})).find((u) => u.id === member.user.id)! });

@@ -278,6 +278,8 @@ export const reverifyMethods = {
         assist: z.enum(assistKinds).default('none'),
         /** The judge (any registered GGUF model) when `assist` is 'judge'. */
         judgeModelId: entityId.optional(),
+        /** Values for the workspace's prompt template variables, as for sessions.start. */
+        variables: z.record(z.string().max(40), z.string().max(10_000)).optional(),
         wait: z.boolean().default(false),
       })
       .strict()
