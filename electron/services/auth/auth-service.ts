@@ -38,8 +38,11 @@ const resolvedTrustMs = 2_000;
 export function createAuthService(db: Db, deps: { users: UserService; audit: AuditLog; localUserId: () => number; now?: () => number }) {
   const now = deps.now ?? Date.now;
   const resolved = new Map<string, { caller: SignedInCaller; sessionExpiresAt: number; userExpiresAt: number; readAt: number }>();
+  /** Single-user mode's caller, read once and again after the local user changes (forget). */
+  let localCaller: Promise<SignedInCaller> | null = null;
   /** Forgets the resolved sessions of `userId` (all when undefined): they are read again at the next call. */
   function forget(userId?: number): void {
+    if (userId === undefined || userId === deps.localUserId()) localCaller = null;
     if (userId === undefined) resolved.clear();
     else for (const [hash, entry] of resolved) if (entry.caller.user.id === userId) resolved.delete(hash);
   }
@@ -231,7 +234,16 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
      */
     async resolve(token: string | null): Promise<SignedInCaller | null> {
       const { mode } = await config();
-      if (mode === 'single') return { user: await deps.users.get(deps.localUserId()), sessionTokenHash: null };
+      if (mode === 'single') {
+        localCaller ??= deps.users.get(deps.localUserId()).then(
+          (user) => ({ user, sessionTokenHash: null }),
+          (error: unknown) => {
+            localCaller = null;
+            throw error;
+          },
+        );
+        return localCaller;
+      }
       if (!token) return null;
       const tokenHash = hashToken(token);
       const at = now();

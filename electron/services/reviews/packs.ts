@@ -113,6 +113,19 @@ function writePack(dir: string, fileName: string, pack: Record<string, unknown>)
   return file;
 }
 
+/** The fields every pack starts with: what it is, a new id, and the workspace it belongs to. */
+function packHeader<K extends 'assignment' | 'result'>(kind: K, workspace: { uid: string; name: string; blind_evaluation: number }, evaluator: AssignmentPack['evaluator']) {
+  return {
+    format: packFormat,
+    version: packVersion,
+    kind,
+    packId: crypto.randomUUID(),
+    createdAt: nowIso(),
+    workspace: { uid: workspace.uid, name: workspace.name, blindEvaluation: workspace.blind_evaluation === 1 },
+    evaluator,
+  } as const;
+}
+
 const safeName = (text: string) => text.replace(/[^\p{L}\p{N}._-]+/gu, '-').slice(0, 60) || 'pack';
 
 export function createPackService(db: Db, deps: { packsDir: string; sessions: Pick<SessionService, 'start'> }) {
@@ -142,15 +155,8 @@ export function createPackService(db: Db, deps: { packsDir: string; sessions: Pi
       const workspace = await workspaceRow(queue.workspace_id);
       // The passages as the evaluator may see them: another user's private ones are withheld.
       const sources = await sourcesByLog(db, rows.map((row) => row.id), evaluator.id);
-      const packId = crypto.randomUUID();
       const pack: Omit<AssignmentPack, 'checksum'> = {
-        format: packFormat,
-        version: packVersion,
-        kind: 'assignment',
-        packId,
-        createdAt: nowIso(),
-        workspace: { uid: workspace.uid, name: workspace.name, blindEvaluation: workspace.blind_evaluation === 1 },
-        evaluator: { id: evaluator.id, username: evaluator.username, displayName: evaluator.display_name },
+        ...packHeader('assignment', workspace, { id: evaluator.id, username: evaluator.username, displayName: evaluator.display_name }),
         queue: { id: queue.id, name: queue.name },
         items: rows.map((row) => ({
           logId: row.id,
@@ -162,8 +168,8 @@ export function createPackService(db: Db, deps: { packsDir: string; sessions: Pi
           sources: (sources.get(row.id) ?? []).filter((s) => s.promptText !== '').map((s) => ({ rank: s.rank, title: s.title, docId: s.docId, page: s.page, section: s.section, score: s.score, promptText: s.promptText })),
         })),
       };
-      const file = writePack(input.outDir ?? deps.packsDir, `${safeName(workspace.name)}-${safeName(evaluator.username)}-${packId.slice(0, 8)}.evaldesk-pack.json`, pack);
-      return { path: file, items: rows.length, packId };
+      const file = writePack(input.outDir ?? deps.packsDir, `${safeName(workspace.name)}-${safeName(evaluator.username)}-${pack.packId.slice(0, 8)}.evaldesk-pack.json`, pack);
+      return { path: file, items: rows.length, packId: pack.packId };
     },
 
     /** On the expert's workstation: the pack's answers become logs of a local workspace with the pack's uid. */
@@ -229,20 +235,13 @@ export function createPackService(db: Db, deps: { packsDir: string; sessions: Pi
         .execute();
       const items = await db.selectFrom('pack_items').select((eb) => eb.fn.countAll<number>().as('n')).where('pack_id', 'in', opened.map((row) => row.pack_id)).executeTakeFirstOrThrow();
       const assignment = JSON.parse(opened.at(-1)!.detail) as { evaluator: ResultPack['evaluator'] };
-      const packId = crypto.randomUUID();
       const pack: Omit<ResultPack, 'checksum'> = {
-        format: packFormat,
-        version: packVersion,
-        kind: 'result',
-        packId,
-        assignmentPackId: opened.at(-1)!.pack_id,
-        createdAt: nowIso(),
-        workspace: { uid: workspace.uid, name: workspace.name, blindEvaluation: workspace.blind_evaluation === 1 },
         // The lead's user the work was assigned to: the verdicts are theirs on the lead's machine.
-        evaluator: assignment.evaluator,
+        ...packHeader('result', workspace, assignment.evaluator),
+        assignmentPackId: opened.at(-1)!.pack_id,
         items: rows.map((row) => ({ logId: row.item_log_id, evaluation: row.evaluation, reason: row.reason, correctAnswer: row.correct_answer, priority: row.priority, memo: row.memo, judgedAt: row.updated_at })),
       };
-      const file = writePack(input.outDir ?? deps.packsDir, `${safeName(workspace.name)}-${safeName(assignment.evaluator.username)}-result-${packId.slice(0, 8)}.evaldesk-pack.json`, pack);
+      const file = writePack(input.outDir ?? deps.packsDir, `${safeName(workspace.name)}-${safeName(assignment.evaluator.username)}-result-${pack.packId.slice(0, 8)}.evaldesk-pack.json`, pack);
       return { path: file, items: Number(items.n), judged: rows.length };
     },
 
