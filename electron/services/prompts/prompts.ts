@@ -35,8 +35,10 @@ export function createPromptService(db: Db) {
     return row;
   }
 
-  async function effective(workspaceId: number): Promise<{ templateId: number | null; body: string; variables: string }> {
-    const workspace = await workspaceRow(workspaceId);
+  type WorkspaceFacts = { id: number; name: string; category: WorkspaceCategory; system_prompt: string };
+
+  async function effective(workspace: WorkspaceFacts): Promise<{ templateId: number | null; body: string; variables: string }> {
+    const workspaceId = workspace.id;
     const template = await db.selectFrom('prompt_templates').selectAll().where('workspace_id', '=', workspaceId).where('category', '=', workspace.category).where('is_default', '=', 1).executeTakeFirst();
     return template ? { templateId: template.id, body: template.body, variables: template.variables } : { templateId: null, body: workspace.system_prompt, variables: '[]' };
   }
@@ -46,8 +48,8 @@ export function createPromptService(db: Db) {
   }
 
   /** Appends a version when the effective prompt differs from the latest one; returns it (null: unchanged). */
-  async function recordIfChanged(workspaceId: number, userId: number | null): Promise<PromptVersion | null> {
-    const now = await effective(workspaceId);
+  async function recordIfChanged(workspaceId: number, userId: number | null, known?: WorkspaceFacts): Promise<PromptVersion | null> {
+    const now = await effective(known ?? (await workspaceRow(workspaceId)));
     const latest = await latestRow(workspaceId);
     if (latest && latest.body === now.body && latest.variables === now.variables && latest.template_id === now.templateId) return null;
     const row = await db
@@ -99,9 +101,14 @@ export function createPromptService(db: Db) {
     },
 
     /** The version a new session uses, and the text it resolves to for `user` with `values`. */
-    async resolveForSession(workspaceId: number, user: Pick<User, 'displayName' | 'department' | 'position'>, values: Record<string, string>): Promise<{ versionId: number; text: string; used: Record<string, string> }> {
-      const workspace = await workspaceRow(workspaceId);
-      const version = (await recordIfChanged(workspaceId, null)) ?? toVersion((await latestRow(workspaceId))!);
+    async resolveForSession(
+      workspace: { id: number; name: string; category: WorkspaceCategory; systemPrompt: string },
+      user: Pick<User, 'displayName' | 'department' | 'position'>,
+      values: Record<string, string>,
+    ): Promise<{ versionId: number; text: string; used: Record<string, string> }> {
+      // The session has just read the workspace: its row is not read again here.
+      const facts = { id: workspace.id, name: workspace.name, category: workspace.category, system_prompt: workspace.systemPrompt };
+      const version = (await recordIfChanged(workspace.id, null, facts)) ?? toVersion((await latestRow(workspace.id))!);
       const resolved = resolveTemplate(version.body, version.variables, values, { userName: user.displayName, department: user.department, position: user.position, workspace: workspace.name, now: new Date() });
       if (!resolved.ok) refuse(resolved.problems);
       return { versionId: version.id, text: resolved.text, used: resolved.used };

@@ -49,7 +49,7 @@ export function createSessionService(
       // A version's adapters only make sense on the very base file they were trained for.
       if (versionId !== null) await deps.versions?.checkRunnable(versionId, modelId);
       // The prompt is resolved now, with the user's values: the session freezes the text and its version.
-      const prompt = deps.prompts && deps.users ? await deps.prompts.resolveForSession(workspaceId, await deps.users.get(userId), variables) : { versionId: null, text: workspace.systemPrompt, used: {} };
+      const prompt = deps.prompts && deps.users ? await deps.prompts.resolveForSession(workspace, await deps.users.get(userId), variables) : { versionId: null, text: workspace.systemPrompt, used: {} };
       const row = await db
         .insertInto('sessions')
         .values({
