@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
 import { screenshotDir, startUi } from './helpers/browser.ts';
 import { openTestApp, type TestApp } from './helpers/app.ts';
@@ -43,6 +43,15 @@ after(async () => {
   await ui?.close();
   await app?.close();
 });
+
+/**
+ * Waits until this panel's save has returned. Not "any panel saved": an earlier answer's panel is
+ * saved already, and matching it would read the verdict before it is stored.
+ */
+async function savedState(panel: Locator) {
+  for (let polls = 0; (await panel.getAttribute('data-state')) !== 'saved' && polls < 200; polls++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await panel.getAttribute('data-state'), 'saved');
+}
 
 const screens = ['home', 'workspaces', 'models', 'downloads', 'chat', 'ab', 'logs', 'documents', 'export', 'reverify', 'reviews', 'users', 'audit', 'settings'] as const;
 
@@ -101,7 +110,7 @@ test('input-method composition never fires a shortcut: Enter does not send, Ctrl
   assert.notEqual(await panel.getAttribute('data-state'), 'saved', 'Ctrl+Enter during composition did not save');
   await cdp.send('Input.insertText', { text: '三十日' });
   await correction.press('Control+Enter');
-  await page.locator('[data-testid="evaluation-panel"][data-state="saved"]').last().waitFor();
+  await savedState(panel);
   const saved = await app.call('logs.get', { id: Number(await page.getByTestId('exchange').last().getAttribute('data-log-id')) });
   assert.equal(saved.evaluations[0]?.correctAnswer, '三十日');
 });
@@ -117,7 +126,7 @@ test('judging with the keyboard: a 3 without a correct answer asks once; the log
   await page.getByTestId('confirm-empty').waitFor();
   assert.notEqual(await panel.getAttribute('data-state'), 'saved', 'nothing saved before the answer to the question');
   await page.getByTestId('confirm-empty-save').click();
-  await page.locator('[data-testid="evaluation-panel"][data-state="saved"]').last().waitFor();
+  await savedState(panel);
   await page.screenshot({ path: path.join(screenshotDir, 'judging-saved.png') });
   assert.match(await page.getByTestId('eval-progress').innerText(), /of/);
 
