@@ -144,7 +144,8 @@ test('judging with the keyboard: a 3 without a correct answer asks once; the log
   await page.keyboard.press('1');
   await page.locator('[data-testid="log-detail"] [data-testid="verdict-1"][aria-pressed="true"]').waitFor();
   await page.keyboard.press('Control+Enter');
-  await page.locator('[data-testid="log-detail"] [data-testid="evaluation-panel"][data-state="saved"]').first().waitFor().catch(() => {});
+  // The log was judged 3 in the chat, so its panel already reads "saved": wait for the stored verdict to become 1.
+  await page.locator('[data-testid="log-detail"] [data-testid="evaluation-panel"][data-state="saved"][data-verdict="1"]').first().waitFor();
   const saved = await app.call('logs.get', { id: Number(firstId.replace('#', '')) });
   assert.equal(saved.evaluations[0]?.evaluation, 1);
 });

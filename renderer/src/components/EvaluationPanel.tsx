@@ -174,7 +174,7 @@ export const EvaluationPanel = forwardRef<EvaluationPanelHandle, EvaluationPanel
   const needsCorrection = form.evaluation === 2 || form.evaluation === 3;
 
   return (
-    <div className="evaluation" ref={panel} tabIndex={0} onKeyDown={onKeyDown} data-testid="evaluation-panel" data-state={state} data-verdict={existing?.evaluation ?? ''} aria-label={t('eval.title')}>
+    <div className="evaluation" ref={panel} tabIndex={0} onKeyDown={onKeyDown} data-testid="evaluation-panel" data-state={state} data-verdict={(state === 'saved' ? form.evaluation : existing?.evaluation) ?? ''} aria-label={t('eval.title')}>
       <Group gap={6} wrap="wrap">
         {verdicts.map((verdict) => (
           <Button
