@@ -32,6 +32,7 @@ interface WorkspaceIds {
   user: number;
   queue: number;
   template: number;
+  thread: number;
 }
 
 const file = path.join(tempDir(), 'x.txt');
@@ -88,6 +89,10 @@ const inputs: { [M in MethodName]: (ids: WorkspaceIds) => MethodInput<M> } = {
   'sessions.get': (ids) => ({ id: ids.session }),
   'chat.ask': (ids) => ({ sessionId: ids.session, question: 'q', requestId: 'r1' }),
   'chat.history': (ids) => ({ sessionId: ids.session }),
+  'threads.list': (ids) => ({ workspaceId: ids.workspace }),
+  'threads.rename': (ids) => ({ id: ids.thread, name: 'Renamed' }),
+  'threads.archive': (ids) => ({ id: ids.thread, archived: true }),
+  'threads.history': (ids) => ({ id: ids.thread }),
   'logs.query': (ids) => ({ filters: { workspaceId: ids.workspace } }),
   'logs.count': (ids) => ({ filters: { workspaceId: ids.workspace } }),
   'logs.nextUnevaluated': (ids) => ({ workspaceId: ids.workspace }),
@@ -162,7 +167,8 @@ test('every method as every role, in a workspace the caller belongs to and in on
       const document = Number(raw.prepare("INSERT INTO documents (workspace_id, doc_id, scope, owner_id, title, format, status, created_at, updated_at) VALUES (?, 'doc', 'shared', ?, 'Doc', 'txt', 'ready', ?, ?)").run(workspace, localUser, now, now).lastInsertRowid);
       const queue = Number(raw.prepare("INSERT INTO review_queues (workspace_id, name, evaluators_per_item, created_by, created_at) VALUES (?, 'queue', 1, ?, ?)").run(workspace, localUser, now).lastInsertRowid);
       const template = Number(raw.prepare("INSERT INTO prompt_templates (workspace_id, category, name, body, variables, created_by, created_at, updated_at) VALUES (?, 'qa', 't', 'x', '[]', ?, ?, ?)").run(workspace, localUser, now, now).lastInsertRowid);
-      return { workspace, session, log: logs[0]!, set, run, comparison, document, model, user: localUser, queue, template };
+      const thread = Number(raw.prepare("INSERT INTO threads (workspace_id, user_id, name, created_at, updated_at) VALUES (?, ?, 't', ?, ?)").run(workspace, localUser, now, now).lastInsertRowid);
+      return { workspace, session, log: logs[0]!, set, run, comparison, document, model, user: localUser, queue, template, thread };
     };
     const member = idsOf(w1!);
     const stranger = idsOf(w2!);

@@ -32,7 +32,7 @@ test('the CLI runs the whole loop: model, workspace, ask, evaluate, logs, export
   for (const question of ['What is the travel policy?', '출장 규정은?']) {
     const asked = await evaldesk(dataDir, 'ask', '--workspace', '1', '--model', '1', question);
     assert.equal(asked.code, 0, asked.stderr);
-    assert.match(asked.stderr, /\[log \d+, session \d+: (finished|max_tokens), \d+ tokens/);
+    assert.match(asked.stderr, /\[log \d+, session \d+, thread \d+: (finished|max_tokens), \d+ tokens/);
     answers.push(asked.stdout);
   }
   assert.equal((await evaldesk(dataDir, 'evaluate', '1', '--verdict', '1')).code, 0);
@@ -69,6 +69,52 @@ test('CLI bad input: clear messages and exit codes, nothing changed', async () =
   const badJson = await evaldesk(dataDir, 'call', 'workspaces.create', '{name:');
   assert.equal(badJson.code, 2);
   assert.match((await evaldesk(dataDir, '--json', 'models', 'list')).stdout.trim(), /^\[\]$/);
+});
+
+test('the CLI continues threads, summarizes a text file in a legacy encoding and fills a document template; bad task options are usage errors', async () => {
+  const dataDir = tempDir();
+  assert.equal((await evaldesk(dataDir, 'models', 'add', fixtures.tinyChat)).code, 0);
+  await evaldesk(dataDir, 'workspaces', 'create', '--name', 'QA', '--max-tokens', '8');
+  const first = await evaldesk(dataDir, 'ask', '--workspace', '1', '--model', '1', '해지 통보 기간은?');
+  assert.match(first.stderr, /thread 1:/);
+  const continued = await evaldesk(dataDir, 'ask', '--workspace', '1', '--model', '1', '--thread', '1', 'And the penalty?');
+  assert.equal(continued.code, 0, continued.stderr);
+  assert.match(continued.stderr, /session 2, thread 1:/);
+  const threads = await evaldesk(dataDir, 'threads', '--workspace', '1');
+  assert.match(threads.stdout, /^1\t2 answers\t.*\t해지 통보 기간은\?$/m);
+
+  await evaldesk(dataDir, 'workspaces', 'create', '--name', 'Summaries', '--category', 'summary', '--max-tokens', '8');
+  const source = path.join(tempDir(), 'policy.txt');
+  const iconv = (await import('iconv-lite')).default;
+  fs.writeFileSync(source, iconv.encode('해지 통보는 계약 만료 30일 전까지 서면으로 해야 한다.', 'euc-kr'));
+  const summary = await evaldesk(dataDir, '--json', 'ask', '--workspace', '2', '--model', '1', '--summarize-file', source, '--length', '20');
+  assert.equal(summary.code, 0, summary.stderr);
+  const log = JSON.parse(summary.stdout) as { question: string; task: { kind: string; targetLength: number; unit: string } };
+  assert.match(log.question, /해지 통보는 계약 만료 30일 전까지 서면으로 해야 한다\.$/);
+  assert.deepEqual([log.task.kind, log.task.targetLength, log.task.unit], ['summary', 20, 'characters']);
+
+  await evaldesk(dataDir, 'workspaces', 'create', '--name', 'Reports', '--category', 'doc_gen', '--max-tokens', '8');
+  const template = await evaldesk(dataDir, '--json', 'call', 'prompts.saveTemplate', JSON.stringify({ workspaceId: 3, category: 'doc_gen', kind: 'document', name: 'weekly', body: '# Weekly {{project}}', variables: [{ name: 'project', required: true }] }));
+  const templateId = (JSON.parse(template.stdout) as { id: number }).id;
+  const generated = await evaldesk(dataDir, '--json', 'ask', '--workspace', '3', '--model', '1', '--template', String(templateId), '--var', 'project=Falcon');
+  assert.equal(generated.code, 0, generated.stderr);
+  assert.match((JSON.parse(generated.stdout) as { question: string }).question, /# Weekly Falcon$/);
+
+  const noLength = await evaldesk(dataDir, 'ask', '--workspace', '2', '--model', '1', '--summarize-file', source);
+  assert.equal(noLength.code, 2);
+  assert.match(noLength.stderr, /--length/);
+  const badVar = await evaldesk(dataDir, 'ask', '--workspace', '3', '--model', '1', '--template', String(templateId), '--var', 'project');
+  assert.equal(badVar.code, 2);
+  const binary = path.join(tempDir(), 'image.txt');
+  fs.writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0xff, 0x00]));
+  const refused = await evaldesk(dataDir, 'ask', '--workspace', '2', '--model', '1', '--summarize-file', binary, '--length', '5');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /image\.txt/);
+  const missing = await evaldesk(dataDir, 'ask', '--workspace', '3', '--model', '1', '--template', String(templateId));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /VALIDATION/);
+  // Nothing refused was logged: one question per workspace went through.
+  assert.equal((JSON.parse((await evaldesk(dataDir, '--json', 'logs')).stdout) as unknown[]).length, 4);
 });
 
 test('the CLI ingests documents: one line per file, failures named, exit code 1 when any failed', async () => {

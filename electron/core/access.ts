@@ -24,7 +24,7 @@ import { rolesSeeingAllWorkspaces } from '../services/users/users.ts';
  * and tests/access.test.ts calls each one as each role.
  */
 type Resolver<M extends MethodName> = (input: ParsedInput<M>) => number | undefined;
-type EntityTable = 'sessions' | 'conversation_logs' | 'ab_comparisons' | 'question_sets' | 'batch_runs' | 'documents' | 'review_queues' | 'prompt_templates';
+type EntityTable = 'sessions' | 'conversation_logs' | 'ab_comparisons' | 'question_sets' | 'batch_runs' | 'documents' | 'review_queues' | 'prompt_templates' | 'threads';
 export type AccessRule<M extends MethodName> =
   | { kind: 'global' }
   | { kind: 'workspace'; of: Resolver<M> }
@@ -94,6 +94,10 @@ export const accessRules: { [M in MethodName]: AccessRule<M> } = {
   'sessions.get': entity('sessions', (input) => input.id),
   'chat.ask': entity('sessions', (input) => input.sessionId),
   'chat.history': entity('sessions', (input) => input.sessionId),
+  'threads.list': workspace((input) => input.workspaceId),
+  'threads.rename': entity('threads', (input) => input.id),
+  'threads.archive': entity('threads', (input) => input.id),
+  'threads.history': entity('threads', (input) => input.id),
 
   'logs.query': optionalWorkspace((input) => input.filters.workspaceId, true),
   'logs.count': optionalWorkspace((input) => input.filters.workspaceId, true),

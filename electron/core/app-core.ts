@@ -12,6 +12,8 @@ import { createDocumentService } from '../services/documents/document-service.ts
 import { createIngestRunner } from '../services/documents/ingest-runner.ts';
 import { createAdapterService } from '../services/lora/adapter-service.ts';
 import { createVersionService } from '../services/versions/versions.ts';
+import { createThreadService } from '../services/threads/threads.ts';
+import { createTaskBuilder } from '../services/chat/category-tasks.ts';
 import { createAbService } from '../services/ab/ab.ts';
 import { createQuestionSetService } from '../services/reverify/question-sets.ts';
 import { createJudgingAssistant } from '../services/reverify/assist.ts';
@@ -152,6 +154,8 @@ export async function createAppCore(options: AppCoreOptions) {
   const retriever = createRetriever({ vectors, documents, runner });
   const chat = createChatService(db, { runtime, sessions, retriever, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
   const ab = createAbService(db, { chat, sessions, versions, models });
+  const threads = createThreadService(db);
+  const tasks = createTaskBuilder({ workspaces, documents, prompts, users });
   const questionSets = createQuestionSetService(db, { workspaces });
   const assistant = createJudgingAssistant(db, { runtime, models, documents, runner });
   const batchRuns = createBatchRunService(db, { chat, sessions, versions, models, jobs, assistant, defaultParallelism: async () => (await settings.get()).batchParallelism });
@@ -335,17 +339,36 @@ export async function createAppCore(options: AppCoreOptions) {
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),
     'runtime.unload': () => runtime.unload(),
 
-    'sessions.start': ({ workspaceId, modelId, versionId, adapterScale, variables }, caller) => sessions.start(caller.user.id, workspaceId, modelId, versionId ?? null, adapterScale ?? null, {}, variables ?? {}),
+    'sessions.start': async ({ workspaceId, modelId, versionId, adapterScale, variables, threadId }, caller) => {
+      const options = { versionId: versionId ?? null, adapterScale: adapterScale ?? null, variables: variables ?? {} };
+      if (threadId !== undefined) return sessions.start(caller.user.id, workspaceId, modelId, { ...options, threadId: (await threads.forSession(threadId, caller.user.id, workspaceId)).id });
+      if ((await workspaces.get(workspaceId)).category !== 'qa') return sessions.start(caller.user.id, workspaceId, modelId, options);
+      // A new qa session begins a thread; a session that cannot start (a missing variable) leaves none behind.
+      const thread = await threads.create(caller.user.id, workspaceId);
+      try {
+        return await sessions.start(caller.user.id, workspaceId, modelId, { ...options, threadId: thread.id });
+      } catch (error) {
+        await threads.removeEmpty(thread.id);
+        throw error;
+      }
+    },
     'sessions.end': async ({ id }, caller) => (await ownSession(id, caller), sessions.end(id)),
     'sessions.get': ({ id }) => sessions.get(id),
 
-    'chat.ask': async ({ sessionId, question, requestId }, caller) => {
-      await ownSession(sessionId, caller);
+    'chat.ask': async ({ sessionId, question, requestId, task }, caller) => {
+      const session = await ownSession(sessionId, caller);
       await withinDailyLimit(caller);
-      return chat.ask({ sessionId, question, requestId, userId: caller.user.id, onText: (text) => events.emit('chat.token', { requestId, text }) });
+      const built = task ? await tasks.build(session, task, question, caller.user.id) : null;
+      const log = await chat.ask({ sessionId, question: built?.question ?? question, ...(built && { task: built.task }), requestId, userId: caller.user.id, onText: (text) => events.emit('chat.token', { requestId, text }) });
+      if (session.threadId !== null) await threads.noteQuestion(session.threadId, question);
+      return log;
     },
     'chat.stop': ({ requestId }, caller) => chat.stop(requestId, caller.user.id),
-    'chat.history': ({ sessionId }, caller) => chat.sessionHistory(sessionId, caller.user.id),
+    'chat.history': ({ sessionId }, caller) => chat.history([sessionId], caller.user.id),
+    'threads.list': ({ workspaceId, includeArchived }, caller) => threads.list(workspaceId, caller.user.id, includeArchived),
+    'threads.rename': ({ id, name }, caller) => threads.rename(id, caller.user.id, name),
+    'threads.archive': ({ id, archived }, caller) => threads.archive(id, caller.user.id, archived),
+    'threads.history': async ({ id }, caller) => (await threads.own(id, caller.user.id), chat.history(await threads.sessionIds(id), caller.user.id)),
 
     'logs.query': async (input, caller) => logs.query(input, caller.user.id, await access.visibleWorkspaces(caller.user)),
     'logs.count': async ({ filters }, caller) => logs.count(filters, caller.user.id, await access.visibleWorkspaces(caller.user)),

@@ -10,6 +10,7 @@ import { reverifyMethods } from './reverify.ts';
 import { peopleMethods } from './people.ts';
 import { reviewMethods, verdictRules } from './reviews.ts';
 import { promptMethods } from './prompts.ts';
+import { chatTaskInput, threadMethods } from './threads.ts';
 import {
   appSettingsPatchInput,
   docIdSchema,
@@ -99,6 +100,7 @@ export const api = {
   ...abMethods,
   ...reverifyMethods,
   ...peopleMethods,
+  ...threadMethods,
   ...reviewMethods,
   ...promptMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
@@ -148,6 +150,8 @@ export const api = {
         adapterScale: z.number().min(0).max(4).nullable().optional(),
         /** Values for the prompt template's variables (required ones must be given; defaults fill the rest). */
         variables: z.record(z.string().max(40), z.string().max(10_000)).optional(),
+        /** Continues one of the caller's threads; a `qa` session without it begins a new thread. */
+        threadId: id.optional(),
       })
       .strict(),
     permission: 'ask',
@@ -159,9 +163,12 @@ export const api = {
     input: z
       .object({
         sessionId: id,
-        question: longText(200_000),
+        /** What the person typed; with a `task` it may stay empty. */
+        question: longText(200_000).default(''),
         /** Chosen by the caller so it can stop this generation and match its token events. */
         requestId: z.string().min(1).max(100),
+        /** A summary or a filled document template, in workspaces of those categories. */
+        task: chatTaskInput.optional(),
       })
       .strict(),
     permission: 'ask',

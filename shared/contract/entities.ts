@@ -11,6 +11,7 @@ export * from './entities/model.ts';
 export * from './entities/runtime.ts';
 export * from './entities/session.ts';
 export * from './entities/settings.ts';
+export * from './entities/thread.ts';
 export * from './entities/user.ts';
 export * from './entities/workspace.ts';
 export * from './entities/version.ts';

@@ -4,11 +4,16 @@ import { workspaceCategories, type WorkspaceCategory } from './entities/workspac
 import { entityId, longText } from './entities/fields.ts';
 import { builtInVariables, templateVariableSchema, type TemplateVariable } from '../prompt-template.ts';
 
-/** A workspace's system prompt template for one category (seed 000's workspace_prompt_templates). */
+/** `system`: what a session's system prompt resolves from; `document`: a document a doc_gen answer fills in. */
+export const templateKinds = ['system', 'document'] as const;
+export type TemplateKind = (typeof templateKinds)[number];
+
+/** A workspace's prompt template for one category (seed 000's workspace_prompt_templates). */
 export interface PromptTemplate {
   id: number;
   workspaceId: number;
   category: WorkspaceCategory;
+  kind: TemplateKind;
   name: string;
   body: string;
   variables: TemplateVariable[];
@@ -50,6 +55,7 @@ export const promptMethods = {
         workspaceId: entityId,
         id: entityId.optional(),
         category: z.enum(workspaceCategories),
+        kind: z.enum(templateKinds).default('system'),
         name: z.string().trim().min(1).max(200),
         body: longText(50_000),
         variables: z.array(templateVariableSchema).max(50).default([]),

@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract/api.ts';
-import { workspaceCategories, type LogListRow, type WorkspaceCategory } from '../../../shared/contract/entities.ts';
+import { summaryUnits, workspaceCategories, type LogListRow, type SummaryUnit, type WorkspaceCategory } from '../../../shared/contract/entities.ts';
+import type { ChatTaskInput } from '../../../shared/contract/threads.ts';
+import { decodeText } from '../../services/documents/decode-text.ts';
 import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
 import { createAppCore, type AppCore } from '../../core/app-core.ts';
 import { closeOnSignals } from '../../core/shutdown.ts';
@@ -27,8 +30,14 @@ EVALDESK_PASSWORD (never on the command line, where other users of the machine c
   workspaces create --name N [--domain D] [--category ${workspaceCategories.join('|')}]
                     [--system-prompt S] [--temperature T] [--max-tokens N]
                     [--context-size N] [--history-turns N]
-  ask --workspace ID --model ID [--session ID] <question>
-                                       stream an answer to stdout and log it
+  ask --workspace ID --model ID [--session ID | --thread ID] <question>
+                                       stream an answer to stdout and log it (a qa question
+                                       begins a thread unless --thread continues one)
+  ask ... --summarize DOC_ID | --summarize-file F --length N [--unit characters|words|sentences]
+                                       summarize a document or a text file (summary workspaces)
+  ask ... --template ID [--var name=value]...
+                                       fill a document template (doc_gen workspaces)
+  threads --workspace ID               your threads in a qa workspace
   evaluate <logId> --verdict 1|2|3 [--reason R] [--correct C] [--priority 1|2|3] [--memo M]
   logs [--workspace ID] [--model ID] [--evaluation 0|1|2|3] [--text T] [--limit N]
   export --format mlx|openai --name N [--out DIR] [--seed N] [--valid R] [--test R]
@@ -57,6 +66,39 @@ function listOption(value: string | undefined, name: string): Array<1 | 2 | 3> |
   return value.split(',').map((part) => numberOption(part.trim(), name) as 1 | 2 | 3);
 }
 
+/** The category task of an `ask`: a summary (--summarize / --summarize-file) or a filled document template (--template). */
+function taskOption(values: { summarize?: string | undefined; 'summarize-file'?: string | undefined; length?: string | undefined; unit?: string | undefined; template?: string | undefined; var?: string[] | undefined }): ChatTaskInput | undefined {
+  const language = (['ko', 'ja'] as const).find((code) => (process.env['LANG'] ?? '').startsWith(code)) ?? 'en';
+  if (values.summarize !== undefined || values['summarize-file'] !== undefined) {
+    const targetLength = numberOption(values.length, 'length');
+    if (targetLength === undefined) throw new UsageError('A summary needs --length N (with --unit characters, words or sentences).');
+    const unit = (values.unit ?? 'characters') as SummaryUnit;
+    if (!summaryUnits.includes(unit)) throw new UsageError(`--unit must be one of ${summaryUnits.join(', ')}.`);
+    const source = values.summarize !== undefined ? { documentId: numberOption(values.summarize, 'summarize')! } : { text: readTextFile(values['summarize-file']!) };
+    return { kind: 'summary', ...source, targetLength, unit, notes: '', language };
+  }
+  if (values.template !== undefined) {
+    const entries = (values.var ?? []).map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new UsageError(`--var takes name=value, got "${pair}".`);
+      return [pair.slice(0, at), pair.slice(at + 1)] as const;
+    });
+    return { kind: 'doc_gen', templateId: numberOption(values.template, 'template')!, values: Object.fromEntries(entries), notes: '', language };
+  }
+  return undefined;
+}
+
+/** A text file given on the command line, decoded as documents are (UTF-8, UTF-16, EUC-KR, Shift_JIS...); a binary file is refused there. */
+function readTextFile(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    throw new UsageError(`Cannot read ${file}.`);
+  }
+  return decodeText(bytes, path.basename(file)).text;
+}
+
 export async function runCli(argv: string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -78,6 +120,13 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
       workspace: { type: 'string' },
       model: { type: 'string' },
       session: { type: 'string' },
+      thread: { type: 'string' },
+      summarize: { type: 'string' },
+      'summarize-file': { type: 'string' },
+      length: { type: 'string' },
+      unit: { type: 'string' },
+      template: { type: 'string' },
+      var: { type: 'string', multiple: true },
       verdict: { type: 'string' },
       reason: { type: 'string' },
       correct: { type: 'string' },
@@ -197,12 +246,15 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
       case 'ask': {
         const question = rest.join(' ');
         let sessionId = numberOption(values.session, 'session');
+        const threadId = numberOption(values.thread, 'thread');
         const session = sessionId
           ? await call('sessions.get', { id: sessionId })
           : await call('sessions.start', {
               workspaceId: numberOption(values.workspace, 'workspace') ?? 0,
               modelId: numberOption(values.model, 'model') ?? 0,
+              ...(threadId !== undefined && { threadId }),
             });
+        const task = taskOption(values);
         sessionId = session.id;
         await call('runtime.load', { modelId: session.modelId });
         const requestId = crypto.randomUUID();
@@ -212,16 +264,21 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
           }
         });
         try {
-          const log = await call('chat.ask', { sessionId, question, requestId });
+          const log = await call('chat.ask', { sessionId, question, requestId, ...(task && { task }) });
           if (values.json) print(log);
           else {
             io.out.write('\n');
-            io.err.write(`[log ${log.id}, session ${sessionId}: ${log.stopReason}, ${log.completionTokens} tokens, ${log.tokensPerSecond?.toFixed(1) ?? '-'} tokens/s]\n`);
+            io.err.write(`[log ${log.id}, session ${sessionId}${session.threadId !== null ? `, thread ${session.threadId}` : ''}: ${log.stopReason}, ${log.completionTokens} tokens, ${log.tokensPerSecond?.toFixed(1) ?? '-'} tokens/s]\n`);
           }
           return log.stopReason === 'error' ? 1 : 0;
         } finally {
           stopListening();
         }
+      }
+      case 'threads': {
+        const threads = await call('threads.list', { workspaceId: numberOption(values.workspace, 'workspace') ?? 0 });
+        print(threads, () => threads.map((t) => `${t.id}\t${t.answers} answers\t${t.updatedAt}\t${t.name || '(unnamed)'}`).join('\n') || 'No threads.');
+        return 0;
       }
       case 'evaluate': {
         const logId = numberOption(sub, 'logId');

@@ -24,7 +24,7 @@ export function createAbService(db: Db, deps: { chat: ChatService; sessions: Ses
     async ask(input: ParsedInput<'ab.ask'>, userId: number, onText: (requestId: string, text: string) => void): Promise<AbRound> {
       if (input.first === input.second) throw new ApiError('VALIDATION', 'Compare two different versions.', { field: 'second' });
       // Sessions check that each version belongs to this base and can run on it.
-      const sessions = await Promise.all([input.first, input.second].map((versionId) => deps.sessions.start(userId, input.workspaceId, input.modelId, versionId)));
+      const sessions = await Promise.all([input.first, input.second].map((versionId) => deps.sessions.start(userId, input.workspaceId, input.modelId, { versionId })));
       // Which version is shown as A is drawn here and told to nobody until the choice.
       const swap = crypto.randomInt(2) === 1;
       const [sessionA, sessionB] = swap ? [sessions[1]!, sessions[0]!] : [sessions[0]!, sessions[1]!];

@@ -1,5 +1,5 @@
 import type { LlamaModel, Token } from 'node-llama-cpp';
-import type { ConversationLog, RetrievedSource, SessionInfo, StopReason } from '../../../shared/contract/entities.ts';
+import type { ChatTask, ConversationLog, RetrievedSource, SessionInfo, StopReason } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import type { Insertable, Transaction, Updateable } from 'kysely';
 import { nowIso, type Db } from '../db/database.ts';
@@ -22,6 +22,8 @@ export interface AskRequest {
   question: string;
   requestId: string;
   onText: (text: string) => void;
+  /** The category task the question was built from: answered on its own, without documents or history. */
+  task?: ChatTask;
 }
 
 /** Where a batch run's answer goes: its sequence, and what to record with the completed log. */
@@ -75,12 +77,14 @@ export function createChatService(
   /** The answers in progress, so closing can wait until each is logged. */
   const answering = new Map<string, Promise<ConversationLog>>();
 
-  async function recentTurns(sessionId: number, turns: number): Promise<Turn[]> {
+  /** The last turns of the conversation: the session's, or its whole thread's (continued across sessions). */
+  async function recentTurns(session: SessionInfo, turns: number): Promise<Turn[]> {
     if (turns <= 0) return [];
+    const threadId = session.threadId;
     const rows = await db
       .selectFrom('conversation_logs')
       .select(['question', 'answer'])
-      .where('session_id', '=', sessionId)
+      .where('session_id', threadId === null ? '=' : 'in', threadId === null ? session.id : db.selectFrom('sessions').select('id').where('thread_id', '=', threadId))
       .where('stop_reason', 'not in', ['error', 'answering', 'interrupted'])
       .orderBy('id', 'desc')
       .limit(turns)
@@ -130,6 +134,7 @@ export function createChatService(
       model_id: session.modelId,
       user_id: request.userId,
       question: request.question,
+      task: request.task ? JSON.stringify(request.task) : null,
       answer: '',
       asked_at: askedAt,
       completed_at: askedAt,
@@ -247,7 +252,8 @@ export function createChatService(
   /** Everything between the question and the first token: retrieval, the context, the prompt plan. */
   async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, batch?: BatchPlacement) {
     const settings = session.settingsSnapshot;
-    const retrieval: Retrieval = deps.retriever
+    // A task carries its own material (the source, the filled template): no retrieval, no history.
+    const retrieval: Retrieval = deps.retriever && !request.task
       ? await untilAborted(
           deps.retriever.retrieve({
             workspaceId: session.workspaceId,
@@ -286,7 +292,7 @@ export function createChatService(
     let plan = planPrompt({
       systemPrompt: session.systemPromptSnapshot,
       question: request.question,
-      history: await recentTurns(session.id, settings.historyTurns),
+      history: request.task ? [] : await recentTurns(session, settings.historyTurns),
       passages,
       contextSize: context.contextSize,
       maxTokens: settings.maxTokens,
@@ -428,9 +434,10 @@ export function createChatService(
       return { stopped: Boolean(controller) };
     },
 
-    /** A session's answers as `viewerId` may see them (another user's private passages withheld). */
-    async sessionHistory(sessionId: number, viewerId: number): Promise<ConversationLog[]> {
-      const rows = await db.selectFrom('conversation_logs').selectAll().where('session_id', '=', sessionId).orderBy('id').execute();
+    /** The answers of sessions (one, or a thread's), oldest first, as `viewerId` may see them (another user's private passages withheld). */
+    async history(sessionIds: number[], viewerId: number): Promise<ConversationLog[]> {
+      if (sessionIds.length === 0) return [];
+      const rows = await db.selectFrom('conversation_logs').selectAll().where('session_id', 'in', sessionIds).orderBy('id').execute();
       const sources = await sourcesByLog(db, rows.map((row) => row.id), viewerId);
       return rows.map((row) => toConversationLog(row, sources.get(row.id) ?? []));
     },

@@ -8,6 +8,7 @@ import type {
   RetrievedSource,
   SessionInfo,
   SyncRun,
+  Thread,
   User,
   Workspace,
 } from '../../../shared/contract/entities.ts';
@@ -55,6 +56,7 @@ export interface DatabaseSchema {
   pack_items: PackItemsTable;
   prompt_templates: PromptTemplatesTable;
   prompt_versions: PromptVersionsTable;
+  threads: ThreadsTable;
   user_preferences: UserPreferencesTable;
 }
 
@@ -142,12 +144,16 @@ export type SessionsTable = Table<
 >;
 
 export type ConversationLogsTable = Table<
-  EntityColumns<Omit<ConversationLog, 'sources' | 'timeToFirstTokenMs'>> & {
+  EntityColumns<Omit<ConversationLog, 'sources' | 'timeToFirstTokenMs' | 'task'>> & {
     ttft_ms: number | null;
+    /** The ChatTask as JSON. */
+    task: string | null;
     /** Question to last token; the "slowest" sort. */
     duration_ms: number;
   }
 >;
+
+export type ThreadsTable = Table<EntityColumns<Thread>>;
 
 export type EvaluationsTable = Table<EntityColumns<Evaluation>>;
 
@@ -378,6 +384,8 @@ export interface PromptTemplatesTable {
   id: Generated<number>;
   workspace_id: number;
   category: 'qa' | 'doc_gen' | 'summary';
+  /** `system`: a session's system prompt; `document`: a document a doc_gen answer fills in. */
+  kind: 'system' | 'document';
   name: string;
   body: string;
   variables: string;

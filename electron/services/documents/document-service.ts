@@ -14,7 +14,7 @@ import type { Job, JobRegistry } from '../jobs/jobs.ts';
 import type { SettingsService } from '../settings/settings.ts';
 import type { ChunkOwner, NewChunk, VectorStore } from '../vectors/vector-store.ts';
 import type { WorkspaceService } from '../workspaces/workspaces.ts';
-import { maxDocumentBytes } from './extract.ts';
+import { extractDocument, maxDocumentBytes } from './extract.ts';
 import type { EmbedderLocator, IngestRunner } from './ingest-runner.ts';
 
 const toDocumentInfo = (row: Selectable<DocumentsTable>): DocumentInfo => pickFields(documentSchema, fromRow('documents', row));
@@ -490,6 +490,21 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       await getRow(documentId, userId);
       const rows = await db.selectFrom('document_sync_runs').selectAll().where('document_id', '=', documentId).orderBy('id', 'desc').limit(100).execute();
       return rows.map((row) => fromRow('document_sync_runs', row));
+    },
+
+    /**
+     * A document's whole text, read again from the ingested copy: the source a summary answer
+     * is asked about. Checked like search: another user's private document, or one above the
+     * user's security level, does not exist for them.
+     */
+    async fullText(documentId: number, workspaceId: number, userId: number): Promise<{ title: string; text: string }> {
+      const row = await getRow(documentId, userId);
+      const level = (await db.selectFrom('users').select('security_level').where('id', '=', userId).executeTakeFirst())?.security_level ?? 1;
+      if (row.workspace_id !== workspaceId || row.min_security_level > level) throw new ApiError('NOT_FOUND', `Document ${documentId} does not exist.`, { entity: 'document', id: documentId });
+      const bytes = row.status === 'ready' && row.content_hash ? deps.store.get(row.content_hash) : null;
+      if (!bytes) throw new ApiError('NOT_FOUND', `${row.title} has no ingested text to read.`, { entity: 'document', id: documentId, reason: 'document_not_ready' });
+      const extracted = await extractDocument(bytes, row.source_path ? path.basename(row.source_path) : `${row.title}.${row.format}`);
+      return { title: row.title, text: extracted.sections.map((section) => section.text).join('\n\n') };
     },
 
     /** One chunk of a document, for "open the passage" from a citation; scope-checked like search. */

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { pickFields } from '../../../shared/contract/entities/derive.ts';
-import { conversationLogSchema, retrievedSourceSchema, type ConversationLog, type RetrievedSource } from '../../../shared/contract/entities.ts';
+import { chatTaskSchema, conversationLogSchema, retrievedSourceSchema, type ConversationLog, type RetrievedSource } from '../../../shared/contract/entities.ts';
 import type { Db } from '../db/database.ts';
 import { fromRow } from '../db/rows.ts';
 import type { ConversationLogSourcesTable, ConversationLogsTable } from '../db/schema.ts';
@@ -9,7 +9,7 @@ import type { ConversationLogSourcesTable, ConversationLogsTable } from '../db/s
 
 export function toConversationLog(row: Selectable<ConversationLogsTable>, sources: RetrievedSource[] = []): ConversationLog {
   // The column keeps its short historical name; the API spells it out.
-  return pickFields(conversationLogSchema, { ...fromRow('conversation_logs', row), timeToFirstTokenMs: row.ttft_ms, sources });
+  return pickFields(conversationLogSchema, { ...fromRow('conversation_logs', row), timeToFirstTokenMs: row.ttft_ms, task: row.task === null ? null : chatTaskSchema.parse(JSON.parse(row.task)), sources });
 }
 
 function toRetrievedSource(row: Selectable<ConversationLogSourcesTable>): RetrievedSource {

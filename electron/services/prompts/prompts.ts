@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { PromptTemplate, PromptVersion } from '../../../shared/contract/prompts.ts';
+import type { PromptTemplate, PromptVersion, TemplateKind } from '../../../shared/contract/prompts.ts';
 import type { User, WorkspaceCategory } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { checkTemplate, resolveTemplate, templateVariableSchema, type TemplateProblem, type TemplateVariable } from '../../../shared/prompt-template.ts';
@@ -9,7 +9,7 @@ import type { PromptTemplatesTable, PromptVersionsTable } from '../db/schema.ts'
 const parseVariables = (json: string): TemplateVariable[] => templateVariableSchema.array().parse(JSON.parse(json));
 
 function toTemplate(row: Selectable<PromptTemplatesTable>): PromptTemplate {
-  return { id: row.id, workspaceId: row.workspace_id, category: row.category, name: row.name, body: row.body, variables: parseVariables(row.variables), isDefault: row.is_default === 1, createdAt: row.created_at, updatedAt: row.updated_at };
+  return { id: row.id, workspaceId: row.workspace_id, category: row.category, kind: row.kind, name: row.name, body: row.body, variables: parseVariables(row.variables), isDefault: row.is_default === 1, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 function toVersion(row: Selectable<PromptVersionsTable> & { changed_by_name?: string | null }): PromptVersion {
@@ -39,7 +39,7 @@ export function createPromptService(db: Db) {
 
   async function effective(workspace: WorkspaceFacts): Promise<{ templateId: number | null; body: string; variables: string }> {
     const workspaceId = workspace.id;
-    const template = await db.selectFrom('prompt_templates').selectAll().where('workspace_id', '=', workspaceId).where('category', '=', workspace.category).where('is_default', '=', 1).executeTakeFirst();
+    const template = await db.selectFrom('prompt_templates').selectAll().where('workspace_id', '=', workspaceId).where('category', '=', workspace.category).where('kind', '=', 'system').where('is_default', '=', 1).executeTakeFirst();
     return template ? { templateId: template.id, body: template.body, variables: template.variables } : { templateId: null, body: workspace.system_prompt, variables: '[]' };
   }
 
@@ -68,15 +68,18 @@ export function createPromptService(db: Db) {
       return rows.map(toTemplate);
     },
 
-    async saveTemplate(input: { workspaceId: number; id?: number | undefined; category: WorkspaceCategory; name: string; body: string; variables: TemplateVariable[]; isDefault: boolean }, userId: number): Promise<PromptTemplate> {
+    async saveTemplate(input: { workspaceId: number; id?: number | undefined; category: WorkspaceCategory; kind?: TemplateKind | undefined; name: string; body: string; variables: TemplateVariable[]; isDefault: boolean }, userId: number): Promise<PromptTemplate> {
       await workspaceRow(input.workspaceId);
       const problems = checkTemplate(input.body, input.variables);
       if (problems.length > 0) refuse(problems);
       const now = nowIso();
-      const values = { category: input.category, name: input.name, body: input.body, variables: JSON.stringify(input.variables), is_default: input.isDefault ? 1 : 0, updated_at: now };
+      const kind = input.kind ?? 'system';
+      // A document template is chosen per answer, never a session's default system prompt.
+      if (kind === 'document' && input.isDefault) throw new ApiError('VALIDATION', 'A document template cannot be the default system prompt.', { field: 'isDefault', reason: 'document_template_default' });
+      const values = { category: input.category, kind, name: input.name, body: input.body, variables: JSON.stringify(input.variables), is_default: input.isDefault ? 1 : 0, updated_at: now };
       const id = await db.transaction().execute(async (trx) => {
         // One default per workspace and category: making this one the default unsets the other.
-        if (input.isDefault) await trx.updateTable('prompt_templates').set({ is_default: 0 }).where('workspace_id', '=', input.workspaceId).where('category', '=', input.category).where('id', '<>', input.id ?? 0).execute();
+        if (input.isDefault) await trx.updateTable('prompt_templates').set({ is_default: 0 }).where('workspace_id', '=', input.workspaceId).where('category', '=', input.category).where('kind', '=', 'system').where('id', '<>', input.id ?? 0).execute();
         if (input.id !== undefined) {
           const updated = await trx.updateTable('prompt_templates').set(values).where('id', '=', input.id).where('workspace_id', '=', input.workspaceId).executeTakeFirst();
           if (Number(updated.numUpdatedRows) === 0) throw new ApiError('NOT_FOUND', `Prompt template ${input.id} does not exist.`, { entity: 'prompt_template', id: input.id });
@@ -98,6 +101,20 @@ export function createPromptService(db: Db) {
       await workspaceRow(workspaceId);
       const rows = await db.selectFrom('prompt_versions as v').leftJoin('users as u', 'u.id', 'v.changed_by').selectAll('v').select('u.display_name as changed_by_name').where('v.workspace_id', '=', workspaceId).orderBy('v.version', 'desc').execute();
       return rows.map(toVersion);
+    },
+
+    /**
+     * Fills a document template of `workspaceId` for a doc_gen answer: its variables come from
+     * `values` (defaults fill the rest), built-ins from the user and the moment.
+     */
+    async resolveDocument(workspaceId: number, templateId: number, user: Pick<User, 'displayName' | 'department' | 'position'>, values: Record<string, string>): Promise<{ template: PromptTemplate; text: string; used: Record<string, string> }> {
+      const row = await db.selectFrom('prompt_templates').selectAll().where('id', '=', templateId).where('workspace_id', '=', workspaceId).where('kind', '=', 'document').executeTakeFirst();
+      if (!row) throw new ApiError('NOT_FOUND', `Document template ${templateId} does not exist in this workspace.`, { entity: 'document_template', id: templateId });
+      const workspace = await workspaceRow(workspaceId);
+      const template = toTemplate(row);
+      const resolved = resolveTemplate(template.body, template.variables, values, { userName: user.displayName, department: user.department, position: user.position, workspace: workspace.name, now: new Date() });
+      if (!resolved.ok) refuse(resolved.problems);
+      return { template, text: resolved.text, used: resolved.used };
     },
 
     /** The version a new session uses, and the text it resolves to for `user` with `values`. */

@@ -203,7 +203,7 @@ export function createBatchRunService(
       const ids: number[] = [];
       for (const versionId of input.versionIds) {
         // Each question stands alone (no history) and sampling is frozen with the run.
-        const session = await deps.sessions.start(userId, set.workspace_id, input.modelId, versionId, null, { temperature: input.temperature, seed: input.seed, historyTurns: 0 }, input.variables ?? {});
+        const session = await deps.sessions.start(userId, set.workspace_id, input.modelId, { versionId, settings: { temperature: input.temperature, seed: input.seed, historyTurns: 0 }, variables: input.variables ?? {} });
         const id = await db.transaction().execute(async (trx) => {
           const run = await trx
             .insertInto('batch_runs')

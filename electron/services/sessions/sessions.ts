@@ -11,6 +11,14 @@ import type { WorkspaceService } from '../workspaces/workspaces.ts';
 import type { PromptService } from '../prompts/prompts.ts';
 import type { UserService } from '../users/users.ts';
 
+export interface SessionStartOptions {
+  versionId?: number | null;
+  adapterScale?: number | null;
+  settings?: Partial<SessionSettings>;
+  variables?: Record<string, string>;
+  threadId?: number | null;
+}
+
 function toSession(row: Selectable<SessionsTable>): SessionInfo {
   // Sessions from before documents existed froze no retrieval settings: they get the defaults,
   // which is what answering in them has always used.
@@ -42,8 +50,12 @@ export function createSessionService(
     async get(id: number): Promise<SessionInfo> {
       return toSession(await getRow(id));
     },
-    /** `settings` overrides what the session freezes from the workspace (a batch run's sampling). */
-    async start(userId: number, workspaceId: number, modelId: number, versionId: number | null = null, adapterScale: number | null = null, settings: Partial<SessionSettings> = {}, variables: Record<string, string> = {}): Promise<SessionInfo> {
+    /**
+     * `settings` overrides what the session freezes from the workspace (a batch run's sampling);
+     * `threadId` continues a thread the caller has checked is theirs.
+     */
+    async start(userId: number, workspaceId: number, modelId: number, options: SessionStartOptions = {}): Promise<SessionInfo> {
+      const { versionId = null, adapterScale = null, settings = {}, variables = {}, threadId = null } = options;
       const workspace = await deps.workspaces.get(workspaceId);
       await deps.models.get(modelId);
       // A version's adapters only make sense on the very base file they were trained for.
@@ -55,6 +67,7 @@ export function createSessionService(
         .values({
           user_id: userId,
           workspace_id: workspaceId,
+          thread_id: threadId,
           model_id: modelId,
           version_id: versionId,
           adapter_scale: versionId === null ? null : adapterScale,

@@ -24,6 +24,34 @@ export const retrievedSourceSchema = z.object({
 });
 export type RetrievedSource = z.output<typeof retrievedSourceSchema>;
 
+/** How a summary's target length is counted: characters suit Korean, Japanese and Chinese. */
+export const summaryUnits = ['characters', 'words', 'sentences'] as const;
+export type SummaryUnit = (typeof summaryUnits)[number];
+
+/**
+ * What a `summary` or `doc_gen` answer was asked to do, kept beside the question text the model
+ * received (which embeds the source or the filled template), so screens and exports can show it.
+ */
+export const chatTaskSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('summary'),
+    /** The summarized document; null for pasted text. */
+    documentId: entityId.nullable(),
+    title: z.string(),
+    targetLength: z.number().int(),
+    unit: z.enum(summaryUnits),
+    /** The source's length in the same unit, so a reader sees how much it was shortened. */
+    sourceLength: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('doc_gen'),
+    templateId: entityId.nullable(),
+    templateName: z.string(),
+    values: z.record(z.string(), z.string()),
+  }),
+]);
+export type ChatTask = z.output<typeof chatTaskSchema>;
+
 export const conversationLogSchema = z.object({
   id: entityId,
   sessionId: entityId,
@@ -45,6 +73,8 @@ export const conversationLogSchema = z.object({
    * this was recorded), `below_threshold` when nothing was similar enough, `found` otherwise.
    */
   retrievalOutcome: z.enum(['below_threshold', 'found']).nullable(),
+  /** The category task the question was built from; null for a question typed as is. */
+  task: chatTaskSchema.nullable(),
   sources: z.array(retrievedSourceSchema),
 });
 export type ConversationLog = z.output<typeof conversationLogSchema>;

@@ -7,6 +7,8 @@ export const sessionSchema = z.object({
   id: entityId,
   userId: entityId,
   workspaceId: entityId,
+  /** The conversation a `qa` session belongs to; null for sessions without one (A/B, batch runs, other categories). */
+  threadId: entityId.nullable(),
   modelId: entityId,
   /** The model version asked: null for the base model alone. */
   versionId: entityId.nullable(),

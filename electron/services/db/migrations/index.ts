@@ -17,6 +17,7 @@ import * as verdictTotals from './015_verdict_totals.ts';
 import * as people from './016_people.ts';
 import * as reviews from './017_reviews.ts';
 import * as prompts from './018_prompts.ts';
+import * as categoryTasks from './019_category_tasks.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '016_people': people,
   '017_reviews': reviews,
   '018_prompts': prompts,
+  '019_category_tasks': categoryTasks,
 };
 
 export const migrationProvider: MigrationProvider = {
