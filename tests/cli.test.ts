@@ -132,3 +132,35 @@ test('the CLI ingests documents: one line per file, failures named, exit code 1 
   assert.match(listed.stdout, /ready\t1 chunks\tshared\tfile:rules\.md#/);
   assert.equal((await evaldesk(dataDir, 'documents', 'add', folder)).code, 2, 'a missing --workspace is a usage error');
 });
+
+test('the CLI runs a question set on the base and resumes a run; bad runs input is a clear error', async () => {
+  const dataDir = tempDir();
+  await evaldesk(dataDir, 'models', 'add', fixtures.tinyChat);
+  await evaldesk(dataDir, 'workspaces', 'create', '--name', 'runs', '--max-tokens', '12');
+  const questions = ['What is the notice period?', '연차는 언제 신청하나요?', '経費の締めは？'];
+  const set = await evaldesk(dataDir, '--json', 'call', 'questionSets.create', JSON.stringify({ workspaceId: 1, name: 'cli set', items: questions.map((question) => ({ question })) }));
+  assert.equal(set.code, 0, set.stderr);
+
+  const started = await evaldesk(dataDir, 'runs', 'start', '--set', '1', '--model', '1', '--version', 'base', '--parallelism', '2');
+  assert.equal(started.code, 0, started.stderr);
+  assert.match(started.stdout, /^run 1\tbase\tcompleted\t3\/3$/m);
+  assert.match(started.stderr, /run:1 3\/3 100%/, 'progress on stderr');
+  const listed = JSON.parse((await evaldesk(dataDir, '--json', 'runs', 'list', '--workspace', '1')).stdout) as Array<{ id: number; answered: number; status: string }>;
+  assert.deepEqual(listed.map((r) => [r.id, r.status, r.answered]), [[1, 'completed', 3]]);
+  // A completed run resumes to itself: nothing is asked twice.
+  const resumed = await evaldesk(dataDir, 'runs', 'resume', '1');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const logs = JSON.parse((await evaldesk(dataDir, '--json', 'logs')).stdout) as Array<{ question: string }>;
+  assert.deepEqual(logs.map((l) => l.question).sort(), [...questions].sort());
+
+  const unknownRun = await evaldesk(dataDir, 'runs', 'resume', '99');
+  assert.equal(unknownRun.code, 1);
+  assert.match(unknownRun.stderr, /Error \(NOT_FOUND\): Run 99 does not exist/);
+  const unknownVersion = await evaldesk(dataDir, 'runs', 'start', '--set', '1', '--model', '1', '--version', '7');
+  assert.equal(unknownVersion.code, 1);
+  assert.match(unknownVersion.stderr, /NOT_FOUND/);
+  const badNumber = await evaldesk(dataDir, 'runs', 'start', '--set', 'one', '--model', '1');
+  assert.equal(badNumber.code, 2);
+  assert.match(badNumber.stderr, /--set must be a number/);
+  assert.equal((await evaldesk(dataDir, 'runs', 'frobnicate')).code, 2);
+});

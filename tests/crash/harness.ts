@@ -1,6 +1,7 @@
 /**
  * Crash harness (issue 10): the real CLI and the real web bridge are killed with SIGKILL at random
- * moments while they save evaluations, stream answers, ingest documents and export; after each
+ * moments while they save evaluations, stream answers, ingest documents, export and answer a
+ * question set in a batch run (issue 13); after each
  * kill the data folder is opened again (taking over the stale lock) and checked:
  *  - `PRAGMA integrity_check` is ok;
  *  - every acknowledged evaluation is there (or a later save of the same log that was sent);
@@ -8,10 +9,13 @@
  *    answer is a prefix of what the user saw;
  *  - nothing is stuck: no answer `answering`, no document `queued`/`ingesting` once recovery ran,
  *    no export journal row, no staging folder, no dataset without a manifest;
- *  - the vector table holds chunks only for ready documents, as many as SQLite says.
+ *  - the vector table holds chunks only for ready documents, as many as SQLite says;
+ *  - an interrupted batch run is paused as INTERRUPTED and, resumed, answers every question of its
+ *    set exactly once (an answer cut off by the kill is never counted as the run's).
  * The trials share one data folder, so each start also recovers what the previous kill left.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../electron/core/paths.ts';
@@ -19,9 +23,9 @@ import { ensureFixtures, prng } from '../fixtures/tiny-models.ts';
 import { openTestApp, tempDir, type TestApp } from '../helpers/app.ts';
 import { seedLogs } from '../helpers/seed.ts';
 
-export type Scenario = 'evaluate' | 'stream' | 'ingest' | 'export';
+export type Scenario = 'evaluate' | 'stream' | 'ingest' | 'export' | 'batch';
 export type Target = 'cli' | 'web';
-export const scenarios: Scenario[] = ['evaluate', 'stream', 'ingest', 'export'];
+export const scenarios: Scenario[] = ['evaluate', 'stream', 'ingest', 'export', 'batch'];
 
 export interface TrialResult {
   scenario: Scenario;
@@ -48,7 +52,12 @@ interface Lab {
   workspaceId: number;
   modelId: number;
   logIds: number[];
+  /** A question set run by the batch scenario, in a workspace of short answers. */
+  batchSetId: number;
 }
+
+/** Questions in the batch scenario's set: a run of them takes about 2 s here at parallelism 2. */
+const batchQuestions = 32;
 
 /** One data folder with a model, a workspace with an embedder, logs to judge and documents to add. */
 export async function prepareLab(): Promise<Lab> {
@@ -67,7 +76,9 @@ export async function prepareLab(): Promise<Lab> {
       const body = Array.from({ length: 20 }, (_, j) => `Policy ${i}.${j}: leave requests go to the team lead. 연차는 사흘 전에 신청합니다. 経費は月末締めです。`).join('\n');
       fs.writeFileSync(path.join(docsDir, `policy-${String(i).padStart(2, '0')}.txt`), body);
     }
-    return { dataDir, docsDir, exportsDir: tempDir('evaldesk-crash-exports-'), workspaceId: workspace.id, modelId: model.id, logIds };
+    const batchWorkspace = await app.call('workspaces.create', { name: 'crash batch', temperature: 0, maxTokens: 48, contextSize: 512, historyTurns: 0 });
+    const batchSet = await app.call('questionSets.create', { workspaceId: batchWorkspace.id, name: 'crash set', items: Array.from({ length: batchQuestions }, (_, i) => ({ question: `Batch question ${i + 1}: 연차 ${i}일 / 経費 ${i}件?` })) });
+    return { dataDir, docsDir, exportsDir: tempDir('evaldesk-crash-exports-'), workspaceId: workspace.id, modelId: model.id, logIds, batchSetId: batchSet.id };
   } finally {
     await app.close();
   }
@@ -112,14 +123,25 @@ type Expectation = (app: TestApp) => Promise<string[]>;
  * When to kill, in ms after the process was started (CLI) or after the bridge answered (web),
  * measured on this 2-core machine so the kill lands while the work is going on: the CLI needs
  * about 400 ms to start; an export of the lab's 9,000 evaluations takes about 100 ms, a 3,000-token
- * answer about 3 s, the 30 documents about 3.5 s.
+ * answer about 3 s, the 30 documents about 3.5 s, a batch run of 32 short answers about 2 s after a start of about 1 s.
  */
 const killWindows: Record<Scenario, Record<Target, [number, number]>> = {
   evaluate: { cli: [300, 480], web: [100, 1500] },
   stream: { cli: [500, 4000], web: [50, 3000] },
   ingest: { cli: [500, 4000], web: [50, 3500] },
   export: { cli: [380, 560], web: [5, 250] },
+  batch: { cli: [900, 3200], web: [100, 1800] },
 };
+
+/** The newest batch run in the lab's database (read directly: no app is open between trials). */
+function lastRunId(lab: Lab): number {
+  const db = new Database(path.join(lab.dataDir, 'evaldesk.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT coalesce(max(id), 0) FROM batch_runs').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
 
 /** Runs one operation, kills it, and returns what must hold after the restart. */
 async function crashOnce(lab: Lab, scenario: Scenario, target: Target, rand: () => number): Promise<{ killedAfterMs: number; acknowledged: number; expect: Expectation }> {
@@ -216,6 +238,45 @@ async function crashOnce(lab: Lab, scenario: Scenario, target: Target, rand: () 
     // Touch half of the files, so the next trial re-ingests changed and unchanged documents.
     for (const file of fs.readdirSync(lab.docsDir).filter(() => rand() < 0.5)) fs.appendFileSync(path.join(lab.docsDir, file), `\nEdited ${Date.now()}.`);
     return { killedAfterMs, acknowledged: 0, expect: async () => [] };
+  }
+
+  if (scenario === 'batch') {
+    const runsBefore = lastRunId(lab);
+    if (target === 'cli') {
+      await killAfter(cli(lab, ['runs', 'start', '--set', String(lab.batchSetId), '--model', String(lab.modelId), '--parallelism', '2']), killedAfterMs);
+    } else {
+      const { child, call } = await startBridge(lab);
+      await call('runtime.load', { modelId: lab.modelId });
+      void call('runs.start', { setId: lab.batchSetId, modelId: lab.modelId, versionIds: [null], parallelism: 2 }).catch(() => {});
+      await killAfter(child, killedAfterMs);
+    }
+    return {
+      killedAfterMs,
+      acknowledged: 0,
+      expect: async (app) => {
+        const raw = app.core.internals!.db.raw;
+        const run = raw.prepare('SELECT id, status, error_code FROM batch_runs WHERE id > ? ORDER BY id DESC LIMIT 1').get(runsBefore) as { id: number; status: string; error_code: string | null } | undefined;
+        // Killed before the run was created (process start-up): nothing to resume.
+        if (!run) return [];
+        const problems: string[] = [];
+        if (run.status !== 'completed' && !(run.status === 'paused' && run.error_code === 'INTERRUPTED')) problems.push(`an interrupted run is ${run.status} (${run.error_code}), not paused as INTERRUPTED`);
+        await app.call('runtime.load', { modelId: lab.modelId });
+        const resumed = await app.call('runs.resume', { id: run.id, wait: true });
+        if (resumed.status !== 'completed') problems.push(`resuming run ${run.id} ended ${resumed.status}`);
+        // Every item answered exactly once, by a complete answer to its own question.
+        const items = raw
+          .prepare('SELECT r.item_id, r.log_id, q.question AS asked, l.question AS answered, l.stop_reason FROM batch_run_items r JOIN question_set_items q ON q.id = r.item_id LEFT JOIN conversation_logs l ON l.id = r.log_id WHERE r.run_id = ?')
+          .all(run.id) as Array<{ item_id: number; log_id: number | null; asked: string; answered: string | null; stop_reason: string | null }>;
+        if (items.length !== batchQuestions) problems.push(`run ${run.id} has ${items.length} items, not ${batchQuestions}`);
+        for (const item of items) {
+          if (item.log_id === null) problems.push(`item ${item.item_id} has no answer after resuming`);
+          else if (item.answered !== item.asked) problems.push(`item ${item.item_id} is linked to an answer of another question`);
+          else if (!['finished', 'max_tokens'].includes(item.stop_reason!)) problems.push(`item ${item.item_id} is linked to a ${item.stop_reason} answer`);
+        }
+        if (new Set(items.map((i) => i.log_id)).size !== items.length) problems.push('two items share one answer');
+        return problems;
+      },
+    };
   }
 
   const name = `crash-${Date.now()}`;

@@ -2,7 +2,7 @@
  * `npm run crash -- [trials] [seed]`: runs the crash harness and prints JSON counts. Exits
  * non-zero when any trial found a problem; each problem is printed with its trial's kill moment.
  */
-import { runCrashTrials } from './harness.ts';
+import { runCrashTrials, scenarios } from './harness.ts';
 
 const trials = Number(process.argv[2] ?? 100);
 const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
@@ -18,7 +18,7 @@ const summary = {
   seed,
   trials: results.length,
   seconds: Math.round((performance.now() - started) / 1000),
-  byScenario: Object.fromEntries(['evaluate', 'stream', 'ingest', 'export'].map((s) => [s, count((r) => r.scenario === s)])),
+  byScenario: Object.fromEntries(scenarios.map((s) => [s, count((r) => r.scenario === s)])),
   byTarget: { cli: count((r) => r.target === 'cli'), web: count((r) => r.target === 'web') },
   acknowledgedEvaluations: results.filter((r) => r.scenario === 'evaluate').reduce((sum, r) => sum + r.acknowledged, 0),
   /** Trials after which start-up recovery had something to do: the kill landed mid-work. */

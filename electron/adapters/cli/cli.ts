@@ -48,6 +48,11 @@ EVALDESK_PASSWORD (never on the command line, where other users of the machine c
                                        check a LoRA adapter against a base model and store it
   documents add --workspace ID [--private] [--watch] <file or folder>...
                                        ingest documents (one line per file: added/failed + why)
+  runs start --set ID --model ID [--version ID|base]... [--parallelism N]
+                                       answer a question set on the base and/or versions (one run
+                                       each, progress on stderr); Ctrl+C pauses, resume continues
+  runs resume <runId>                  continue a paused, failed or interrupted run
+  runs list --workspace ID [--set ID]
   call <method> [json]                 call any API method with a JSON input
 
 The data folder defaults to ${defaultDataDir()} (or EVALDESK_DATA_DIR).`;
@@ -147,6 +152,9 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
       watch: { type: 'boolean' },
       base: { type: 'string' },
       user: { type: 'string' },
+      set: { type: 'string' },
+      version: { type: 'string', multiple: true },
+      parallelism: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -376,6 +384,42 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
         const result = await call('export.markTrained', { datasetId: numberOption(sub, 'datasetId') ?? 0 });
         print(result, () => `${result.updated} evaluation(s) marked as trained.`);
         return 0;
+      }
+      case 'runs': {
+        const describeRun = (run: MethodOutput<'runs.get'>) => `run ${run.id}\t${run.versionName ?? 'base'}\t${run.status}\t${run.answered}/${run.total}${run.error ? `\t${run.error.code}: ${run.error.message}` : ''}`;
+        if (sub === 'list') {
+          const runs = await call('runs.list', { workspaceId: numberOption(values.workspace, 'workspace') ?? 0, ...(values.set !== undefined && { setId: numberOption(values.set, 'set')! }) });
+          print(runs, () => runs.map(describeRun).join('\n') || 'No runs yet.');
+          return 0;
+        }
+        if (sub !== 'start' && sub !== 'resume') throw new UsageError(`Unknown runs command "${sub}".`);
+        // One line per 10 % step of each run, on stderr, so stdout stays the result.
+        const shown = new Map<string, number>();
+        const stopProgress = core.events.subscribe((event, payload) => {
+          const { jobId, progress, detail } = payload as { jobId: string; progress: number; detail?: string };
+          const step = Math.floor(progress * 10);
+          if (event !== 'job.progress' || !jobId.startsWith('run:') || values.json || shown.get(jobId) === step) return;
+          shown.set(jobId, step);
+          io.err.write(`${jobId} ${detail ?? ''} ${step * 10}%\n`);
+        });
+        try {
+          let runs: Array<MethodOutput<'runs.get'>>;
+          if (sub === 'start') {
+            const modelId = numberOption(values.model, 'model') ?? 0;
+            const versionIds = (values.version ?? ['base']).map((v) => (v === 'base' ? null : numberOption(v, 'version')!));
+            await call('runtime.load', { modelId });
+            runs = await call('runs.start', { setId: numberOption(values.set, 'set') ?? 0, modelId, versionIds, ...(values.parallelism !== undefined && { parallelism: numberOption(values.parallelism, 'parallelism')! }), wait: true });
+          } else {
+            const runId = numberOption(rest[1], 'runId') ?? 0;
+            const run = await call('runs.get', { id: runId });
+            await call('runtime.load', { modelId: run.modelId });
+            runs = [await call('runs.resume', { id: runId, wait: true })];
+          }
+          print(runs, () => runs.map(describeRun).join('\n'));
+          return runs.every((run) => run.status === 'completed') ? 0 : 1;
+        } finally {
+          stopProgress();
+        }
       }
       case 'call': {
         let input: unknown = {};
