@@ -2,9 +2,9 @@ import type { EventName, EventPayload } from '../../shared/contract/api.ts';
 import { callContext } from './call-context.ts';
 
 /**
- * `audience`: the user the event is for (who started the work it reports on); null: everyone
- * (what the whole app shares, such as which model is loaded). Adapters deliver an event only to
- * the windows and sockets of its audience.
+ * `audience`: the user the event is for (who started the work it reports on, or who may see the
+ * document it is about); null: everyone, only for what the whole app shares (which model is
+ * loaded). Adapters deliver an event only to the windows and sockets of its audience.
  */
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>, audience: number | null) => void;
 
@@ -15,11 +15,22 @@ const broadcastEvents: ReadonlySet<EventName> = new Set(['runtime.changed']);
 export function createEventBus() {
   const listeners = new Set<EventListener>();
   return {
-    emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
-      const audience = broadcastEvents.has(event) ? null : callContext.currentUserId();
+    /**
+     * `audience`, where the producer knows better than the call it runs in (an event about a
+     * document goes to a user who may see it). Otherwise the event goes to the user of the current
+     * call; one produced outside any call (background watched sync, start-up re-ingestion) with no
+     * audience goes to nobody, never to everybody (issue 14: paths and titles of private documents).
+     */
+    emit<E extends EventName>(event: E, payload: EventPayload<E>, audience?: number): void {
+      let to: number | null = null;
+      if (!broadcastEvents.has(event)) {
+        const user = audience ?? callContext.currentUserId();
+        if (user === null) return;
+        to = user;
+      }
       for (const listener of listeners) {
         try {
-          listener(event, payload, audience);
+          listener(event, payload, to);
         } catch {
           // One broken subscriber (a closed socket) must not break the others or the producer.
         }

@@ -98,8 +98,40 @@ export interface DocumentServiceDeps {
   workspaces: WorkspaceService;
   /** Runs background work (re-embedding after an embedder change) as cancellable jobs. */
   jobs: JobRegistry;
-  onProgress: (payload: { jobId: string; path: string | null; docId: string; progress: number; phase: string }) => void;
+  /**
+   * A document's ingestion progress, for `audience`: the one user who gets the event, always one
+   * who may see the document (issue 14: another user's private path or title is never sent).
+   */
+  onProgress: (payload: { jobId: string; path: string | null; docId: string; progress: number; phase: string }, audience: number) => void;
+  /** The user of the API call the running work belongs to; null for the app's own background work. */
+  currentUserId?: () => number | null;
 }
+
+/** Who one ingestion is for. */
+interface IngestFor {
+  /** The owner of a new document; an existing document keeps its owner. */
+  ownerId: number;
+  /** The user whose windows and sockets get the document's progress events: one who may see it. */
+  audience: number;
+  /**
+   * Set when a user adds a document: a doc_id held by a document they may not see (another
+   * user's private one, a shared one above their security level) is not theirs to use or replace.
+   */
+  addedBy?: number;
+}
+
+type VisibilityFields = Pick<Selectable<DocumentsTable>, 'scope' | 'owner_id' | 'min_security_level'>;
+
+/**
+ * Whether a user of security level `level` may see a document: the workspace's shared documents
+ * and their own private ones, up to their level (seed 000). The same rule as `visibleRows`.
+ */
+function visibleAt(row: VisibilityFields, userId: number, level: number): boolean {
+  return (row.scope === 'shared' || row.owner_id === userId) && row.min_security_level <= level;
+}
+
+/** The answer for a document a user may not see: word for word the access check's for a missing id (electron/core/access.ts). */
+const noSuchDocument = (id: number) => new ApiError('NOT_FOUND', `No such document (${id}).`, { entity: 'documents', id });
 
 interface IngestSource {
   workspaceId: number;
@@ -130,12 +162,20 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       .catch((error: unknown) => console.error('[evaldesk] vector index build failed', error));
   }
 
+  /** A user's security level (1-3); 0 for a user that does not exist, who sees nothing. */
+  async function securityLevel(userId: number): Promise<number> {
+    return (await db.selectFrom('users').select('security_level').where('id', '=', userId).executeTakeFirst())?.security_level ?? 0;
+  }
+
+  async function mayView(row: VisibilityFields, userId: number): Promise<boolean> {
+    return visibleAt(row, userId, await securityLevel(userId));
+  }
+
   async function getRow(id: number, userId?: number) {
     const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
-    // Another user's private document does not exist as far as this user is concerned.
-    if (!row || (userId !== undefined && row.scope === 'private' && row.owner_id !== userId)) {
-      throw new ApiError('NOT_FOUND', `Document ${id} does not exist.`, { entity: 'document', id });
-    }
+    // Another user's private document, or one above the user's security level, does not exist
+    // as far as this user is concerned: the same rule as retrieval (`visibleRows`).
+    if (!row || (userId !== undefined && !(await mayView(row, userId)))) throw noSuchDocument(id);
     return row;
   }
 
@@ -184,14 +224,21 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
    * vectors, and LanceDB swaps the document's chunks in one commit. On failure the row says why
    * and any earlier version stays searchable as it was.
    */
-  async function ingest(source: IngestSource, userId: number, job: Job): Promise<IngestOutcome> {
+  async function ingest(source: IngestSource, job: Job, who: IngestFor): Promise<IngestOutcome> {
     const workspace = await deps.workspaces.get(source.workspaceId);
     const locator = await embedderFor(source.workspaceId);
     const { embedderId, dimensions } = await deps.runner.embedderInfo(locator, job.signal);
     const now = nowIso();
     const existing = await db.selectFrom('documents').selectAll().where('workspace_id', '=', source.workspaceId).where('doc_id', '=', source.docId).executeTakeFirst();
-    if (existing && existing.scope === 'private' && existing.owner_id !== userId) {
-      throw new ApiError('CONFLICT', `The document id ${source.docId} belongs to another user's private document.`);
+    // One refusal, whatever holds the id (another user's private document, a shared one above the
+    // user's level): it names no owner, title, scope or path. Doc ids are unique per workspace
+    // (the documents table and the vector store key chunks by them), so the id cannot be reused.
+    if (existing && who.addedBy !== undefined && !(await mayView(existing, who.addedBy))) {
+      throw new ApiError('CONFLICT', `The document id ${source.docId} is already used in this workspace by a document you cannot change; choose another id.`, {
+        field: 'docId',
+        docId: source.docId,
+        reason: 'doc_id_unavailable',
+      });
     }
     // A ready document stays ready while it is re-ingested: LanceDB swaps its chunks in one
     // commit, so searches see the old or the new version, and a crash (or an unchanged re-add)
@@ -201,8 +248,8 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       ? existing.status === 'ready'
         ? existing
         : await db.updateTable('documents').set({ status: 'ingesting', error: null, error_code: null, embedder_id: embedderId, dimensions, updated_at: now }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
-      : await insertDocument(source, userId, { embedderId, dimensions, now });
-    const report = (progress: number, phase: string) => deps.onProgress({ jobId: job.id, path: source.sourcePath, docId: source.docId, progress, phase });
+      : await insertDocument(source, who.ownerId, { embedderId, dimensions, now });
+    const report = (progress: number, phase: string) => deps.onProgress({ jobId: job.id, path: source.sourcePath, docId: source.docId, progress, phase }, who.audience);
     report(0, 'queued');
     try {
       const sameIndex = existing?.status === 'ready' && existing.embedder_id === embedderId;
@@ -323,32 +370,37 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
    * from the stored copy of what was ingested. Old vectors stay in the old embedder's table:
    * nothing is wiped, and switching back finds them again.
    */
-  async function reembed(workspaceId: number, job: Job): Promise<IngestOutcome[]> {
+  async function reembed(workspaceId: number, job: Job, viewerId: number | null): Promise<IngestOutcome[]> {
     const { embedderId } = await deps.runner.embedderInfo(await embedderFor(workspaceId), job.signal);
     const rows = await db.selectFrom('documents').selectAll().where('workspace_id', '=', workspaceId).where('status', '=', 'ready').execute();
+    // Every document is re-embedded, but the user who asked hears only of those they may see:
+    // the others' progress goes to their owners, and they are not in the answer.
+    const level = viewerId === null ? 0 : await securityLevel(viewerId);
+    const seen = (row: VisibilityFields) => viewerId !== null && visibleAt(row, viewerId, level);
     const outcomes: IngestOutcome[] = [];
     for (const [index, row] of rows.entries()) {
       if (row.embedder_id === embedderId) continue;
       const bytes = row.content_hash ? deps.store.get(row.content_hash) : null;
       if (!bytes) {
-        outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: { code: 'NOT_FOUND', message: `${row.title}: the ingested copy is missing; add the document again.` }, warnings: [] });
+        if (seen(row)) outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: { code: 'NOT_FOUND', message: `${row.title}: the ingested copy is missing; add the document again.` }, warnings: [] });
         continue;
       }
-      outcomes.push(
-        await ingest(
-          { workspaceId, docId: row.doc_id, title: row.title, format: row.format, bytes, fileName: row.source_path ? path.basename(row.source_path) : `${row.title}.${row.format}`, sourceType: row.source_type, sourcePath: row.source_path, fileMtimeMs: row.file_mtime_ms, scope: row.scope },
-          row.owner_id,
-          job,
-        ),
+      const outcome = await ingest(
+        { workspaceId, docId: row.doc_id, title: row.title, format: row.format, bytes, fileName: row.source_path ? path.basename(row.source_path) : `${row.title}.${row.format}`, sourceType: row.source_type, sourcePath: row.source_path, fileMtimeMs: row.file_mtime_ms, scope: row.scope },
+        job,
+        { ownerId: row.owner_id, audience: seen(row) ? viewerId! : row.owner_id },
       );
-      job.progress((index + 1) / rows.length, row.title);
+      if (seen(row)) outcomes.push(outcome);
+      // The job's progress goes to whoever started it: a title they may not see stays out.
+      job.progress((index + 1) / rows.length, seen(row) ? row.title : undefined);
     }
     return outcomes;
   }
 
   // A new embedder means new vectors: re-embed in the background, with progress, keeping the old ones.
   deps.workspaces.onEmbedderChanged((workspaceId) => {
-    void deps.jobs.background('ingest', `reembed:${workspaceId}:${Date.now()}`, (job) => reembed(workspaceId, job), 're-embedding');
+    const viewerId = deps.currentUserId?.() ?? null;
+    void deps.jobs.background('ingest', `reembed:${workspaceId}:${Date.now()}`, (job) => reembed(workspaceId, job, viewerId), 're-embedding');
   });
 
   return {
@@ -390,7 +442,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         } else {
           try {
             if (file.error) throw file.error;
-            outcomes[index] = await ingest({ ...readSource(file.path, input.workspaceId, input.scope, input.watched), minSecurityLevel: input.minSecurityLevel }, userId, job);
+            outcomes[index] = await ingest({ ...readSource(file.path, input.workspaceId, input.scope, input.watched), minSecurityLevel: input.minSecurityLevel }, job, { ownerId: userId, audience: userId, addedBy: userId });
           } catch (error) {
             const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${path.basename(file.path)}: ${(error as Error).message}`);
             outcomes[index] = { path: file.path, docId, result: 'failed', document: null, error: { code: apiError.code, message: apiError.message }, warnings: [] };
@@ -430,8 +482,8 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
           scope: input.scope,
           minSecurityLevel: input.minSecurityLevel,
         },
-        userId,
         job,
+        { ownerId: userId, audience: userId, addedBy: userId },
       );
     },
 
@@ -457,10 +509,21 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       return toDocumentInfo(updated);
     },
 
-    /** Re-ingests watched documents whose file changed (seed 000's re-sync queue), logging each run. */
-    async syncWatched(workspaceId: number | undefined, trigger: 'watch' | 'manual', job: Job): Promise<SyncRun[]> {
+    /**
+     * Re-ingests watched documents whose file changed (seed 000's re-sync queue), logging each run.
+     * A user's manual sync covers the documents they may see (as `visibleRows`), and only those are
+     * in its answer; the app's own timer pass covers every watched document, each document's
+     * progress going to its owner.
+     */
+    async syncWatched(workspaceId: number | undefined, by: { trigger: 'manual'; userId: number } | { trigger: 'watch' }, job: Job): Promise<SyncRun[]> {
+      const { trigger } = by;
       let query = db.selectFrom('documents').selectAll().where('watched', '=', 1);
       if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
+      if (by.trigger === 'manual') {
+        query = query
+          .where((eb) => eb.or([eb('scope', '=', 'shared'), eb('owner_id', '=', by.userId)]))
+          .where('min_security_level', '<=', (eb) => eb.selectFrom('users').select('security_level').where('id', '=', by.userId));
+      }
       const runs: SyncRun[] = [];
       for (const row of await query.execute()) {
         const startedAt = nowIso();
@@ -474,7 +537,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
           continue;
         }
         try {
-          const outcome = await ingest(readSource(row.source_path, row.workspace_id, row.scope, true), row.owner_id, job);
+          const outcome = await ingest(readSource(row.source_path, row.workspace_id, row.scope, true), job, { ownerId: row.owner_id, audience: by.trigger === 'manual' ? by.userId : row.owner_id });
           const result = outcome.result === 'failed' || outcome.result === 'cancelled' ? 'failed' : outcome.result === 'unchanged' ? 'unchanged' : 'updated';
           runs.push(await recordSync(row.id, trigger, result, outcome.error?.message ?? null, startedAt));
         } catch (error) {
@@ -484,7 +547,8 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       return runs;
     },
 
-    reembed,
+    /** Re-embeds with the workspace's embedder; `viewerId` hears of (and gets outcomes for) the documents they may see. */
+    reembed: (workspaceId: number, job: Job, viewerId: number) => reembed(workspaceId, job, viewerId),
 
     async syncRuns(documentId: number, userId: number): Promise<SyncRun[]> {
       await getRow(documentId, userId);
@@ -499,8 +563,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
      */
     async fullText(documentId: number, workspaceId: number, userId: number): Promise<{ title: string; text: string }> {
       const row = await getRow(documentId, userId);
-      const level = (await db.selectFrom('users').select('security_level').where('id', '=', userId).executeTakeFirst())?.security_level ?? 1;
-      if (row.workspace_id !== workspaceId || row.min_security_level > level) throw new ApiError('NOT_FOUND', `Document ${documentId} does not exist.`, { entity: 'document', id: documentId });
+      if (row.workspace_id !== workspaceId) throw noSuchDocument(documentId);
       const bytes = row.status === 'ready' && row.content_hash ? deps.store.get(row.content_hash) : null;
       if (!bytes) throw new ApiError('NOT_FOUND', `${row.title} has no ingested text to read.`, { entity: 'document', id: documentId, reason: 'document_not_ready' });
       const extracted = await extractDocument(bytes, row.source_path ? path.basename(row.source_path) : `${row.title}.${row.format}`);
@@ -544,12 +607,13 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
         if (!row?.source_path) continue;
         try {
-          outcomes.push(await ingest(readSource(row.source_path, row.workspace_id, row.scope, fromRow('documents', row).watched), row.owner_id, job));
+          outcomes.push(await ingest(readSource(row.source_path, row.workspace_id, row.scope, fromRow('documents', row).watched), job, { ownerId: row.owner_id, audience: row.owner_id }));
         } catch (error) {
           const apiError = error instanceof ApiError ? error : new ApiError('DOCUMENT_UNREADABLE', `${row.title}: ${(error as Error).message}`);
           outcomes.push({ path: row.source_path, docId: row.doc_id, result: 'failed', document: toDocumentInfo(row), error: apiError.toPayload(), warnings: [] });
         }
-        job.progress((index + 1) / ids.length, row.title);
+        // No title: the job is the app's own, and its progress is no user's to read.
+        job.progress((index + 1) / ids.length);
       }
       return outcomes;
     },

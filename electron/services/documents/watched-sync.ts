@@ -15,7 +15,7 @@ export function startWatchedSync(deps: { documents: Pick<DocumentService, 'syncW
   const timer = setInterval(() => {
     if (syncing) return;
     syncing = true;
-    void deps.jobs.background('ingest', `watch:${Date.now()}`, (job) => deps.documents.syncWatched(undefined, 'watch', job), 'watched document sync').finally(() => (syncing = false));
+    void deps.jobs.background('ingest', `watch:${Date.now()}`, (job) => deps.documents.syncWatched(undefined, { trigger: 'watch' }, job), 'watched document sync').finally(() => (syncing = false));
   }, deps.intervalMs);
   // The check never keeps a CLI or a test process alive on its own.
   timer.unref();
