@@ -52,6 +52,7 @@ const inputs: { [M in MethodName]: (ids: WorkspaceIds) => MethodInput<M> } = {
   'auth.changePassword': () => ({ currentPassword: 'a', newPassword: 'long enough password 1' }),
   'auth.newRecoveryCodes': () => ({ password: 'a' }),
   'auth.enableMultiUser': () => ({ username: 'lead', password: 'long enough password 1' }),
+  'auth.setPasswordPolicy': () => ({ minLength: 12 }),
   'audit.query': () => ({}),
   'audit.csv': () => ({}),
   'workspaces.list': () => ({}),

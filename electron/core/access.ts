@@ -51,6 +51,7 @@ export const accessRules: { [M in MethodName]: AccessRule<M> } = {
   'auth.changePassword': global,
   'auth.newRecoveryCodes': global,
   'auth.enableMultiUser': global,
+  'auth.setPasswordPolicy': global,
   'audit.query': global,
   'audit.csv': global,
 

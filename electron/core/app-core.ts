@@ -149,7 +149,9 @@ export async function createAppCore(options: AppCoreOptions) {
     workspaces,
     jobs,
     store: createContentStore(path.join(dataDir, 'document-store')),
-    onProgress: (payload) => events.emit('document.progress', payload),
+    // The service names who may hear of each document; background work has no caller to go to.
+    onProgress: (payload, audience) => events.emit('document.progress', payload, audience),
+    currentUserId: callContext.currentUserId,
   });
   const retriever = createRetriever({ vectors, documents, runner });
   const chat = createChatService(db, { runtime, sessions, retriever, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
@@ -206,6 +208,16 @@ export async function createAppCore(options: AppCoreOptions) {
   };
   const record = (caller: Caller, event: Parameters<typeof audit.record>[0], detail: Record<string, unknown>, workspaceId: number | null = null) =>
     audit.record(event, { userId: caller.user.id, username: caller.user.username, workspaceId, detail });
+  /** One evaluator's stored verdict on a log, as the audit log shows it (before/after). */
+  const evaluationOf = async (logId: number, evaluatorId: number) => {
+    const row = await db.selectFrom('evaluations').select(['evaluation', 'priority', 'status', 'reason', 'correct_answer']).where('log_id', '=', logId).where('evaluator_id', '=', evaluatorId).executeTakeFirst();
+    return row && { evaluation: row.evaluation, priority: row.priority, status: row.status, reason: row.reason, correctAnswer: row.correct_answer };
+  };
+  /** Every path that saves an evaluation (evaluations.save, rejudge.save) records it alike: saved, or changed with before and after. */
+  const recordEvaluation = async (caller: Caller, logId: number, before: Awaited<ReturnType<typeof evaluationOf>>, after: NonNullable<Awaited<ReturnType<typeof evaluationOf>>>, context: Record<string, unknown> = {}) => {
+    const workspaceId = (await db.selectFrom('conversation_logs').select('workspace_id').where('id', '=', logId).executeTakeFirst())?.workspace_id ?? null;
+    await record(caller, before ? 'evaluation.changed' : 'evaluation.saved', { logId, ...context, ...(before && { before }), after }, workspaceId);
+  };
   let closing: Promise<{ clean: boolean }> | null = null;
 
   // After a crash: finish or remove what the previous run left half-done. Only the process that
@@ -253,6 +265,7 @@ export async function createAppCore(options: AppCoreOptions) {
     'auth.changePassword': ({ currentPassword, newPassword }, caller) => authService.changePassword(asSignedIn(caller), currentPassword, newPassword),
     'auth.newRecoveryCodes': ({ password }, caller) => authService.newRecoveryCodes(asSignedIn(caller), password),
     'auth.enableMultiUser': (input, caller, client) => authService.enableMultiUser(asSignedIn(caller), input, client),
+    'auth.setPasswordPolicy': (input, caller) => authService.setPasswordPolicy(asSignedIn(caller), input),
     'audit.query': (input) => audit.query(input),
     'audit.csv': ({ filters }) => audit.csv(filters),
 
@@ -288,22 +301,34 @@ export async function createAppCore(options: AppCoreOptions) {
 
     'embedders.list': async () => listAvailableEmbedders((await settings.get()).modelsDir, await models.list()),
     'models.list': () => models.list(),
-    'models.scan': async () => {
+    'models.scan': async (_input, caller) => {
       const { modelsDir } = await settings.get();
-      return jobs.run('model-scan', undefined, (job) => models.scan(modelsDir, job));
+      const result = await jobs.run('model-scan', undefined, (job) => models.scan(modelsDir, job));
+      for (const model of result.added) await record(caller, 'model.registered', { modelId: model.id, name: model.displayName, file: model.filePath, via: 'scan' });
+      return result;
     },
     'models.add': async ({ path: filePath, displayName }, caller) => {
       const model = await models.add(filePath, displayName);
       await record(caller, 'model.registered', { modelId: model.id, name: model.displayName, file: model.filePath });
       return model;
     },
-    'models.update': ({ id, patch }) => models.update(id, patch),
+    'models.update': async ({ id, patch }, caller) => {
+      const before = await models.get(id);
+      const after = await models.update(id, patch);
+      const changed = (Object.keys(patch) as Array<keyof typeof before>).filter((key) => before[key] !== after[key]);
+      if (changed.length) await record(caller, 'model.updated', { modelId: id, before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])) });
+      return after;
+    },
     'models.remove': async ({ id }, caller) => {
       const result = await models.remove(id);
       await record(caller, 'model.removed', { modelId: id, ...result });
       return result;
     },
-    'adapters.import': ({ baseModelId, path: source }) => adapters.import(baseModelId, source),
+    'adapters.import': async ({ baseModelId, path: source }, caller) => {
+      const imported = await adapters.import(baseModelId, source);
+      await record(caller, 'adapter.imported', { baseModelId, source, file: imported.filePath, sha256: imported.sha256, format: imported.format, reused: imported.reused });
+      return imported;
+    },
     'versions.register': async (input, caller) => {
       const version = await versions.register(input);
       await record(caller, 'version.registered', { versionId: version.id, name: version.name, baseModelId: version.baseModelId, datasetId: input.datasetId });
@@ -330,7 +355,15 @@ export async function createAppCore(options: AppCoreOptions) {
     'runs.list': ({ workspaceId, setId }) => batchRuns.list(workspaceId, setId),
     'runs.get': ({ id }) => batchRuns.get(id),
     'rejudge.items': ({ runId }, caller) => rejudge.items(runId, caller.user.id),
-    'rejudge.save': (input, caller) => rejudge.save(input, caller.user.id),
+    'rejudge.save': async (input, caller) => {
+      // Re-judging saves an evaluation of the run's answer: audited as evaluations.save is, with before and after.
+      const answered = await db.selectFrom('batch_run_items').select('log_id').where('run_id', '=', input.runId).where('item_id', '=', input.itemId).executeTakeFirst();
+      const before = answered?.log_id != null ? await evaluationOf(answered.log_id, caller.user.id) : undefined;
+      const saved = await rejudge.save(input, caller.user.id);
+      const logId = answered!.log_id!;
+      await recordEvaluation(caller, logId, before, (await evaluationOf(logId, caller.user.id))!, { runId: input.runId, itemId: input.itemId });
+      return saved;
+    },
     'scorecards.get': ({ workspaceId }) => scoreCards.get(workspaceId),
     'scorecards.csv': ({ workspaceId, table }) => scoreCards.csv(workspaceId, table),
     'report.create': (input) => reports.create(input),
@@ -339,8 +372,10 @@ export async function createAppCore(options: AppCoreOptions) {
     'runtime.load': ({ modelId }) => jobs.run('model-load', `model-load:${modelId}`, (job) => models.load(modelId, job)),
     'runtime.unload': () => runtime.unload(),
 
-    'sessions.start': async ({ workspaceId, modelId, versionId, adapterScale, variables, threadId }, caller) => {
-      const options = { versionId: versionId ?? null, adapterScale: adapterScale ?? null, variables: variables ?? {} };
+    'sessions.start': async ({ workspaceId, modelId, versionId, adapterScale, variables, threadId, settings: explicit }, caller) => {
+      // An interactive session starts from the caller's preferences; what the call names explicitly wins over them.
+      const { temperature, maxTokens, useDocuments } = await preferences.get(caller.user.id);
+      const options = { versionId: versionId ?? null, adapterScale: adapterScale ?? null, variables: variables ?? {}, settings: explicit ?? {}, preferences: { temperature, maxTokens, useDocuments } };
       if (threadId !== undefined) return sessions.start(caller.user.id, workspaceId, modelId, { ...options, threadId: (await threads.forSession(threadId, caller.user.id, workspaceId)).id });
       if ((await workspaces.get(workspaceId)).category !== 'qa') return sessions.start(caller.user.id, workspaceId, modelId, options);
       // A new qa session begins a thread; a session that cannot start (a missing variable) leaves none behind.
@@ -376,11 +411,9 @@ export async function createAppCore(options: AppCoreOptions) {
     'logs.nextUnevaluated': async (input, caller) => logs.nextUnevaluated(input, caller.user.id, await access.visibleWorkspaces(caller.user)),
 
     'evaluations.save': async (input, caller) => {
-      const before = await db.selectFrom('evaluations').selectAll().where('log_id', '=', input.logId).where('evaluator_id', '=', caller.user.id).executeTakeFirst();
+      const before = await evaluationOf(input.logId, caller.user.id);
       const saved = await evaluations.save(input, caller.user.id);
-      const summary = (e: { evaluation: number; priority: number | null; status: number; correctAnswer?: string | null; correct_answer?: string | null; reason: string | null }) => ({ evaluation: e.evaluation, priority: e.priority, status: e.status, reason: e.reason, correctAnswer: e.correctAnswer ?? e.correct_answer ?? null });
-      const workspaceId = (await db.selectFrom('conversation_logs').select('workspace_id').where('id', '=', input.logId).executeTakeFirst())?.workspace_id ?? null;
-      await record(caller, before ? 'evaluation.changed' : 'evaluation.saved', { logId: input.logId, ...(before && { before: summary(before) }), after: summary(saved) }, workspaceId);
+      await recordEvaluation(caller, input.logId, before, { evaluation: saved.evaluation, priority: saved.priority, status: saved.status, reason: saved.reason, correctAnswer: saved.correctAnswer });
       return saved;
     },
 
@@ -406,9 +439,9 @@ export async function createAppCore(options: AppCoreOptions) {
     'documents.remove': ({ id }, caller) => documents.remove(id, caller.user.id),
     'documents.setPinned': ({ id, pinned }, caller) => documents.setFlag(id, caller.user.id, 'pinned', pinned),
     'documents.setWatched': ({ id, watched }, caller) => documents.setFlag(id, caller.user.id, 'watched', watched),
-    'documents.sync': ({ workspaceId }) => jobs.run('ingest', undefined, (job) => documents.syncWatched(workspaceId, 'manual', job)),
+    'documents.sync': ({ workspaceId }, caller) => jobs.run('ingest', undefined, (job) => documents.syncWatched(workspaceId, { trigger: 'manual', userId: caller.user.id }, job)),
     'documents.syncRuns': ({ documentId }, caller) => documents.syncRuns(documentId, caller.user.id),
-    'documents.reembed': ({ workspaceId, jobId }) => jobs.run('ingest', jobId, (job) => documents.reembed(workspaceId, job)),
+    'documents.reembed': ({ workspaceId, jobId }, caller) => jobs.run('ingest', jobId, (job) => documents.reembed(workspaceId, job, caller.user.id)),
     'documents.passage': ({ documentId, chunkIndex }, caller) => documents.passage(documentId, chunkIndex, caller.user.id),
 
     'downloads.catalog': () => downloads.catalog(),

@@ -3,6 +3,7 @@ import type { MethodInput } from '../../shared/contract/api.ts';
 import type { AppInfo, AppSettings, ModelInfo, RuntimeStatus, User, Workspace } from '../../shared/contract/entities.ts';
 import { ApiError } from '../../shared/contract/errors.ts';
 import type { AuthMode, PasswordPolicyView } from '../../shared/contract/people.ts';
+import type { UserPreferences } from '../../shared/contract/prompts.ts';
 import type { ConnectionState } from '../../shared/contract/transport.ts';
 import { api, onConnection, onSignedOut } from './api.ts';
 import { i18n, languages, type Language } from './i18n/index.ts';
@@ -37,6 +38,8 @@ interface AppState {
   /** Single-user mode (nobody signs in) or multi-user mode; from auth.status. */
   authMode: AuthMode;
   passwordPolicy: PasswordPolicyView | null;
+  /** The signed-in user's own preferences (seed 003): model preselected, language, session defaults. */
+  preferences: UserPreferences | null;
   /**
    * Multi-user mode with nobody signed in: the sign-in screen is shown. When a session ends while
    * the app is open, it covers the screens without unmounting them, so what was typed survives.
@@ -76,6 +79,10 @@ interface AppState {
   enabledMultiUser(user: User): void;
   /** The signed-in user's own row changed (an admin edited themselves). */
   setUser(user: User): void;
+  /** Saves the signed-in user's preferences (the main process checks them); a language in them applies at once. */
+  savePreferences(patch: MethodInput<'preferences.update'>): Promise<UserPreferences>;
+  /** After an admin changed the password policy: the hints under password fields follow it. */
+  setPasswordPolicy(policy: PasswordPolicyView): void;
 }
 
 /** The remembered chat session is per user in multi-user mode: another person's would not open. */
@@ -87,7 +94,7 @@ function sessionKeyFor(state: Pick<AppState, 'authMode' | 'user'>): string {
 let listening = false;
 
 /** What the previous user's screens held; cleared when another person signs in or on sign-out. */
-const signedOutState = { ready: false, workspaces: [], models: [], sessionId: null, openLogId: null, settings: null, runtime: null, screen: 'chat' as const };
+const signedOutState = { ready: false, workspaces: [], models: [], sessionId: null, openLogId: null, settings: null, runtime: null, preferences: null, screen: 'chat' as const };
 
 export const useApp = create<AppState>((set, get) => {
   function listen(): void {
@@ -107,6 +114,7 @@ export const useApp = create<AppState>((set, get) => {
     user: null,
     authMode: 'single',
     passwordPolicy: null,
+    preferences: null,
     signInRequired: false,
     screen: 'chat',
     language: 'en',
@@ -122,9 +130,15 @@ export const useApp = create<AppState>((set, get) => {
       await applyLanguage(language);
       localStorage.setItem(languageKey, language);
       set({ language });
-      // Single-user mode: the app's setting. Multi-user mode: each person's choice stays in their
-      // window or browser (the setting is only the default), so switching is no app-wide change.
-      if (get().authMode !== 'single' || get().signInRequired) return;
+      // On the sign-in screen nobody is there to keep it for: only this browser remembers it.
+      if (!get().ready || get().signInRequired) return;
+      // The signed-in person's preference: it follows them to another window, browser or workstation.
+      if (get().preferences?.language !== language) {
+        await api.call('preferences.update', { language }).then((preferences) => set({ preferences }), () => {});
+      }
+      // Single-user mode: also the app's setting. Multi-user mode: the setting is only the
+      // default, so one person switching is no app-wide change.
+      if (get().authMode !== 'single') return;
       await api.call('settings.update', { language }).catch(() => {});
     },
     async refreshWorkspaces() {
@@ -177,12 +191,20 @@ export const useApp = create<AppState>((set, get) => {
         set({ info, ready: true });
         return;
       }
-      const [settings, user, runtime, status] = await Promise.all([api.call('settings.get', {}), api.call('users.current', {}), api.call('runtime.status', {}), api.call('auth.status', {})]);
-      // In multi-user mode each person keeps the language they chose; the setting is the default.
-      const language = status.mode === 'multi' ? (rememberedLanguage() ?? settings.language) : settings.language;
+      const [settings, user, runtime, status, preferences] = await Promise.all([
+        api.call('settings.get', {}),
+        api.call('users.current', {}),
+        api.call('runtime.status', {}),
+        api.call('auth.status', {}),
+        api.call('preferences.get', {}),
+      ]);
+      // The person's saved language first; else, in multi-user mode, the one last chosen in this
+      // browser; else the app's setting (the default).
+      const language = preferences.language ?? (status.mode === 'multi' ? (rememberedLanguage() ?? settings.language) : settings.language);
       await applyLanguage(language);
+      if (preferences.language) localStorage.setItem(languageKey, preferences.language);
       listen();
-      set({ info, user, runtime, settings, language, authMode: status.mode, passwordPolicy: status.passwordPolicy });
+      set({ info, user, runtime, settings, language, preferences, authMode: status.mode, passwordPolicy: status.passwordPolicy });
       await Promise.all([get().refreshWorkspaces(), get().refreshModels()]);
       const remembered = Number(localStorage.getItem(sessionKeyFor(get())));
       // A first run starts on the checklist; a set-up workstation goes straight to work.
@@ -216,6 +238,15 @@ export const useApp = create<AppState>((set, get) => {
     },
     setUser(user) {
       if (get().user?.id === user.id) set({ user });
+    },
+    async savePreferences(patch) {
+      const preferences = await api.call('preferences.update', patch);
+      set({ preferences });
+      if (preferences.language && preferences.language !== get().language) await get().setLanguage(preferences.language);
+      return preferences;
+    },
+    setPasswordPolicy(passwordPolicy) {
+      set({ passwordPolicy });
     },
   };
 });

@@ -16,7 +16,30 @@ export interface PasswordPolicyView {
   minLength: number;
   maxLength: number;
   minClasses: number;
+  /** Refuses a password containing the username or display name. */
+  forbidNames: boolean;
+  /** Refuses the very common passwords. */
+  forbidCommon: boolean;
 }
+
+/**
+ * What an admin may set of the password policy (auth.setPasswordPolicy): a patch, checked
+ * against the fields' bounds and against each other. New passwords follow it at once; existing
+ * ones keep working until they are changed.
+ */
+export const passwordPolicyPatch = z
+  .object({
+    /** Below 8 characters no policy goes: the lockout alone does not make a 4-character password safe. */
+    minLength: z.number().int().min(8).max(256).optional(),
+    /** The API takes passwords up to 1,024 characters. */
+    maxLength: z.number().int().min(8).max(1024).optional(),
+    /** Of lower, upper, digit, symbol, other letter (Hangul, kana): at most 4 can be required. */
+    minClasses: z.number().int().min(1).max(4).optional(),
+    forbidNames: z.boolean().optional(),
+    forbidCommon: z.boolean().optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'Name at least one rule to change' });
 
 export interface AuthStatus {
   mode: AuthMode;
@@ -56,6 +79,7 @@ export const auditEventNames = [
   'auth.password_changed',
   'auth.recovery_codes_renewed',
   'auth.multi_user_enabled',
+  'auth.password_policy_changed',
   'user.created',
   'user.updated',
   'workspace.created',
@@ -65,7 +89,9 @@ export const auditEventNames = [
   'workspace.member_removed',
   'prompt.changed',
   'model.registered',
+  'model.updated',
   'model.removed',
+  'adapter.imported',
   'version.registered',
   'evaluation.saved',
   'evaluation.changed',
@@ -134,6 +160,12 @@ export const peopleMethods = {
     input: z.object({ username, displayName: z.string().trim().min(1).max(200).optional(), password }).strict(),
     permission: 'admin',
   }),
+
+  /**
+   * Changes the password policy (admins). Refused with VALIDATION (reason min_over_max) when the
+   * minimum length would exceed the maximum; nothing is saved then.
+   */
+  'auth.setPasswordPolicy': method<PasswordPolicyView>()({ input: passwordPolicyPatch, permission: 'admin' }),
 
   'users.list': method<User[]>()({ input: z.object({}).strict(), permission: 'manage' }),
   /** A new user with a first password; returns the recovery codes to hand over (shown once). */

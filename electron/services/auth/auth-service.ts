@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { AuthMode, AuthStatus, SignedIn } from '../../../shared/contract/people.ts';
+import type { AuthMode, AuthStatus, PasswordPolicyView, SignedIn } from '../../../shared/contract/people.ts';
 import type { User } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
@@ -49,7 +49,7 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
   /** Verified against when the username is unknown, so an unknown name costs what a wrong password does. */
   const dummyHash = hashPassword(crypto.randomBytes(16).toString('hex'));
 
-  /** Read once: only enableMultiUser changes it, and it forgets it. */
+  /** Read once: only enableMultiUser and setPasswordPolicy change it, and they forget it. */
   let configured: Promise<{ mode: AuthMode; sessionHours: number; policy: PasswordPolicy }> | null = null;
   function config(): Promise<{ mode: AuthMode; sessionHours: number; policy: PasswordPolicy }> {
     configured ??= db
@@ -104,6 +104,8 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
 
   const badCredentials = () => new ApiError('UNAUTHENTICATED', 'The username or password is wrong.', { reason: 'bad_credentials' });
 
+  const policyView = (policy: PasswordPolicy): PasswordPolicyView => ({ minLength: policy.minLength, maxLength: policy.maxLength, minClasses: policy.minClasses, forbidNames: policy.forbidNames, forbidCommon: policy.forbidCommon });
+
   async function requireMulti(): Promise<void> {
     if ((await config()).mode !== 'multi') throw new ApiError('CONFLICT', 'EvalDesk is in single-user mode: nobody signs in. Switch to multi-user mode in Settings first.', { reason: 'single_user_mode' });
   }
@@ -113,7 +115,31 @@ export function createAuthService(db: Db, deps: { users: UserService; audit: Aud
 
     async status(caller: SignedInCaller | null): Promise<AuthStatus> {
       const { mode, policy } = await config();
-      return { mode, user: caller?.user ?? null, passwordPolicy: { minLength: policy.minLength, maxLength: policy.maxLength, minClasses: policy.minClasses } };
+      return { mode, user: caller?.user ?? null, passwordPolicy: policyView(policy) };
+    },
+
+    /**
+     * An admin's change of the password policy (auth_config.password_policy). New passwords (a new
+     * user, a changed, reset or recovered password) follow it at once; stored ones keep working.
+     * A minimum above the maximum is refused and nothing is saved. Audited with before and after.
+     */
+    async setPasswordPolicy(caller: SignedInCaller, patch: Partial<PasswordPolicy>): Promise<PasswordPolicyView> {
+      const before = (await config()).policy;
+      const after: PasswordPolicy = { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) };
+      if (after.minLength > after.maxLength) {
+        throw new ApiError('VALIDATION', `The minimum length (${after.minLength}) is above the maximum length (${after.maxLength}).`, { field: 'minLength', reason: 'min_over_max', min: after.minLength, max: after.maxLength });
+      }
+      await db.updateTable('auth_config').set({ password_policy: JSON.stringify(after) }).where('id', '=', 1).execute();
+      configured = null;
+      const changed = (Object.keys(after) as Array<keyof PasswordPolicy>).filter((key) => before[key] !== after[key]);
+      if (changed.length > 0) {
+        await deps.audit.record('auth.password_policy_changed', {
+          userId: caller.user.id,
+          username: caller.user.username,
+          detail: { before: Object.fromEntries(changed.map((key) => [key, before[key]])), after: Object.fromEntries(changed.map((key) => [key, after[key]])) },
+        });
+      }
+      return policyView((await config()).policy);
     },
 
     async signIn(username: string, password: string, client: Client): Promise<SignedIn & { token: string }> {

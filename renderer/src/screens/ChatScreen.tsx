@@ -1,4 +1,4 @@
-import { Button, Group, NativeSelect, Text, Textarea } from '@mantine/core';
+import { Button, Checkbox, Group, NativeSelect, Text, Textarea } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConversationLog, ModelVersion, SessionInfo } from '../../../shared/contract/entities.ts';
@@ -15,9 +15,13 @@ import { VariablesDialog } from './prompts/VariablesDialog.tsx';
 
 export function ChatScreen() {
   const { t } = useTranslation();
-  const { workspaces, models, runtime, sessionId, setSession } = useApp();
+  const { workspaces, models, runtime, sessionId, setSession, preferences } = useApp();
   const [workspaceId, setWorkspaceId] = useState<number | null>(workspaces[0]?.id ?? null);
-  const [modelId, setModelId] = useState<number | null>(runtime?.modelId ?? models[0]?.id ?? null);
+  // The person's preferred model first (if it is still registered), else the loaded one, else the first.
+  const preferredModel = models.find((m) => m.id === preferences?.preferredModelId)?.id;
+  const [modelId, setModelId] = useState<number | null>(preferredModel ?? runtime?.modelId ?? models[0]?.id ?? null);
+  /** Whether the next session retrieves from the workspace's documents; preset by the person's preference. */
+  const [useDocuments, setUseDocuments] = useState(preferences?.useDocuments ?? true);
   const [session, setSessionInfo] = useState<SessionInfo | null>(null);
   /** Versions (base + trained adapters) of the chosen model; '' asks the base alone. */
   const [versions, setVersions] = useState<ModelVersion[]>([]);
@@ -124,7 +128,14 @@ export function ChatScreen() {
     setAsking(null);
     setError(null);
     try {
-      const info = await api.call('sessions.start', { workspaceId, modelId, versionId: versionId ? Number(versionId) : null, ...(Object.keys(variables).length > 0 && { variables }) });
+      // Only a choice that differs from the preference is sent: the main process applies the preference itself.
+      const info = await api.call('sessions.start', {
+        workspaceId,
+        modelId,
+        versionId: versionId ? Number(versionId) : null,
+        ...(Object.keys(variables).length > 0 && { variables }),
+        ...(useDocuments !== (preferences?.useDocuments ?? true) && { settings: { useDocuments } }),
+      });
       setSessionInfo(info);
       setHistory([]);
       // A question typed before starting the new session goes with it (and into its draft).
@@ -198,6 +209,9 @@ export function ChatScreen() {
 
   const sessionModel = models.find((m) => m.id === session?.modelId);
   const sessionWorkspace = workspaces.find((w) => w.id === session?.workspaceId);
+  // A query workspace answers only from its documents: there is nothing to turn off.
+  const chosenWorkspace = workspaces.find((w) => w.id === workspaceId);
+  const documentsFixed = chosenWorkspace?.chatMode === 'query';
 
   return (
     <div className="chat">
@@ -213,6 +227,15 @@ export function ChatScreen() {
             data={[{ value: '', label: t('versions.baseOnly') }, ...versions.map((v) => ({ value: String(v.id), label: v.name }))]}
           />
         )}
+        <Checkbox
+          mb={8}
+          label={t('chat.useDocuments')}
+          title={documentsFixed ? t('chat.useDocumentsQuery') : undefined}
+          checked={documentsFixed || useDocuments}
+          disabled={documentsFixed}
+          onChange={(e) => setUseDocuments(e.currentTarget.checked)}
+          data-testid="chat-use-documents"
+        />
         <Button data-testid="session-start" disabled={workspaceId === null || modelId === null} onClick={() => void start()}>
           {session ? t('chat.newSession') : t('chat.start')}
         </Button>
@@ -220,6 +243,7 @@ export function ChatScreen() {
           <Text size="sm" c="dimmed" data-testid="session-info">
             {t('chat.session', { id: session.id })} · {sessionWorkspace?.name} · {sessionModel?.displayName}
             {session.versionId !== null && ` · ${versions.find((v) => v.id === session.versionId)?.name ?? `#${session.versionId}`}`}
+            {!session.settingsSnapshot.useDocuments && ` · ${t('chat.withoutDocuments')}`}
           </Text>
         )}
         {session && progress && progress.total > 0 && (

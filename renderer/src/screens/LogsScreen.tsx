@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodInput } from '../../../shared/contract/api.ts';
 import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
+import type { PromptVersion } from '../../../shared/contract/prompts.ts';
 import { api, describeError } from '../api.ts';
 import { AnswerStats } from '../components/AnswerCard.tsx';
 import { EvaluationPanel, type EvaluationPanelHandle } from '../components/EvaluationPanel.tsx';
@@ -33,6 +34,8 @@ export function LogsScreen() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [detail, setDetail] = useState<LogDetail | null>(null);
+  /** The prompt history of the workspace filtered on: answers can be narrowed to one version of it. */
+  const [promptVersions, setPromptVersions] = useState<PromptVersion[]>([]);
   const generation = useRef(0);
   const scroller = useRef<HTMLDivElement>(null);
   const panel = useRef<EvaluationPanelHandle>(null);
@@ -59,6 +62,20 @@ export function LogsScreen() {
   useEffect(() => {
     void reload();
   }, [reload]);
+
+  // Prompt versions belong to one workspace: the choice is offered (and kept) only while one is picked.
+  useEffect(() => {
+    const workspaceId = filters.workspaceId;
+    if (workspaceId === undefined) return setPromptVersions([]);
+    let cancelled = false;
+    api.call('prompts.versions', { workspaceId }).then(
+      (versions) => !cancelled && setPromptVersions(versions),
+      () => !cancelled && setPromptVersions([]),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [filters.workspaceId]);
 
   // Text search waits until typing pauses.
   useEffect(() => {
@@ -140,7 +157,16 @@ export function LogsScreen() {
   return (
     <div className="logs" tabIndex={-1} onKeyDown={onKeyDown} data-testid="logs-screen">
       <Group className="filters" data-testid="log-filters" gap="xs" align="flex-end" wrap="wrap">
-        <EntitySelect kind="workspace" label={t('chat.workspace')} anyLabel={t('common.all')} value={filters.workspaceId ?? null} onChange={(id) => setFilter('workspaceId', id ?? undefined)} />
+        <EntitySelect kind="workspace" label={t('chat.workspace')} anyLabel={t('common.all')} value={filters.workspaceId ?? null} onChange={(id) => setFilters((current) => ({ ...current, workspaceId: id ?? undefined, promptVersionId: undefined }))} />
+        {filters.workspaceId !== undefined && promptVersions.length > 0 && (
+          <NativeSelect
+            label={t('logs.promptVersion')}
+            data-testid="filter-prompt-version"
+            value={String(filters.promptVersionId ?? '')}
+            onChange={(e) => setFilter('promptVersionId', numberOrUndefined(e.currentTarget.value))}
+            data={[{ value: '', label: t('common.all') }, ...promptVersions.map((v) => ({ value: String(v.id), label: t('logs.promptVersionOption', { version: v.version, date: formatDate(v.changedAt, language) }) }))]}
+          />
+        )}
         <EntitySelect kind="model" label={t('chat.model')} anyLabel={t('common.all')} value={filters.modelId ?? null} onChange={(id) => setFilter('modelId', id ?? undefined)} />
         <NativeSelect
           label={t('logs.evaluation')}

@@ -9,6 +9,7 @@ import { PathInput } from '../components/PathInput.tsx';
 import { languages, type Language } from '../i18n/index.ts';
 import { useApp } from '../store.ts';
 import { MultiUserSection } from './people/MultiUserSection.tsx';
+import { PasswordPolicySection } from './people/PasswordPolicySection.tsx';
 
 /** One titled part of the settings, with a sentence saying what it is for. */
 function Section(props: { title: string; explain: string; children: ReactNode }) {
@@ -144,6 +145,7 @@ export function SettingsScreen() {
       </Section>
 
       <MultiUserSection />
+      <PasswordPolicySection />
 
       <Card withBorder padding="lg">
         <Title order={3}>{t('app.language')}</Title>

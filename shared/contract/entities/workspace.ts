@@ -78,6 +78,12 @@ export const sessionSettingsSchema = workspaceSettingsSchema.pick({
    * default) so two versions are compared on equal terms.
    */
   seed: z.number().int().min(0).nullable().default(null),
+  /**
+   * Whether answers retrieve passages from the workspace's documents. Chosen per session (the
+   * user's "use documents by default" preference presets it); a `query` workspace answers only
+   * from documents, so it is always true there.
+   */
+  useDocuments: z.boolean().default(true),
 });
 export type SessionSettings = z.output<typeof sessionSettingsSchema>;
 /** Fills in what sessions from before documents existed did not freeze (they stored no retrieval settings). */

@@ -1,19 +1,33 @@
 import { Avatar, Button, Group, Menu, Modal, PasswordInput, Stack, Text, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconChevronDown, IconKey, IconLifebuoy, IconLogout } from '@tabler/icons-react';
+import { IconAdjustments, IconChevronDown, IconKey, IconLifebuoy, IconLogout } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
 import { useApp } from '../../store.ts';
 import { blockComposingEnter, policyHint, RecoveryCodes, RoleBadge } from './common.tsx';
+import { PreferencesDialog } from './PreferencesDialog.tsx';
 
-/** The signed-in person at the right of the top bar, with their account's actions. Nothing in single-user mode. */
+/**
+ * The signed-in person at the right of the top bar, with their account's actions. In single-user
+ * mode (nobody signs in) only the preferences of the local user.
+ */
 export function UserMenu() {
   const { t } = useTranslation();
   const { authMode, user, signOut } = useApp();
-  const [dialog, setDialog] = useState<'password' | 'codes' | null>(null);
-  if (authMode !== 'multi' || !user) return null;
+  const [dialog, setDialog] = useState<'password' | 'codes' | 'preferences' | null>(null);
+  if (!user) return null;
+  if (authMode !== 'multi') {
+    return (
+      <>
+        <Button variant="subtle" color="gray" size="compact-sm" mx="sm" leftSection={<IconAdjustments size={16} />} onClick={() => setDialog('preferences')} data-testid="preferences-open">
+          {t('people.menu.preferences')}
+        </Button>
+        <PreferencesDialog opened={dialog === 'preferences'} onClose={() => setDialog(null)} />
+      </>
+    );
+  }
 
   const leave = async () => {
     try {
@@ -40,6 +54,9 @@ export function UserMenu() {
         </Menu.Target>
         <Menu.Dropdown>
           <Menu.Label>{t('people.menu.signedInAs', { username: user.username })}</Menu.Label>
+          <Menu.Item leftSection={<IconAdjustments size={16} />} onClick={() => setDialog('preferences')} data-testid="user-menu-preferences">
+            {t('people.menu.preferences')}
+          </Menu.Item>
           <Menu.Item leftSection={<IconKey size={16} />} onClick={() => setDialog('password')} data-testid="user-menu-change-password">
             {t('people.menu.changePassword')}
           </Menu.Item>
@@ -54,6 +71,7 @@ export function UserMenu() {
       </Menu>
       <ChangePasswordDialog opened={dialog === 'password'} onClose={() => setDialog(null)} />
       <NewCodesDialog opened={dialog === 'codes'} onClose={() => setDialog(null)} />
+      <PreferencesDialog opened={dialog === 'preferences'} onClose={() => setDialog(null)} />
     </>
   );
 }
