@@ -227,6 +227,10 @@ test('the re-verification screens in Korean and Japanese at 1400×900', { timeou
     await ui.shot(`reverify-rejudge-${language}`);
     await page.getByTestId('reverify-tab-scorecard').click();
     await page.locator('[data-testid="scorecard-chart-timeline"] svg').first().waitFor();
+    // The base is labelled by the screen in its language: the service sends the model name only.
+    const versionsTable = await page.getByTestId('score-table-versions').innerText();
+    assert.ok(versionsTable.includes(language === 'ko' ? '(기본 모델)' : '（ベースモデル）'), versionsTable);
+    assert.equal(versionsTable.includes('(base)'), false, `no English base label in ${language}`);
     await ui.shot(`reverify-scorecard-${language}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 1, `the score card (${language}) overflows sideways by ${overflow}px`);

@@ -197,6 +197,7 @@ test('blind A/B in the UI: two answers, a choice by key, the reveal and the tall
   await page.keyboard.press('a');
   await page.getByTestId('ab-reveal-a').waitFor();
   const names = [await page.getByTestId('ab-reveal-a').textContent(), await page.getByTestId('ab-reveal-b').textContent()].sort();
+  // The service sends the model's name with no version name; the screen labels the base in English here (versions.baseLabel).
   assert.deepEqual(names, ['tiny-llama-chat (base)', 'v1'].sort());
   await page.getByTestId('ab-tally').waitFor();
   assert.match(await page.getByTestId('ab-tally').innerText(), /1 : 0|0 : 1/);

@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type BetterSqlite3 from 'better-sqlite3';
-import { exportFormatNames, type ExportFormat, type ExportManifest } from '../shared/contract/entities.ts';
+import { exportFormatNames, type ConversationLog, type ExportFormat, type ExportManifest } from '../shared/contract/entities.ts';
+import type { AbChoice, AbRound } from '../shared/contract/ab.ts';
 import { openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
 import { seedLogs } from './helpers/seed.ts';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
+import { ensureLoraFixtures } from './fixtures/tiny-lora.ts';
 
 type Json = Record<string, unknown>;
 
@@ -183,10 +185,10 @@ test('preference formats: TRL DPO, OpenAI DPO, Alpaca/ShareGPT ranking from corr
       }
     }
 
-    const kto = await exportAs(app, 'trl-kto');
+    const kto = await exportAs(app, 'trl-kto', { preferenceSources: ['evaluations'] });
     const ktoLines = allLines(kto.outDir, kto.manifest);
-    // Every evaluated log has a model answer: 45 evaluations of 60 logs.
-    assert.equal(ktoLines.length, 45);
+    // Every evaluated log's model answer (45 evaluations of 60 logs), and the correction of each of the 30 verdicts 2 and 3.
+    assert.equal(ktoLines.length, 75);
     const verdictOf = new Map((raw.prepare('SELECT l.answer, e.evaluation FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id').all() as Array<{ answer: string; evaluation: number }>).map((row) => [row.answer, row.evaluation]));
     for (const line of ktoLines) {
       // The names TRL's KTOTrainer reads in the unpaired preference type.
@@ -194,9 +196,18 @@ test('preference formats: TRL DPO, OpenAI DPO, Alpaca/ShareGPT ranking from corr
       assert.equal(typeof line['label'], 'boolean');
       const completion = line['completion'] as Json[];
       assert.ok(completion.length === 1 && isMessage(completion[0], 'assistant'));
-      assert.equal(line['label'], verdictOf.get(completion[0]!['content'] as string) === 1);
+      const content = completion[0]!['content'] as string;
+      if (content.startsWith('Corrected answer')) assert.equal(line['label'], true, 'a correction is a desirable completion');
+      else assert.equal(line['label'], verdictOf.get(content) === 1);
     }
-    assert.deepEqual(kto.manifest.counts.perEvaluation, { '1': 15, '2': 15, '3': 15 });
+    // Lines per verdict of the evaluation they came from: a 2 or a 3 gives its answer and its correction.
+    assert.deepEqual(kto.manifest.counts.perEvaluation, { '1': 15, '2': 30, '3': 30 });
+    assert.equal(kto.manifest.labels!.true, 45);
+    assert.equal(kto.manifest.labels!.false, 30);
+    // With the A/B choices: 7 with a winner (chosen true, the other false) and 1 both bad (both false); the 2 ties give none.
+    const ktoAll = await exportAs(app, 'trl-kto');
+    assert.deepEqual(ktoAll.manifest.counts.perSource, { evaluations: 75, ab: 16 });
+    assert.deepEqual([ktoAll.manifest.labels!.true, ktoAll.manifest.labels!.false], [45 + 7, 30 + 7 + 2]);
   } finally {
     await app.close();
   }
@@ -299,6 +310,103 @@ test('bad input: a preference export with no pairs is EXPORT_EMPTY, an unknown f
     assert.equal(unknown.ok, false);
     assert.equal((await app.call('datasets.list', {})).length, 0);
     assert.ok(exportFormatNames.length >= 11);
+  } finally {
+    await app.close();
+  }
+});
+
+test('KTO from real blind A/B choices and evaluations: every line labelled by the documented rule, every example traceable to its comparison or evaluation', { timeout: 120_000 }, async () => {
+  const lora = await ensureLoraFixtures();
+  const app = await openTestApp();
+  try {
+    const raw = app.core.internals!.db.raw;
+    const base = await app.call('models.add', { path: lora.base });
+    const v1 = await app.call('versions.register', { baseModelId: base.id, name: 'v1', adapterPath: lora.peft, confirmBaseName: true });
+    const workspace = await app.call('workspaces.create', { name: 'kto', systemPrompt: 'You answer contract questions.', temperature: 0, maxTokens: 12, contextSize: 512, historyTurns: 0 });
+    await app.call('runtime.load', { modelId: base.id });
+
+    // Four blind comparisons of the base and v1, decided a, b, both bad and tie.
+    const choices = ['a', 'b', 'both_bad', 'tie'] as const;
+    const rounds: Array<AbRound & { choice: AbChoice }> = [];
+    for (const [index, choice] of choices.entries()) {
+      const round = await app.call('ab.ask', { workspaceId: workspace.id, modelId: base.id, first: null, second: v1.id, question: `Which notice period applies to case ${index}?`, requestId: `kto-${index}` });
+      assert.notEqual(round.a.answer.trim(), round.b.answer.trim());
+      await app.call('ab.choose', { comparisonId: round.comparisonId, choice });
+      rounds.push({ ...round, choice });
+    }
+    // Three judged answers of the base: 1, and 2 and 3 with corrections.
+    const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id });
+    const judged: Array<{ log: ConversationLog; verdict: 1 | 2 | 3; evaluationId: number }> = [];
+    for (const [index, verdict] of ([1, 2, 3] as const).entries()) {
+      const log = await app.call('chat.ask', { sessionId: session.id, question: `Who signs contract ${index}?`, requestId: `kto-eval-${index}` });
+      const evaluation = await app.call('evaluations.save', verdict === 1 ? { logId: log.id, evaluation: 1 } : { logId: log.id, evaluation: verdict, correctAnswer: `The director signs contract ${index}.` });
+      judged.push({ log, verdict, evaluationId: evaluation.id });
+    }
+
+    const kto = await exportAs(app, 'trl-kto', { filters: { workspaceId: workspace.id } });
+    const lines = allLines(kto.outDir, kto.manifest);
+    for (const line of lines) {
+      // TRL's conversational unpaired preference: prompt (system, user), completion (one assistant message), label.
+      assert.deepEqual(Object.keys(line), ['prompt', 'completion', 'label']);
+      const prompt = line['prompt'] as Json[];
+      assert.ok(prompt.length === 2 && isMessage(prompt[0], 'system') && isMessage(prompt[1], 'user'));
+      assert.equal((prompt[0] as Json)['content'], 'You answer contract questions.');
+      const completion = line['completion'] as Json[];
+      assert.ok(completion.length === 1 && isMessage(completion[0], 'assistant'));
+      assert.equal(typeof line['label'], 'boolean');
+    }
+    const labelled = (question: string) =>
+      lines
+        .filter((line) => ((line['prompt'] as Json[])[1] as Json)['content'] === question)
+        .map((line) => [((line['completion'] as Json[])[0] as Json)['content'], line['label']])
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+    const sorted = (pairs: Array<[string, boolean]>) => pairs.sort((x, y) => x[0].localeCompare(y[0]));
+    const [chosenA, chosenB, bothBad, tie] = rounds as [(typeof rounds)[number], (typeof rounds)[number], (typeof rounds)[number], (typeof rounds)[number]];
+    assert.deepEqual(labelled(chosenA.question), sorted([[chosenA.a.answer, true], [chosenA.b.answer, false]]), 'A chosen: A true, B false');
+    assert.deepEqual(labelled(chosenB.question), sorted([[chosenB.b.answer, true], [chosenB.a.answer, false]]), 'B chosen: B true, A false');
+    assert.deepEqual(labelled(bothBad.question), sorted([[bothBad.a.answer, false], [bothBad.b.answer, false]]), 'both bad: both false');
+    assert.deepEqual(labelled(tie.question), [], 'a tie gives no example');
+    const [good, insufficient, wrong] = judged as [(typeof judged)[number], (typeof judged)[number], (typeof judged)[number]];
+    assert.deepEqual(labelled(good.log.question), [[good.log.answer, true]]);
+    assert.deepEqual(labelled(insufficient.log.question), sorted([[insufficient.log.answer, false], ['The director signs contract 1.', true]]), 'a 2: its answer false, its correction true');
+    assert.deepEqual(labelled(wrong.log.question), sorted([[wrong.log.answer, false], ['The director signs contract 2.', true]]));
+    assert.equal(lines.length, 11);
+    assert.deepEqual(kto.manifest.counts.perSource, { evaluations: 5, ab: 6 });
+    assert.deepEqual(kto.manifest.labels, { rule: kto.manifest.labels!.rule, true: 5, false: 6 });
+    // The rule for ties and both-bad choices is written in the manifest, in its layout too.
+    assert.match(kto.manifest.labels!.rule, /both bad: both false; tie: no example/);
+    assert.match(kto.manifest.layout!, /tie: no example/);
+
+    // Every source is a dataset item: the three evaluations and the three comparisons that gave lines (not the tie),
+    // each in the split its lines were written to.
+    const items = raw.prepare('SELECT evaluation_id, ab_comparison_id, split FROM dataset_items WHERE dataset_id = ? ORDER BY evaluation_id, ab_comparison_id').all(kto.datasetId) as Array<{ evaluation_id: number | null; ab_comparison_id: number | null; split: string }>;
+    assert.deepEqual(items.filter((item) => item.evaluation_id !== null).map((item) => item.evaluation_id), judged.map((entry) => entry.evaluationId).sort((x, y) => x - y));
+    assert.deepEqual(items.filter((item) => item.ab_comparison_id !== null).map((item) => item.ab_comparison_id).sort((x, y) => x! - y!), [chosenA, chosenB, bothBad].map((round) => round.comparisonId).sort((x, y) => x - y));
+    const fileOf = (split: string) => (split === 'train' ? 'train.jsonl' : 'valid.jsonl');
+    for (const item of items.filter((entry) => entry.ab_comparison_id !== null)) {
+      const round = rounds.find((entry) => entry.comparisonId === item.ab_comparison_id)!;
+      const questions = readLines(path.join(kto.outDir, fileOf(item.split))).map((line) => ((line['prompt'] as Json[])[1] as Json)['content']);
+      assert.equal(questions.filter((question) => question === round.question).length, 2, `comparison ${round.comparisonId} lies in ${item.split}`);
+    }
+
+    // Sources one at a time; DPO pairs from A/B winners are dataset items too.
+    assert.equal((await exportAs(app, 'trl-kto', { filters: { workspaceId: workspace.id }, preferenceSources: ['ab'] })).manifest.counts.total, 6);
+    assert.equal((await exportAs(app, 'trl-kto', { filters: { workspaceId: workspace.id }, preferenceSources: ['evaluations'] })).manifest.counts.total, 5);
+    const dpo = await exportAs(app, 'trl-dpo', { filters: { workspaceId: workspace.id }, preferenceSources: ['ab'] });
+    assert.equal(dpo.manifest.counts.total, 2);
+    assert.deepEqual(
+      raw.prepare('SELECT ab_comparison_id FROM dataset_items WHERE dataset_id = ? ORDER BY ab_comparison_id').pluck().all(dpo.datasetId),
+      [chosenA.comparisonId, chosenB.comparisonId].sort((x, y) => x - y),
+    );
+    // Marking a dataset with A/B items as trained touches only its evaluations.
+    assert.equal((await app.call('export.markTrained', { datasetId: kto.datasetId })).updated, 3);
+
+    // Bad input: no judged answer and no decided comparison in the filters; no source at all.
+    const empty = await app.call('workspaces.create', { name: 'empty' });
+    const nothing = await rejectsWithCode(exportAs(app, 'trl-kto', { filters: { workspaceId: empty.id } }), 'EXPORT_EMPTY');
+    assert.match(nothing.message, /No evaluated answers or decided A\/B choices/);
+    const noSource = await app.raw('export.run', { format: 'trl-kto', name: 'none', outDir: path.join(tempDir(), 'none'), preferenceSources: [] });
+    assert.equal(noSource.ok, false);
   } finally {
     await app.close();
   }

@@ -23,38 +23,48 @@ function counts(good: number, insufficient: number, wrong: number): VerdictCount
   return { judged, good, insufficient, wrong, goodRate: judged === 0 ? 0 : good / judged };
 }
 
+/** Versions as the services name them: the base alone has no version name (the report labels it). */
+const baseRef = { modelId: 1, modelName: 'Qwen2.5-1.5B', versionId: null, versionName: null };
+const v1Ref = { modelId: 1, modelName: 'Qwen2.5-1.5B', versionId: 1, versionName: 'contracts-v1' };
+const v2Ref = { modelId: 1, modelName: 'Qwen2.5-1.5B', versionId: 2, versionName: 'contracts-v2 "<b>"' };
+
 function sampleData(language: ReportLanguage): ReportData {
   const scoreCard: ScoreCard = {
     workspaceId: 1,
     versions: [
-      { versionId: null, name: 'Qwen2.5-1.5B (base)', parentVersionId: null, counts: counts(18, 12, 10), verified: 0, regressed: 0, trainedInto: 0 },
-      { versionId: 1, name: 'contracts-v1', parentVersionId: null, counts: counts(27, 8, 5), verified: 14, regressed: 2, trainedInto: 22 },
-      { versionId: 2, name: 'contracts-v2 "<b>"', parentVersionId: 1, counts: counts(34, 4, 2), verified: 19, regressed: 1, trainedInto: 0 },
+      { ...baseRef, parentVersionId: null, counts: counts(18, 12, 10), verified: 0, regressed: 0, trainedInto: 0 },
+      { ...v1Ref, parentVersionId: null, counts: counts(27, 8, 5), verified: 14, regressed: 2, trainedInto: 22 },
+      { ...v2Ref, parentVersionId: 1, counts: counts(34, 4, 2), verified: 19, regressed: 1, trainedInto: 0 },
     ],
     runs: [
-      { runId: 1, setName: 'Trained corrections', versionName: 'contracts-v1', createdAt: '2026-11-03T09:12:00Z', status: 'completed', total: 40, answered: 40, counts: counts(27, 8, 5), verified: 14, regressed: 2, judgeAgreement: 0.81 },
-      { runId: 2, setName: 'Trained corrections', versionName: 'contracts-v2 "<b>"', createdAt: '2026-11-05T14:40:00Z', status: 'completed', total: 40, answered: 40, counts: counts(34, 4, 2), verified: 19, regressed: 1, judgeAgreement: null },
-      { runId: 3, setName: 'Guard sample', versionName: 'contracts-v2 "<b>"', createdAt: '2026-11-06T08:00:00Z', status: 'paused', total: 25, answered: 11, counts: counts(0, 0, 0), verified: 0, regressed: 0, judgeAgreement: null },
+      { ...v1Ref, runId: 1, setName: 'Trained corrections', createdAt: '2026-11-03T09:12:00Z', status: 'completed', total: 40, answered: 40, counts: counts(27, 8, 5), verified: 14, regressed: 2, judgeAgreement: 0.81 },
+      { ...v2Ref, runId: 2, setName: 'Trained corrections', createdAt: '2026-11-05T14:40:00Z', status: 'completed', total: 40, answered: 40, counts: counts(34, 4, 2), verified: 19, regressed: 1, judgeAgreement: null },
+      { ...v2Ref, runId: 3, setName: 'Guard sample', createdAt: '2026-11-06T08:00:00Z', status: 'paused', total: 25, answered: 11, counts: counts(0, 0, 0), verified: 0, regressed: 0, judgeAgreement: null },
     ],
     byPriority: [
-      { priority: 1, counts: counts(20, 5, 3) },
-      { priority: 2, counts: counts(25, 10, 6) },
-      { priority: null, counts: counts(34, 9, 8) },
+      { ...baseRef, runId: null, priority: 1, counts: counts(20, 5, 3) },
+      { ...v1Ref, runId: null, priority: 2, counts: counts(25, 10, 6) },
+      { ...v2Ref, runId: null, priority: null, counts: counts(34, 9, 8) },
+      { ...v1Ref, runId: 1, priority: 2, counts: counts(12, 4, 2) },
     ],
-    byCategory: [{ category: 'qa', counts: counts(79, 24, 17) }],
+    byCategory: [
+      { ...baseRef, runId: null, category: 'qa', counts: counts(18, 12, 10) },
+      { ...v1Ref, runId: null, category: 'qa', counts: counts(27, 8, 5) },
+      { ...v1Ref, runId: 1, category: 'qa', counts: counts(27, 8, 5) },
+    ],
     byTag: [
-      { tag: 'notice-period', versionName: 'contracts-v1', counts: counts(8, 2, 1) },
-      { tag: 'notice-period', versionName: 'contracts-v2 "<b>"', counts: counts(10, 1, 0) },
-      { tag: hostile, versionName: 'contracts-v2 "<b>"', counts: counts(3, 1, 1) },
+      { ...v1Ref, runId: null, tag: 'notice-period', counts: counts(8, 2, 1) },
+      { ...v2Ref, runId: null, tag: 'notice-period', counts: counts(10, 1, 0) },
+      { ...v2Ref, runId: 2, tag: hostile, counts: counts(3, 1, 1) },
     ],
-    ab: [{ first: 'contracts-v1', second: 'contracts-v2 "<b>"', firstWins: 4, secondWins: 11, ties: 3, bothBad: 2 }],
+    ab: [{ first: v1Ref, second: v2Ref, firstWins: 4, secondWins: 11, ties: 3, bothBad: 2 }],
     timeline: [
-      { day: '2026-11-01', versionName: 'Qwen2.5-1.5B (base)', counts: counts(9, 6, 5) },
-      { day: '2026-11-02', versionName: 'Qwen2.5-1.5B (base)', counts: counts(9, 6, 5) },
-      { day: '2026-11-03', versionName: 'contracts-v1', counts: counts(12, 5, 3) },
-      { day: '2026-11-04', versionName: 'contracts-v1', counts: counts(15, 3, 2) },
-      { day: '2026-11-05', versionName: 'contracts-v2 "<b>"', counts: counts(16, 3, 1) },
-      { day: '2026-11-06', versionName: 'contracts-v2 "<b>"', counts: counts(18, 1, 1) },
+      { ...baseRef, day: '2026-11-01', counts: counts(9, 6, 5) },
+      { ...baseRef, day: '2026-11-02', counts: counts(9, 6, 5) },
+      { ...v1Ref, day: '2026-11-03', counts: counts(12, 5, 3) },
+      { ...v1Ref, day: '2026-11-04', counts: counts(15, 3, 2) },
+      { ...v2Ref, day: '2026-11-05', counts: counts(16, 3, 1) },
+      { ...v2Ref, day: '2026-11-06', counts: counts(18, 1, 1) },
     ],
   };
   return {
@@ -63,7 +73,7 @@ function sampleData(language: ReportLanguage): ReportData {
     appVersion: '0.13.0',
     workspace: { name: 'Contract review PoC', businessDomain: 'Legal · contracts', category: 'qa', systemPrompt: 'You answer questions about our standard service contracts.\nCite the clause.' },
     lineage: [
-      { versionId: null, name: 'Qwen2.5-1.5B (base)', parentVersionId: null, baseModelName: 'Qwen2.5-1.5B', datasetName: null, trainedAt: null, trainer: '', hyperparameters: {} },
+      { versionId: null, name: 'Qwen2.5-1.5B', parentVersionId: null, baseModelName: 'Qwen2.5-1.5B', datasetName: null, trainedAt: null, trainer: '', hyperparameters: {} },
       { versionId: 1, name: 'contracts-v1', parentVersionId: null, baseModelName: 'Qwen2.5-1.5B', datasetName: 'corrections-2026-11-02', trainedAt: '2026-11-02T18:00:00Z', trainer: 'mlx-lm', hyperparameters: { rank: 8, alpha: 16, learning_rate: 0.0002, epochs: 3 } },
       { versionId: 2, name: 'contracts-v2 "<b>"', parentVersionId: 1, baseModelName: 'Qwen2.5-1.5B', datasetName: 'corrections-2026-11-04', trainedAt: '2026-11-04T18:00:00Z', trainer: 'unsloth', hyperparameters: { rank: 16, alpha: 32, dora: false, note: null } },
     ],
@@ -73,19 +83,19 @@ function sampleData(language: ReportLanguage): ReportData {
         {
           question: 'What is the notice period for terminating the standard service contract?',
           earlierAnswer: 'The contract can be terminated at any time without notice.',
-          earlierVersion: 'Qwen2.5-1.5B (base)',
+          earlierVersion: baseRef,
           correction: 'Either party may terminate the contract with 60 days written notice (clause 14.2).',
           newAnswer: 'Either party may terminate the contract with 60 days notice in writing (clause 14.2).',
-          newVersion: 'contracts-v2 "<b>"',
+          newVersion: v2Ref,
           verdict: 1,
         },
         {
           question: '계약 해지 통보 기간은 얼마입니까?',
           earlierAnswer: '언제든지 통보 없이 해지할 수 있습니다.',
-          earlierVersion: 'Qwen2.5-1.5B (base)',
+          earlierVersion: baseRef,
           correction: '양 당사자는 60일 전에 서면으로 통보하여 계약을 해지할 수 있습니다(제14.2조).',
           newAnswer: '양 당사자는 60일 전에 서면 통보로 계약을 해지할 수 있습니다(제14.2조).',
-          newVersion: 'contracts-v1',
+          newVersion: v1Ref,
           verdict: 1,
         },
       ],
@@ -93,10 +103,10 @@ function sampleData(language: ReportLanguage): ReportData {
         {
           question: hostile,
           earlierAnswer: '契約は30日前の書面通知で解約できます。',
-          earlierVersion: 'contracts-v1',
+          earlierVersion: v1Ref,
           correction: null,
           newAnswer: '契約はいつでも解約できます。 </div><script>alert(1)</script>',
-          newVersion: 'contracts-v2 "<b>"',
+          newVersion: v2Ref,
           verdict: 3,
         },
       ],
@@ -127,6 +137,8 @@ test('the report is one HTML document in the chosen language, with its headings 
     for (const heading of Object.values(s.sections).filter((heading) => heading !== s.sections.summary)) assert.ok(html.includes(`<h2>${heading}</h2>`), `${language}: heading ${heading}`);
     for (const verdict of Object.values(s.verdicts)) assert.ok(html.includes(verdict), `${language}: verdict ${verdict}`);
     assert.ok(html.includes(s.tables.byPriority) && html.includes(s.tables.ab) && html.includes(s.examples.fixed));
+    // Breakdowns per version (all its answers) and per run.
+    assert.ok(html.includes(s.tables.allAnswers) && html.includes(`<th class="nowrap">${s.tables.run}</th>`), `${language}: run column`);
     assert.ok(html.includes('Contract review PoC'));
     if (language !== 'en') assert.ok(!html.includes('Score cards') && !html.includes('Regressed answers'), `${language}: no English heading left`);
   }
@@ -180,6 +192,12 @@ test('examples show question, earlier answer, correction, new answer and a diff 
   assert.equal(html.match(/<article class="example /gu)?.length, 3);
   assert.ok(html.includes('60 days <del>written </del>notice <ins>in writing </ins>(clause 14.2).'), 'correction-only words are struck, new words underlined');
   assert.ok(html.includes('Earlier answer · Qwen2.5-1.5B (base)'));
+  // The base is labelled by the report's own strings in its language: no English label in Korean or Japanese.
+  for (const language of ['ko', 'ja'] as const) {
+    const translated = renderReportHtml(sampleData(language));
+    assert.ok(translated.includes(reportStrings[language].baseVersion('Qwen2.5-1.5B')), language);
+    assert.equal(translated.includes('(base)'), false, `${language}: no English base label`);
+  }
   assert.ok(html.includes('New answer compared with the earlier answer'), 'without a correction the earlier answer is the reference');
   const ko = renderReportHtml(sampleData('ko'));
   assert.ok(ko.includes('전에 서면<del>으로</del> 통보<del>하여</del><ins>로</ins> 계약을'), 'Korean diffs are character-level');

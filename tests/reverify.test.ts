@@ -80,7 +80,8 @@ test('the whole loop: trained items and a guard sample replayed on the version, 
     const first = side.find((item) => item.origin === 'trained')!;
     assert.ok(first.earlier && first.current && first.expectedAnswer);
     assert.equal(first.earlier.verdict, 3);
-    assert.equal(first.earlier.versionName, `${base.displayName} (base)`);
+    // The earlier answer's version by name: the base alone has none (each screen labels it in its language).
+    assert.deepEqual([first.earlier.modelName, first.earlier.versionId, first.earlier.versionName], [base.displayName, null, null]);
     const chatSession = await app.call('sessions.start', { workspaceId: workspace.id, modelId: base.id, versionId: v1.id });
     const alone = await app.call('chat.ask', { sessionId: chatSession.id, question: first.question, requestId: 'alone' });
     assert.equal(first.current.answer, alone.answer, 'a batch answer on a parallel sequence equals the answer asked alone');
@@ -117,13 +118,23 @@ test('the whole loop: trained items and a guard sample replayed on the version, 
     assert.equal(baseCard.counts.judged, 7, 'six seeded verdicts and one in the base run');
     const runCard = card.runs.find((entry) => entry.runId === onV1!.id)!;
     assert.deepEqual([runCard.answered, runCard.counts.judged, runCard.verified, runCard.regressed], [6, 3, 1, 1]);
-    assert.deepEqual(card.byTag.map((entry) => [entry.tag, entry.versionName, entry.counts.judged]), [['typed', 'v1', 1]]);
+    // Tags per version (its runs together), then per run.
+    assert.deepEqual(
+      card.byTag.map((entry) => [entry.tag, entry.versionName, entry.runId, entry.counts.judged]),
+      [
+        ['typed', 'v1', null, 1],
+        ['typed', 'v1', onV1!.id, 1],
+      ],
+    );
+    assert.equal(JSON.stringify(card).includes('(base)'), false, 'no English base label from the service');
     assert.ok(card.timeline.length >= 2);
-    assert.equal(card.byPriority.find((entry) => entry.priority === 1)?.counts.judged, 3);
+    // By priority per version across the workspace: the base's three corrected verdicts had priority 1.
+    assert.equal(card.byPriority.find((entry) => entry.runId === null && entry.versionId === null && entry.priority === 1)?.counts.judged, 3);
 
     const csv = await app.call('scorecards.csv', { workspaceId: workspace.id, table: 'versions' });
-    assert.ok(csv.csv.startsWith('\uFEFFversion,parent_version_id,judged'));
-    assert.match(csv.csv, /\r\nv1,,3,2,0,1,0\.6667,1,1,3\r\n/);
+    assert.ok(csv.csv.startsWith('\uFEFFmodel,version,parent_version_id,judged'));
+    assert.ok(csv.csv.includes(`\r\n${base.displayName},v1,,3,2,0,1,0.6667,1,1,3\r\n`));
+    assert.ok(csv.csv.includes(`\r\n${base.displayName},,,7,`), 'the base alone: an empty version cell');
 
     const report = await app.call('report.create', { workspaceId: workspace.id, language: 'ko', outDir: path.join(tempDir(), 'reports'), pdf: false });
     const html = fs.readFileSync(report.htmlPath, 'utf8');
@@ -342,12 +353,14 @@ test('the score card totals kept by triggers equal a direct count after saves, c
     const direct = () =>
       raw
         .prepare(
-          `SELECT l.workspace_id, l.model_id, COALESCE(s.version_id, 0) AS version_key, substr(l.asked_at, 1, 10) AS day, COALESCE(e.priority, 0) AS priority_key,
+          `SELECT l.workspace_id, l.model_id, COALESCE(s.version_id, 0) AS version_key, substr(l.asked_at, 1, 10) AS day, COALESCE(e.priority, 0) AS priority_key, s.category,
              COUNT(*) AS judged, SUM(e.evaluation = 1) AS good, SUM(e.evaluation = 2) AS insufficient, SUM(e.evaluation = 3) AS wrong
-           FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id JOIN sessions s ON s.id = l.session_id GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+           FROM evaluations e JOIN conversation_logs l ON l.id = e.log_id JOIN sessions s ON s.id = l.session_id GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
         )
         .all();
-    const kept = () => raw.prepare('SELECT * FROM verdict_totals WHERE judged <> 0 ORDER BY 1, 2, 3, 4, 5').all();
+    const kept = () => raw.prepare('SELECT * FROM verdict_totals WHERE judged <> 0 ORDER BY 1, 2, 3, 4, 5, 6').all();
+    // Every session has the category its workspace had when it started (set by the database).
+    assert.equal(raw.prepare('SELECT COUNT(*) FROM sessions WHERE category IS NULL').pluck().get(), 0);
     assert.deepEqual(kept(), direct(), 'after the seed');
 
     // Through the API: new verdicts, changed verdicts and priorities.

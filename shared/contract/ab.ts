@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method } from './define.ts';
 import type { ConversationLog } from './entities/conversation-log.ts';
+import type { VersionRef } from './entities/version.ts';
 import { entityId, longText } from './entities/fields.ts';
 
 export const abChoices = ['a', 'b', 'tie', 'both_bad'] as const;
@@ -14,18 +15,18 @@ export interface AbRound {
   b: ConversationLog;
 }
 
-/** After the choice: which version was A and which was B (null: the base alone). */
+/** After the choice: which version was A and which was B (versionId null: the base alone). */
 export interface AbReveal {
   comparisonId: number;
   choice: AbChoice;
-  a: { versionId: number | null; name: string };
-  b: { versionId: number | null; name: string };
+  a: VersionRef;
+  b: VersionRef;
 }
 
 /** Wins, ties and losses of one version against another, from the workspace's decided comparisons. */
 export interface AbTally {
-  first: { versionId: number | null; name: string };
-  second: { versionId: number | null; name: string };
+  first: VersionRef;
+  second: VersionRef;
   firstWins: number;
   secondWins: number;
   ties: number;

@@ -19,6 +19,7 @@ import {
   exportFormatNames,
   preferenceSourceNames,
   modelPatchInput,
+  sessionSettingsSchema,
   textDocumentFormats,
   workspaceCreateInput,
   workspacePatchInput,
@@ -42,6 +43,7 @@ import {
   type Workspace,
 } from './entities.ts';
 import { absolutePath, entityId as id, isoDate, longText, oneToThree } from './entities/fields.ts';
+import { patchOf } from './entities/derive.ts';
 
 /** Whether a value serialises to JSON within `maxChars`; false for what JSON cannot hold (BigInt over IPC). */
 function fitsInJson(value: unknown, maxChars: number): boolean {
@@ -152,6 +154,11 @@ export const api = {
         variables: z.record(z.string().max(40), z.string().max(10_000)).optional(),
         /** Continues one of the caller's threads; a `qa` session without it begins a new thread. */
         threadId: id.optional(),
+        /**
+         * Settings for this session alone. Precedence: these > the caller's preferences
+         * (preferences.update) > the workspace's settings.
+         */
+        settings: patchOf(sessionSettingsSchema.pick({ temperature: true, maxTokens: true, useDocuments: true })).optional(),
       })
       .strict(),
     permission: 'ask',
@@ -234,7 +241,7 @@ export const api = {
         testRatio: z.number().min(0).max(0.5).default(0),
         /** Put the passages the model was given into the user turn, as it saw them. */
         includeContext: z.boolean().default(false),
-        /** Preference formats: where pairs come from. */
+        /** Preference formats (DPO pairs, KTO labelled completions): whether examples come from evaluations, A/B choices or both. */
         preferenceSources: z.array(z.enum(preferenceSourceNames)).min(1).default([...preferenceSourceNames]),
         /** Items of an active re-verification set stay out of training data unless this is set. */
         includeActiveReverification: z.boolean().default(false),

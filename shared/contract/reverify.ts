@@ -3,6 +3,8 @@ import { method } from './define.ts';
 import type { StopReason } from './entities/conversation-log.ts';
 import type { Priority, TrainingStatus, Verdict } from './entities/evaluation.ts';
 import { absolutePath, entityId, longText, oneToThree } from './entities/fields.ts';
+import type { VersionRef } from './entities/version.ts';
+import type { WorkspaceCategory } from './entities/workspace.ts';
 
 /**
  * Re-verification (issue 13, MISSION step 6): question sets, batch runs of a set against model
@@ -137,9 +139,10 @@ export interface BatchRun {
   setName: string;
   workspaceId: number;
   modelId: number;
-  /** null: the base alone. */
+  modelName: string;
+  /** null: the base alone (then `versionName` is null too; screens label it in their language). */
   versionId: number | null;
-  versionName: string;
+  versionName: string | null;
   sessionId: number;
   parallelism: number;
   temperature: number;
@@ -169,13 +172,15 @@ export interface RejudgeItem {
   expectedAnswer: string | null;
   tags: string[];
   origin: QuestionOrigin;
-  earlier: {
-    logId: number;
-    answer: string;
-    verdict: Verdict | null;
-    versionName: string;
-    status: TrainingStatus | null;
-  } | null;
+  /** The earlier answer and the version that gave it. */
+  earlier:
+    | (VersionRef & {
+        logId: number;
+        answer: string;
+        verdict: Verdict | null;
+        status: TrainingStatus | null;
+      })
+    | null;
   current: { logId: number; answer: string; stopReason: StopReason } | null;
   /** The caller's verdict on the new answer. */
   judged: { evaluation: Verdict; reason: string | null; correctAnswer: string | null; priority: Priority | null } | null;
@@ -200,16 +205,32 @@ export interface VerdictCounts {
   goodRate: number;
 }
 
+/**
+ * A breakdown row (by priority, category or tag) of one version or of one run: `runId` null is
+ * the version's answers across the card's workspace, a number is that run's answers alone.
+ */
+export type ScoreBreakdownRow = VersionRef & { runId: number | null; counts: VerdictCounts };
+
+/**
+ * Everything in a card counts the card's workspace alone. Versions are named by `VersionRef`
+ * (the base alone: versionId and versionName null), never by a label a service wrote.
+ */
 export interface ScoreCard {
   workspaceId: number;
-  versions: Array<{ versionId: number | null; name: string; parentVersionId: number | null; counts: VerdictCounts; verified: number; regressed: number; trainedInto: number }>;
-  runs: Array<{ runId: number; setName: string; versionName: string; createdAt: string; status: RunStatus; total: number; answered: number; counts: VerdictCounts; verified: number; regressed: number; judgeAgreement: number | null }>;
-  byPriority: Array<{ priority: Priority | null; counts: VerdictCounts }>;
-  byCategory: Array<{ category: string; counts: VerdictCounts }>;
-  byTag: Array<{ tag: string; versionName: string; counts: VerdictCounts }>;
-  ab: Array<{ first: string; second: string; firstWins: number; secondWins: number; ties: number; bothBad: number }>;
+  versions: Array<VersionRef & { parentVersionId: number | null; counts: VerdictCounts; verified: number; regressed: number; trainedInto: number }>;
+  runs: Array<VersionRef & { runId: number; setName: string; createdAt: string; status: RunStatus; total: number; answered: number; counts: VerdictCounts; verified: number; regressed: number; judgeAgreement: number | null }>;
+  /** Per version, then per run. */
+  byPriority: Array<ScoreBreakdownRow & { priority: Priority | null }>;
+  /**
+   * Per version, then per run. An answer's category is its workspace's category when its session
+   * started (a workspace's category can change later; its earlier answers keep theirs).
+   */
+  byCategory: Array<ScoreBreakdownRow & { category: WorkspaceCategory }>;
+  /** Tags are on question set items, so only run answers have them: per version (its runs together), then per run. */
+  byTag: Array<ScoreBreakdownRow & { tag: string }>;
+  ab: Array<{ first: VersionRef; second: VersionRef; firstWins: number; secondWins: number; ties: number; bothBad: number }>;
   /** Good rate per version per day, for the chart of versions over time. */
-  timeline: Array<{ day: string; versionName: string; counts: VerdictCounts }>;
+  timeline: Array<VersionRef & { day: string; counts: VerdictCounts }>;
 }
 
 export const scoreCardTables = ['versions', 'runs', 'byPriority', 'byCategory', 'byTag', 'ab', 'timeline'] as const;

@@ -174,9 +174,11 @@ export type DatasetsTable = Table<
   }
 >;
 
+/** One source of a dataset's examples: an evaluation or (migration 021) a blind A/B comparison. */
 export interface DatasetItemsTable {
   dataset_id: number;
-  evaluation_id: number;
+  evaluation_id: number | null;
+  ab_comparison_id: number | null;
   split: 'train' | 'valid' | 'test';
 }
 
@@ -325,7 +327,7 @@ export interface BatchRunItemsTable {
   suggested_at: string | null;
 }
 
-/** Verdict counts kept by triggers on `evaluations` (migration 015), read by score cards. */
+/** Verdict counts kept by triggers on `evaluations` (migrations 015 and 020), read by score cards. */
 export interface VerdictTotalsTable {
   workspace_id: number;
   model_id: number;
@@ -334,6 +336,8 @@ export interface VerdictTotalsTable {
   day: string;
   /** 0: no priority. */
   priority_key: number;
+  /** The session's category (migration 020). */
+  category: string;
   judged: number;
   good: number;
   insufficient: number;

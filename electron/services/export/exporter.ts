@@ -22,7 +22,7 @@ import { sourcesByLog } from '../logs/log-rows.ts';
 import { inclusiveEnd, sessionsOfVersion } from '../logs/logs.ts';
 import { isProcessAlive } from '../db/instance-lock.ts';
 import { ensureDir, notWritableError, removeQuietly } from '../files/safe-fs.ts';
-import { conversationsOf, exportFormats, normalizedQuestion, splitFor, type ConversationRenderer, type ExampleOf, type Split } from './formats.ts';
+import { conversationsOf, exportFormats, ktoLabelRule, normalizedQuestion, splitFor, type ConversationRenderer, type ExampleOf, type Split, type UnpairedExample } from './formats.ts';
 import { SplitWriter } from './split-writer.ts';
 import { chatTemplatesOf, renderPlain, textRenderersOf, type TextRendering } from './chat-templates.ts';
 import { openLengthChecker, type LengthChecker } from './length-check.ts';
@@ -46,14 +46,18 @@ export function mlxBatchWarnings(files: Array<{ name: string; rows: number }>): 
 
 const duplicateRule = 'NFKC, trimmed, every whitespace run one space; the newest evaluation (or A/B choice) of each question is kept';
 
-/** One row that may become an example: its key in the split hash, and what it came from. */
+/**
+ * One source row that may become examples: its key in the split hash, and what it came from. Most
+ * give one example; a KTO row gives one line per labelled completion (a model answer and its
+ * correction, the two answers of an A/B choice), all in the same split.
+ */
 interface Candidate {
-  /** The evaluation id, or minus the A/B comparison id (never collides, and is not a dataset item). */
+  /** The evaluation id, or minus the A/B comparison id (never collides; each is a dataset item). */
   key: number;
   verdict: 1 | 2 | 3 | null;
   modelId: number;
   question: string;
-  example: ExampleOf[ExportExampleKind];
+  examples: Array<ExampleOf[ExportExampleKind]>;
   source: PreferenceSource;
 }
 
@@ -111,16 +115,17 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
   }
 
   /**
-   * Blind A/B choices with a winner ('a' or 'b'; ties and "both bad" rank nothing). Verdict,
-   * priority, status and version filters describe evaluations and do not apply to them.
+   * Blind A/B choices that give examples: pairs need a winner ('a' or 'b'; ties and "both bad"
+   * rank nothing); KTO also labels both answers of a "both bad" choice false (see ktoLabelRule).
+   * Verdict, priority, status and version filters describe evaluations and do not apply to them.
    */
-  function abRows(filters: ExportFilters) {
+  function abRows(filters: ExportFilters, kind: ExportExampleKind) {
     let query = db
       .selectFrom('ab_comparisons as c')
       .innerJoin('conversation_logs as la', 'la.id', 'c.log_a')
       .innerJoin('conversation_logs as lb', 'lb.id', 'c.log_b')
       .innerJoin('sessions as s', 's.id', 'la.session_id')
-      .where('c.choice', 'in', ['a', 'b']);
+      .where('c.choice', 'in', kind === 'unpaired' ? ['a', 'b', 'both_bad'] : ['a', 'b']);
     if (filters.workspaceId !== undefined) query = query.where('c.workspace_id', '=', filters.workspaceId);
     if (filters.modelId !== undefined) query = query.where('c.model_id', '=', filters.modelId);
     if (filters.from) query = query.where('la.asked_at', '>=', filters.from);
@@ -209,16 +214,21 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
     if (kind === 'sft') {
       const target = row.evaluation === 1 ? answer : correction;
       if (target === null) return { skip: row.evaluation === 1 ? 'empty_model_answer' : 'missing_correct_answer' };
-      return { ...base, example: { ...prompt, target } };
+      return { ...base, examples: [{ ...prompt, target }] };
     }
     if (kind === 'unpaired') {
-      if (answer === null) return { skip: 'empty_model_answer' };
-      return { ...base, example: { ...prompt, completion: answer, label: row.evaluation === 1 } };
+      // The model answer labelled by its verdict, and the expert's correction of a 2 or 3 as a
+      // desirable completion for the same prompt (ktoLabelRule).
+      const examples: UnpairedExample[] = [];
+      if (answer !== null) examples.push({ ...prompt, completion: answer, label: row.evaluation === 1 });
+      if (row.evaluation !== 1 && correction !== null && correction.trim() !== answer?.trim()) examples.push({ ...prompt, completion: correction, label: true });
+      if (examples.length === 0) return { skip: 'empty_model_answer' };
+      return { ...base, examples };
     }
     if (correction === null) return { skip: 'missing_correct_answer' };
     if (answer === null) return { skip: 'empty_model_answer' };
     if (correction.trim() === answer.trim()) return { skip: 'correction_equals_answer' };
-    return { ...base, example: { ...prompt, chosen: correction, rejected: answer } };
+    return { ...base, examples: [{ ...prompt, chosen: correction, rejected: answer }] };
   }
 
   async function run(input: ExportInput, userId: number, job: Job): Promise<ExportResult> {
@@ -228,7 +238,8 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       throw new ApiError('VALIDATION', 'Skipping too-long examples needs a model to measure them with (lengthCheckModelId).', { field: 'skipTooLong' });
     }
     const outDir = resolveOutDir(input);
-    const sources: PreferenceSource[] = kind === 'preference' ? input.preferenceSources : ['evaluations'];
+    // Pairs (DPO) and labelled completions (KTO) come from evaluations and A/B choices; SFT from evaluations.
+    const sources: PreferenceSource[] = kind === 'sft' ? ['evaluations'] : input.preferenceSources;
     const withAb = sources.includes('ab');
     const withEvaluations = sources.includes('evaluations');
 
@@ -236,7 +247,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
     const anyActiveItem = withEvaluations && (await activeReverificationItems().limit(1).executeTakeFirst()) !== undefined;
     const holdBack = anyActiveItem && !input.includeActiveReverification;
     const evaluationTotal = withEvaluations ? await count(evaluationRows(input, kind, holdBack).select((eb) => eb.fn.countAll<number>().as('n'))) : 0;
-    const abTotal = withAb ? await count(abRows(input.filters).select((eb) => eb.fn.countAll<number>().as('n'))) : 0;
+    const abTotal = withAb ? await count(abRows(input.filters, kind).select((eb) => eb.fn.countAll<number>().as('n'))) : 0;
     const reverificationMatched = anyActiveItem
       ? await count(
           candidates(input.filters, kind)
@@ -246,7 +257,8 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       : 0;
     const total = evaluationTotal + abTotal;
     if (total === 0) {
-      const what = kind === 'preference' ? 'No preference pairs (corrected verdicts 2/3 or A/B choices with a winner)' : 'No evaluated answers';
+      const what =
+        kind === 'preference' ? 'No preference pairs (corrected verdicts 2/3 or A/B choices with a winner)' : kind === 'unpaired' ? 'No evaluated answers or decided A/B choices' : 'No evaluated answers';
       const held = reverificationMatched > 0 && !input.includeActiveReverification ? ` (${reverificationMatched} are held back by an active re-verification set)` : '';
       throw new ApiError('EXPORT_EMPTY', `${what} match these filters${held}, so there is nothing to export.`, { reverificationExcluded: reverificationMatched });
     }
@@ -284,10 +296,12 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
     let datasetId: number | null = null;
     try {
       for (const split of splits) writers.set(split, new SplitWriter(staging, format.fileName(split)));
-      /** Which split each exported evaluation went to; written with the dataset in one transaction. */
+      /** Which split each exported source (evaluation id, or minus the A/B comparison id) went to; written with the dataset in one transaction. */
       const splitOf = new Map<number, Split>();
+      /** Lines per verdict of the evaluation they came from, per source, and (KTO) per label. */
       const perEvaluation: Record<'1' | '2' | '3', number> = { '1': 0, '2': 0, '3': 0 };
       const perSource: Record<PreferenceSource, number> = { evaluations: 0, ab: 0 };
+      const perLabel = { true: 0, false: 0 };
       /** The models whose answers went in: the manifest records each one's chat template. */
       const modelIds = new Set<number>();
       const skipped: Record<string, number> = {};
@@ -311,25 +325,34 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
             return;
           }
         }
+        let examples = candidate.examples;
         if (lengthChecker) {
-          const tokens = Math.max(...conversationsOf(kind, candidate.example).map((conversation) => lengthChecker.count(conversation)));
-          length.checked++;
-          length.longestTokens = Math.max(length.longestTokens, tokens);
-          if (tokens > lengthChecker.summary.contextLength) {
+          // Each line on its own: a short correction is kept when the long model answer is not.
+          examples = examples.filter((example) => {
+            const tokens = Math.max(...conversationsOf(kind, example).map((conversation) => lengthChecker.count(conversation)));
+            length.checked++;
+            length.longestTokens = Math.max(length.longestTokens, tokens);
+            if (tokens <= lengthChecker.summary.contextLength) return true;
             length.tooLong++;
-            // Not marked seen: an older, shorter duplicate of the question may take its place.
-            if (input.skipTooLong) return void skip('too_long');
-          }
+            if (!input.skipTooLong) return true;
+            skip('too_long');
+            return false;
+          });
+          // Not marked seen: an older, shorter duplicate of the question may take its place.
+          if (examples.length === 0) return;
         }
         if (dedupKey !== null) seen[candidate.source].add(dedupKey);
         const wanted = splitFor(input.seed, candidate.key, input.validRatio, input.testRatio);
         const split = writers.has(wanted) ? wanted : 'train';
         const render = textRenderers?.get(candidate.modelId)?.render ?? renderPlain;
-        writers.get(split)!.append((format.line as (example: ExampleOf[ExportExampleKind], render: ConversationRenderer) => string)(candidate.example, render), candidate.key);
-        if (candidate.verdict !== null) perEvaluation[String(candidate.verdict) as '1' | '2' | '3']++;
-        perSource[candidate.source]++;
+        for (const example of examples) {
+          writers.get(split)!.append((format.line as (example: ExampleOf[ExportExampleKind], render: ConversationRenderer) => string)(example, render), candidate.key);
+          if (candidate.verdict !== null) perEvaluation[String(candidate.verdict) as '1' | '2' | '3']++;
+          perSource[candidate.source]++;
+          if (kind === 'unpaired') perLabel[(example as UnpairedExample).label ? 'true' : 'false']++;
+        }
         modelIds.add(candidate.modelId);
-        if (candidate.key > 0) splitOf.set(candidate.key, split);
+        splitOf.set(candidate.key, split);
       };
       const afterChunk = async (rows: number) => {
         processed += rows;
@@ -367,7 +390,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
       for (;;) {
         if (!withAb) break;
         job.throwIfCancelled();
-        const rows = await abRows(input.filters)
+        const rows = await abRows(input.filters, kind)
           .select(['c.id', 'c.choice', 'c.question', 'c.model_id', 'la.id as log_a', 'la.answer as answer_a', 'lb.answer as answer_b', 's.system_prompt_snapshot'])
           .where('c.id', '<', beforeId)
           .orderBy('c.id', 'desc')
@@ -377,20 +400,28 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
         // Both answers were given to the same question; the prompt is as A saw it.
         const contexts = input.includeContext ? await sourcesByLog(db, rows.map((row) => row.log_a), userId) : null;
         for (const row of rows) {
+          const context = contexts?.get(row.log_a)?.filter((source) => source.promptText !== '').map((source) => source.promptText);
+          const prompt = { systemPrompt: row.system_prompt_snapshot, question: row.question, ...(context && { context }) };
+          const candidate = { key: -row.id, verdict: null, modelId: row.model_id, question: row.question, source: 'ab' as const };
+          if (row.choice === 'both_bad') {
+            // KTO only (pairs never read these): both answers undesirable; one line when they are the same text.
+            const answers = [...new Set([row.answer_a, row.answer_b].filter((answer) => answer.trim() !== ''))];
+            if (answers.length === 0) skip('empty_model_answer');
+            else consider({ ...candidate, examples: answers.map((completion) => ({ ...prompt, completion, label: false })) });
+            continue;
+          }
           const [chosen, rejected] = row.choice === 'a' ? [row.answer_a, row.answer_b] : [row.answer_b, row.answer_a];
           if (chosen.trim() === '' || rejected.trim() === '') skip('empty_model_answer');
           else if (chosen.trim() === rejected.trim()) skip('identical_answers');
-          else {
-            const context = contexts?.get(row.log_a)?.filter((source) => source.promptText !== '').map((source) => source.promptText);
+          else if (kind === 'unpaired') {
             consider({
-              key: -row.id,
-              verdict: null,
-              modelId: row.model_id,
-              question: row.question,
-              source: 'ab',
-              example: { systemPrompt: row.system_prompt_snapshot, question: row.question, ...(context && { context }), chosen, rejected },
+              ...candidate,
+              examples: [
+                { ...prompt, completion: chosen, label: true },
+                { ...prompt, completion: rejected, label: false },
+              ],
             });
-          }
+          } else consider({ ...candidate, examples: [{ ...prompt, chosen, rejected }] });
         }
         beforeId = rows[rows.length - 1]!.id;
         await afterChunk(rows.length);
@@ -412,7 +443,7 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           );
         }
         writer.append(moved.line, moved.key);
-        if (moved.key > 0) splitOf.set(moved.key, split);
+        splitOf.set(moved.key, split);
       }
 
       const files = splits.map((split) => writers.get(split)!.close());
@@ -460,8 +491,9 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           total: exampleCount,
           perSplit: Object.fromEntries(splits.map((split, i) => [split, files[i]!.rows])),
           perEvaluation,
-          ...(kind === 'preference' && { perSource }),
+          ...(kind !== 'sft' && { perSource }),
         },
+        ...(kind === 'unpaired' && { labels: { rule: ktoLabelRule, ...perLabel } }),
         skipped: { total: Object.values(skipped).reduce((a, b) => a + b, 0), reasons: skipped },
         files,
         warnings,
@@ -492,7 +524,8 @@ export function createExporter(db: Db, deps: { appVersion: string; exportsDir: s
           .executeTakeFirstOrThrow();
         const committed = manifestFor(dataset.id);
         await trx.updateTable('datasets').set({ manifest: JSON.stringify(committed) }).where('id', '=', dataset.id).execute();
-        const items = [...splitOf].map(([evaluationId, split]) => ({ dataset_id: dataset.id, evaluation_id: evaluationId, split }));
+        // Each source of the examples: an evaluation (positive key) or an A/B comparison (negative key).
+        const items = [...splitOf].map(([key, split]) => ({ dataset_id: dataset.id, evaluation_id: key > 0 ? key : null, ab_comparison_id: key < 0 ? -key : null, split }));
         for (let i = 0; i < items.length; i += chunkSize) await trx.insertInto('dataset_items').values(items.slice(i, i + chunkSize)).execute();
         await trx.updateTable('pending_exports').set({ dataset_id: dataset.id }).where('id', '=', pending.id).execute();
         return committed;

@@ -94,6 +94,18 @@ const openaiFiles = (split: Split) => ({ train: 'training.jsonl', valid: 'valida
 /** ShareGPT's role names (LLaMA-Factory's defaults), declared in the entry's tags all the same. */
 const sharegptTags = { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt' };
 
+/**
+ * Where KTO's labelled completions come from, recorded in the manifest (`labels.rule`): each
+ * evaluation's model answer (true for verdict 1, false for 2 and 3) and, for 2 and 3, the expert's
+ * correction (true); each blind A/B choice's answers (the chosen one true and the other false;
+ * "both bad": both false; a tie says neither is better nor whether either is good, so it gives none).
+ */
+export const ktoLabelRule =
+  'evaluations: the model answer with label true for verdict 1 and false for 2 and 3, plus for 2 and 3 the correct answer with label true (when written and different from the model answer); ' +
+  'A/B choices: the chosen answer true and the other false; both bad: both false; tie: no example (a tie says neither answer is better, not whether either is good).';
+
+const ktoLayout = `TRL conversational unpaired preference (KTO). prompt: system and user messages; completion: one assistant message; label: a boolean. Sources: ${ktoLabelRule}`;
+
 const textLayout =
   "text: the whole conversation (system prompt, user turn, answer) rendered with the answering model's own chat template " +
   '(tokenizer.chat_template, see chatTemplates; a LoRA version uses its base model\'s) with bos_token empty, because mlx-lm tokenizes the text ' +
@@ -205,7 +217,7 @@ export const exportFormats: Record<ExportFormat, AnyFormatSpec> = {
     trainer: 'trl',
     fileName: splitFiles,
     line: (example) => JSON.stringify({ prompt: promptMessages(example), completion: [assistant(example.completion)], label: example.label }),
-    layout: 'TRL conversational unpaired preference (KTO). prompt: system and user messages; completion: the model answer; label: true for verdict 1, false for 2 and 3.',
+    layout: ktoLayout,
   },
 };
 

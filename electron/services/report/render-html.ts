@@ -1,5 +1,5 @@
-import type { ScoreCard, VerdictCounts } from '../../../shared/contract/reverify.ts';
-import type { Verdict } from '../../../shared/contract/entities.ts';
+import type { ScoreBreakdownRow, ScoreCard, VerdictCounts } from '../../../shared/contract/reverify.ts';
+import type { Verdict, VersionRef } from '../../../shared/contract/entities.ts';
 import { diffText } from '../../../shared/text-diff.ts';
 import type { ReportData, ReportExample } from './report-data.ts';
 import { reportFormatters, reportStrings, type ReportFormatters, type ReportStrings } from './report-strings.ts';
@@ -12,7 +12,8 @@ import { reportCss } from './report-css.ts';
  * Every piece of text that came from a user or a model goes through `escapeHtml`.
  */
 export function renderReportHtml(data: ReportData): string {
-  const context: Context = { s: reportStrings[data.language], f: reportFormatters(data.language) };
+  const strings = reportStrings[data.language];
+  const context: Context = { s: strings, f: reportFormatters(data.language), label: (ref) => ref.versionName ?? strings.baseVersion(ref.modelName) };
   const { s, f } = context;
   const judged = data.scoreCard.versions.reduce((sum, version) => sum + version.counts.judged, 0);
   const title = `${s.reportTitle} · ${data.workspace.name}`;
@@ -51,6 +52,8 @@ ${body}
 interface Context {
   s: ReportStrings;
   f: ReportFormatters;
+  /** A version's name; the base alone (versionName null) named in the report's language. */
+  label: (ref: VersionRef) => string;
 }
 
 export function escapeHtml(text: string): string {
@@ -77,7 +80,7 @@ function header(data: ReportData, { s, f }: Context): string {
 </header>`;
 }
 
-function summary(card: ScoreCard, { s, f }: Context): string {
+function summary(card: ScoreCard, { s, f, label }: Context): string {
   // Versions come parents before children, so the last one judged is the newest; it is compared
   // with the first one judged, usually the base.
   const judgedVersions = card.versions.filter((version) => version.counts.judged > 0);
@@ -91,7 +94,7 @@ function summary(card: ScoreCard, { s, f }: Context): string {
     `<div class="kpi ${tone}"><div class="kpi-label">${escapeHtml(label)}</div><div class="kpi-value">${escapeHtml(value)}</div>${note ? `<div class="kpi-note">${escapeHtml(note)}</div>` : ''}</div>`;
   return `<section class="kpis" aria-label="${escapeHtml(s.sections.summary)}">
   ${tile(s.kpi.judged, f.integer(judged))}
-  ${tile(latest ? s.kpi.goodRate(latest.name) : s.kpi.goodRateNone, latest ? f.percent(latest.counts.goodRate) : s.none, delta === null || !first ? '' : s.kpi.versus(formatPoints(delta, f), first.name), delta === null ? '' : delta >= 0 ? 'up' : 'down')}
+  ${tile(latest ? s.kpi.goodRate(label(latest)) : s.kpi.goodRateNone, latest ? f.percent(latest.counts.goodRate) : s.none, delta === null || !first ? '' : s.kpi.versus(formatPoints(delta, f), label(first)), delta === null ? '' : delta >= 0 ? 'up' : 'down')}
   ${tile(s.kpi.verified, f.integer(verified))}
   ${tile(s.kpi.regressions, f.integer(regressed), '', regressed > 0 ? 'down' : '')}
 </section>`;
@@ -179,7 +182,7 @@ function lineageSection(data: ReportData, context: Context): string {
 function treeItem(node: TreeNode, card: ScoreCard, context: Context): string {
   const { s, f } = context;
   const { entry } = node;
-  const score = card.versions.find((version) => (entry.versionId === null ? version.versionId === null && version.name === entry.name : version.versionId === entry.versionId));
+  const score = card.versions.find((version) => (entry.versionId === null ? version.versionId === null && version.modelName === entry.baseModelName : version.versionId === entry.versionId));
   const details: string[] = [];
   if (entry.datasetName) details.push(`<span>${escapeHtml(s.lineage.dataset)}: <b>${escapeHtml(entry.datasetName)}</b></span>`);
   if (entry.trainer) details.push(`<span>${escapeHtml(s.lineage.trainer)}: ${escapeHtml(entry.trainer)}</span>`);
@@ -217,7 +220,7 @@ function chartsSection(card: ScoreCard, context: Context): string {
 const chartWidth = 720;
 
 /** Grouped bars: per judged version, the share of good, insufficient and wrong answers. */
-function ratesChart(card: ScoreCard, { s, f }: Context): string {
+function ratesChart(card: ScoreCard, { s, f, label: nameOf }: Context): string {
   const versions = card.versions.filter((version) => version.counts.judged > 0);
   const height = 250;
   const plot = { left: 46, right: chartWidth - 12, top: 16, bottom: height - 44 };
@@ -226,19 +229,20 @@ function ratesChart(card: ScoreCard, { s, f }: Context): string {
   const y = (rate: number) => plot.bottom - rate * (plot.bottom - plot.top);
   const parts: string[] = [yGrid(plot, y, f)];
   versions.forEach((version, index) => {
+    const name = nameOf(version);
     const centre = plot.left + groupWidth * (index + 0.5);
     (['good', 'insufficient', 'wrong'] as const).forEach((key, bar) => {
       const count = version.counts[key];
       const rate = count / version.counts.judged;
       const x = centre + (bar - 1.5) * barWidth;
       const top = y(rate);
-      const label = `${version.name} · ${s.verdicts[bar === 0 ? 1 : bar === 1 ? 2 : 3]}: ${f.percent(rate)} (${f.integer(count)}/${f.integer(version.counts.judged)})`;
+      const label = `${name} · ${s.verdicts[bar === 0 ? 1 : bar === 1 ? 2 : 3]}: ${f.percent(rate)} (${f.integer(count)}/${f.integer(version.counts.judged)})`;
       parts.push(
         `<rect class="bar bar-${key}" x="${num(x + 1)}" y="${num(top)}" width="${num(barWidth - 2)}" height="${num(plot.bottom - top)}" fill="${verdictColours[key]}" rx="2"><title>${escapeHtml(label)}</title></rect>`,
       );
       if (barWidth >= 24) parts.push(`<text class="value" x="${num(x + barWidth / 2)}" y="${num(top - 4)}" text-anchor="middle">${escapeHtml(f.percent(rate))}</text>`);
     });
-    parts.push(`<text class="axis-label" x="${num(centre)}" y="${plot.bottom + 18}" text-anchor="middle">${escapeHtml(shorten(version.name, groupWidth < 90 ? 10 : 22))}<title>${escapeHtml(version.name)}</title></text>`);
+    parts.push(`<text class="axis-label" x="${num(centre)}" y="${plot.bottom + 18}" text-anchor="middle">${escapeHtml(shorten(name, groupWidth < 90 ? 10 : 22))}<title>${escapeHtml(name)}</title></text>`);
     parts.push(`<text class="axis-note" x="${num(centre)}" y="${plot.bottom + 34}" text-anchor="middle">n=${escapeHtml(f.integer(version.counts.judged))}</text>`);
   });
   return svg(height, s.charts.ratesTitle, parts);
@@ -246,10 +250,10 @@ function ratesChart(card: ScoreCard, { s, f }: Context): string {
 
 /** One line per version: its good rate on each day it was judged. */
 function timelineChart(card: ScoreCard, context: Context): string {
-  const { s, f } = context;
-  const points = card.timeline.filter((point) => point.counts.judged > 0 && Number.isFinite(Date.parse(`${point.day.slice(0, 10)}T00:00:00Z`)));
+  const { s, f, label } = context;
+  const points = card.timeline.filter((point) => point.counts.judged > 0 && Number.isFinite(Date.parse(`${point.day.slice(0, 10)}T00:00:00Z`))).map((point) => ({ ...point, name: label(point) }));
   if (points.length === 0) return '';
-  const order = [...new Set([...card.versions.map((version) => version.name), ...points.map((point) => point.versionName)])].filter((name) => points.some((point) => point.versionName === name));
+  const order = [...new Set([...card.versions.map(label), ...points.map((point) => point.name)])].filter((name) => points.some((point) => point.name === name));
   const days = [...new Set(points.map((point) => point.day.slice(0, 10)))].sort();
   const time = (day: string) => Date.parse(`${day.slice(0, 10)}T00:00:00Z`);
   const height = 240;
@@ -268,13 +272,13 @@ function timelineChart(card: ScoreCard, context: Context): string {
   });
   order.forEach((name, index) => {
     const colour = seriesColours[index % seriesColours.length]!;
-    const series = points.filter((point) => point.versionName === name).sort((a, b) => a.day.localeCompare(b.day));
+    const series = points.filter((point) => point.name === name).sort((a, b) => a.day.localeCompare(b.day));
     if (series.length > 1) {
       parts.push(`<polyline class="line" fill="none" stroke="${colour}" stroke-width="2.5" stroke-linejoin="round" points="${series.map((point) => `${num(x(point.day))},${num(y(point.counts.goodRate))}`).join(' ')}"/>`);
     }
     for (const point of series) {
-      const label = `${name} · ${f.day(point.day)}: ${f.percent(point.counts.goodRate)} (${f.integer(point.counts.good)}/${f.integer(point.counts.judged)})`;
-      parts.push(`<circle class="point" cx="${num(x(point.day))}" cy="${num(y(point.counts.goodRate))}" r="4" fill="#fff" stroke="${colour}" stroke-width="2.5"><title>${escapeHtml(label)}</title></circle>`);
+      const title = `${name} · ${f.day(point.day)}: ${f.percent(point.counts.goodRate)} (${f.integer(point.counts.good)}/${f.integer(point.counts.judged)})`;
+      parts.push(`<circle class="point" cx="${num(x(point.day))}" cy="${num(y(point.counts.goodRate))}" r="4" fill="#fff" stroke="${colour}" stroke-width="2.5"><title>${escapeHtml(title)}</title></circle>`);
     }
   });
   const legend = order.map((name, index) => `<span><i style="background:${seriesColours[index % seriesColours.length]}"></i>${escapeHtml(name)}</span>`).join('');
@@ -334,8 +338,9 @@ function countColumns({ s }: Context): Column[] {
   ];
 }
 
-function countCells(counts: VerdictCounts, { s, f }: Context): string[] {
-  return [f.integer(counts.judged), f.integer(counts.good), f.integer(counts.insufficient), f.integer(counts.wrong), rateBar(counts, { s, f })];
+function countCells(counts: VerdictCounts, context: Context): string[] {
+  const { f } = context;
+  return [f.integer(counts.judged), f.integer(counts.good), f.integer(counts.insufficient), f.integer(counts.wrong), rateBar(counts, context)];
 }
 
 /** The good rate as a figure and a small stacked bar of the three verdicts (plain CSS, prints). */
@@ -350,15 +355,18 @@ function rateBar(counts: VerdictCounts, { s, f }: Context): string {
 }
 
 function scoreCardSection(card: ScoreCard, context: Context): string {
-  const { s, f } = context;
+  const { s, f, label } = context;
   const counts = countColumns(context);
-  const nameCell = (name: string) => `<span class="strong">${escapeHtml(name)}</span>`;
+  const nameCell = (ref: VersionRef) => `<span class="strong">${escapeHtml(label(ref))}</span>`;
+  /** Breakdown rows: the version, and the run (or "all answers" for the version across the workspace). */
+  const scopeColumns: Column[] = [{ label: s.tables.version }, { label: s.tables.run, nowrap: true }];
+  const scopeCells = (row: ScoreBreakdownRow) => [nameCell(row), row.runId === null ? `<span class="muted">${escapeHtml(s.tables.allAnswers)}</span>` : `#${escapeHtml(String(row.runId))}`];
   const optional = (value: number | null) => (value === null ? s.none : f.percent(value));
   const tables = [
     table(
       s.tables.versions,
       [{ label: s.tables.version }, ...counts, { label: s.tables.verified, numeric: true }, { label: s.tables.regressed, numeric: true }, { label: s.tables.trainedInto, numeric: true }],
-      card.versions.map((version) => [nameCell(version.name), ...countCells(version.counts, context), f.integer(version.verified), f.integer(version.regressed), f.integer(version.trainedInto)]),
+      card.versions.map((version) => [nameCell(version), ...countCells(version.counts, context), f.integer(version.verified), f.integer(version.regressed), f.integer(version.trainedInto)]),
     ),
     table(
       s.tables.runs,
@@ -376,7 +384,7 @@ function scoreCardSection(card: ScoreCard, context: Context): string {
       ],
       card.runs.map((run) => [
         escapeHtml(run.setName),
-        nameCell(run.versionName),
+        nameCell(run),
         escapeHtml(f.date(run.createdAt)),
         escapeHtml(s.runStatuses[run.status] ?? run.status),
         `${escapeHtml(f.integer(run.answered))}/${escapeHtml(f.integer(run.total))}`,
@@ -389,18 +397,18 @@ function scoreCardSection(card: ScoreCard, context: Context): string {
     ),
     table(
       s.tables.byPriority,
-      [{ label: s.tables.priority }, ...counts],
-      card.byPriority.map((row) => [escapeHtml(row.priority === null ? s.noPriority : s.priorities[row.priority]), ...countCells(row.counts, context)]),
+      [...scopeColumns, { label: s.tables.priority }, ...counts],
+      card.byPriority.map((row) => [...scopeCells(row), escapeHtml(row.priority === null ? s.noPriority : s.priorities[row.priority]), ...countCells(row.counts, context)]),
     ),
     table(
       s.tables.byCategory,
-      [{ label: s.tables.category }, ...counts],
-      card.byCategory.map((row) => [escapeHtml(s.categories[row.category] ?? row.category), ...countCells(row.counts, context)]),
+      [...scopeColumns, { label: s.tables.category }, ...counts],
+      card.byCategory.map((row) => [...scopeCells(row), escapeHtml(s.categories[row.category] ?? row.category), ...countCells(row.counts, context)]),
     ),
     table(
       s.tables.byTag,
-      [{ label: s.tables.tag }, { label: s.tables.version }, ...counts],
-      card.byTag.map((row) => [`<span class="tag">${escapeHtml(row.tag)}</span>`, nameCell(row.versionName), ...countCells(row.counts, context)]),
+      [...scopeColumns, { label: s.tables.tag }, ...counts],
+      card.byTag.map((row) => [...scopeCells(row), `<span class="tag">${escapeHtml(row.tag)}</span>`, ...countCells(row.counts, context)]),
     ),
     table(
       s.tables.ab,
@@ -440,15 +448,15 @@ function examplesSection(data: ReportData, context: Context): string {
 }
 
 function exampleCard(example: ReportExample, context: Context, tone: string): string {
-  const { s } = context;
+  const { s, label } = context;
   const verdict = `<span class="verdict v${example.verdict}">${escapeHtml(s.verdicts[example.verdict])}</span>`;
   const correction = example.correction === null ? `<p class="muted">${escapeHtml(s.examples.noCorrection)}</p>` : longText(example.correction, context);
   return `<article class="example ${tone}">
   <div class="question"><div class="label">${escapeHtml(s.examples.question)}</div>${longText(example.question, context, 'question-text')}</div>
   <div class="columns">
-    <div class="column"><div class="label">${escapeHtml(s.examples.earlierAnswer(example.earlierVersion))}</div>${longText(example.earlierAnswer, context)}</div>
+    <div class="column"><div class="label">${escapeHtml(s.examples.earlierAnswer(label(example.earlierVersion)))}</div>${longText(example.earlierAnswer, context)}</div>
     <div class="column correction"><div class="label">${escapeHtml(s.examples.correction)}</div>${correction}</div>
-    <div class="column"><div class="label">${escapeHtml(s.examples.newAnswer(example.newVersion))} ${verdict}</div>${longText(example.newAnswer, context)}</div>
+    <div class="column"><div class="label">${escapeHtml(s.examples.newAnswer(label(example.newVersion)))} ${verdict}</div>${longText(example.newAnswer, context)}</div>
   </div>
   ${diffBlock(example, context)}
 </article>`;

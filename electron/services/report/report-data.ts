@@ -1,5 +1,5 @@
 import type { ReportLanguage, ScoreCard } from '../../../shared/contract/reverify.ts';
-import type { Verdict } from '../../../shared/contract/entities.ts';
+import type { Verdict, VersionRef } from '../../../shared/contract/entities.ts';
 
 /**
  * Everything the PoC report shows, gathered by the report service from the database and handed
@@ -13,6 +13,7 @@ export interface ReportData {
   /** Base models and their versions, parents before children. */
   lineage: Array<{
     versionId: number | null;
+    /** The version's name; for the base (versionId null) the model's name, labelled by the report's strings. */
     name: string;
     parentVersionId: number | null;
     baseModelName: string;
@@ -28,11 +29,11 @@ export interface ReportData {
 export interface ReportExample {
   question: string;
   earlierAnswer: string;
-  earlierVersion: string;
+  earlierVersion: VersionRef;
   /** The expert's correct answer, when one was written. */
   correction: string | null;
   newAnswer: string;
-  newVersion: string;
+  newVersion: VersionRef;
   /** The verdict the new answer got. */
   verdict: Verdict;
 }

@@ -9,6 +9,7 @@ import { ensureDir, isPseudoFileSystemPath, notWritableError, removeQuietly } fr
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { ScoreCardService } from '../reverify/scorecards.ts';
 import type { VersionService } from '../versions/versions.ts';
+import { versionRefs, type VersionRefOf } from '../versions/version-refs.ts';
 import type { WorkspaceService } from '../workspaces/workspaces.ts';
 import type { ReportData, ReportExample } from './report-data.ts';
 import { renderReportHtml } from './render-html.ts';
@@ -46,7 +47,7 @@ export function createReportService(
     pdfRenderer: () => PdfRenderer | null;
   },
 ) {
-  async function examples(workspaceId: number, kind: 'fixed' | 'regressed', name: (modelId: number, versionId: number | null) => Promise<string>): Promise<ReportExample[]> {
+  async function examples(workspaceId: number, kind: 'fixed' | 'regressed', refOf: VersionRefOf): Promise<ReportExample[]> {
     // Fixed: a trained item verified by a later version. Regressed: good before, judged 2 or 3 now.
     const rows =
       kind === 'fixed'
@@ -69,10 +70,10 @@ export function createReportService(
       rows.rows.map(async (row) => ({
         question: row.question,
         earlierAnswer: row.earlier_answer,
-        earlierVersion: await name(row.earlier_model, row.earlier_version),
+        earlierVersion: await refOf(row.earlier_model, row.earlier_version),
         correction: row.correction,
         newAnswer: row.new_answer,
-        newVersion: await name(row.new_model, row.new_version),
+        newVersion: await refOf(row.new_model, row.new_version),
         verdict: row.verdict,
       })),
     );
@@ -85,17 +86,15 @@ export function createReportService(
       SELECT DISTINCT model_id FROM conversation_logs WHERE workspace_id = ${workspaceId}
       UNION SELECT DISTINCT model_id FROM batch_runs WHERE workspace_id = ${workspaceId}`.execute(db);
     const lineage: ReportData['lineage'] = [];
-    const names = new Map<string, string>();
     for (const { model_id: modelId } of modelIds.rows) {
       const model = await deps.models.get(modelId);
-      names.set(`${modelId}:null`, `${model.displayName} (base)`);
-      lineage.push({ versionId: null, name: `${model.displayName} (base)`, parentVersionId: null, baseModelName: model.displayName, datasetName: null, trainedAt: null, trainer: '', hyperparameters: {} });
+      // The base by its model's name: the report labels it "base" in its own language.
+      lineage.push({ versionId: null, name: model.displayName, parentVersionId: null, baseModelName: model.displayName, datasetName: null, trainedAt: null, trainer: '', hyperparameters: {} });
       for (const version of await deps.versions.list(modelId)) {
-        names.set(`${modelId}:${version.id}`, version.name);
         lineage.push({ versionId: version.id, name: version.name, parentVersionId: version.parentVersionId, baseModelName: model.displayName, datasetName: version.datasetName, trainedAt: version.trainedAt, trainer: version.trainer, hyperparameters: version.hyperparameters });
       }
     }
-    const name = async (modelId: number, versionId: number | null) => names.get(`${modelId}:${versionId}`) ?? (await deps.models.get(modelId)).displayName;
+    const refOf = versionRefs(db);
     return {
       language,
       generatedAt: new Date().toISOString(),
@@ -103,7 +102,7 @@ export function createReportService(
       workspace: { name: workspace.name, businessDomain: workspace.businessDomain, category: workspace.category, systemPrompt: workspace.systemPrompt },
       lineage,
       scoreCard,
-      examples: { fixed: await examples(workspaceId, 'fixed', name), regressed: await examples(workspaceId, 'regressed', name) },
+      examples: { fixed: await examples(workspaceId, 'fixed', refOf), regressed: await examples(workspaceId, 'regressed', refOf) },
     };
   }
 

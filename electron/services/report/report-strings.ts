@@ -17,6 +17,8 @@ export interface ReportStrings {
   verdicts: Record<Verdict, string>;
   priorities: Record<Priority, string>;
   noPriority: string;
+  /** The base model alone, named after its model (services give the model's name, never a label). */
+  baseVersion: (model: string) => string;
   lineage: { base: string; dataset: string; trainer: string; trainedAt: string; hyperparameters: string; empty: string };
   charts: { ratesTitle: string; ratesAxis: string; timelineTitle: string; timelineSingleDay: string };
   tables: {
@@ -27,6 +29,9 @@ export interface ReportStrings {
     byTag: string;
     ab: string;
     version: string;
+    /** The run column of the breakdown tables, and what it says for a version's answers across the workspace. */
+    run: string;
+    allAnswers: string;
     set: string;
     date: string;
     status: string;
@@ -81,6 +86,7 @@ const en: ReportStrings = {
   verdicts: { 1: 'Good', 2: 'Insufficient', 3: 'Wrong' },
   priorities: { 1: 'High', 2: 'Medium', 3: 'Low' },
   noPriority: 'No priority',
+  baseVersion: (model) => `${model} (base)`,
   lineage: { base: 'Base model', dataset: 'Trained on', trainer: 'Trainer', trainedAt: 'Trained', hyperparameters: 'Hyperparameters', empty: 'No model has been registered yet.' },
   charts: {
     ratesTitle: 'Verdicts per version',
@@ -96,6 +102,8 @@ const en: ReportStrings = {
     byTag: 'By tag',
     ab: 'Blind A/B',
     version: 'Version',
+    run: 'Run',
+    allAnswers: 'All answers',
     set: 'Question set',
     date: 'Date',
     status: 'Status',
@@ -149,6 +157,7 @@ const ko: ReportStrings = {
   verdicts: { 1: '좋음', 2: '부족', 3: '틀림' },
   priorities: { 1: '높음', 2: '보통', 3: '낮음' },
   noPriority: '우선순위 없음',
+  baseVersion: (model) => `${model} (기본 모델)`,
   lineage: { base: '기반 모델', dataset: '학습 데이터', trainer: '학습 도구', trainedAt: '학습일', hyperparameters: '하이퍼파라미터', empty: '아직 등록된 모델이 없습니다.' },
   charts: {
     ratesTitle: '버전별 평가 결과',
@@ -164,6 +173,8 @@ const ko: ReportStrings = {
     byTag: '태그별',
     ab: '블라인드 A/B',
     version: '버전',
+    run: '실행',
+    allAnswers: '전체 답변',
     set: '질문 세트',
     date: '날짜',
     status: '상태',
@@ -217,6 +228,7 @@ const ja: ReportStrings = {
   verdicts: { 1: '良い', 2: '不十分', 3: '誤り' },
   priorities: { 1: '高', 2: '中', 3: '低' },
   noPriority: '優先度なし',
+  baseVersion: (model) => `${model}（ベースモデル）`,
   lineage: { base: 'ベースモデル', dataset: '学習データ', trainer: '学習ツール', trainedAt: '学習日', hyperparameters: 'ハイパーパラメータ', empty: 'まだモデルが登録されていません。' },
   charts: {
     ratesTitle: 'バージョン別の評価',
@@ -232,6 +244,8 @@ const ja: ReportStrings = {
     byTag: 'タグ別',
     ab: 'ブラインド A/B',
     version: 'バージョン',
+    run: '実行',
+    allAnswers: 'すべての回答',
     set: '質問セット',
     date: '日付',
     status: '状態',

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.ts';
 import type { EvaluationService } from '../evaluation/evaluations.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { VersionService } from '../versions/versions.ts';
+import { versionRefs } from '../versions/version-refs.ts';
 
 /**
  * Re-judging a run side by side (issue 13): the earlier answer with its verdict, the expert's
@@ -16,16 +17,6 @@ import type { VersionService } from '../versions/versions.ts';
  *   can never disagree with them.
  */
 export function createRejudgeService(db: Db, deps: { evaluations: EvaluationService; versions: Pick<VersionService, 'get'>; models: Pick<ModelRegistry, 'get'> }) {
-  /** Names looked up once per listing (a model can be renamed, so never kept longer). */
-  function versionNames() {
-    const names = new Map<string, Promise<string>>();
-    return (modelId: number, versionId: number | null): Promise<string> => {
-      const key = `${modelId}:${versionId}`;
-      if (!names.has(key)) names.set(key, versionId === null ? deps.models.get(modelId).then((model) => `${model.displayName} (base)`) : deps.versions.get(versionId).then((version) => version.name));
-      return names.get(key)!;
-    };
-  }
-
   async function runRow(runId: number) {
     const run = await db.selectFrom('batch_runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!run) throw new ApiError('NOT_FOUND', `Run ${runId} does not exist.`, { entity: 'run', id: runId });
@@ -71,7 +62,8 @@ export function createRejudgeService(db: Db, deps: { evaluations: EvaluationServ
       .where('r.run_id', '=', runId);
     if (onlyItemId !== undefined) query = query.where('r.item_id', '=', onlyItemId);
     const rows = await query.orderBy('r.position').execute();
-    const versionName = versionNames();
+    // Names looked up once per listing; the base alone has versionName null (labelled by the screen).
+    const versionRef = versionRefs(db);
     return Promise.all(
       rows.map(async (row): Promise<RejudgeItem> => ({
         itemId: row.item_id,
@@ -82,7 +74,7 @@ export function createRejudgeService(db: Db, deps: { evaluations: EvaluationServ
         origin: row.origin,
         earlier:
           row.source_log_id !== null && row.beforeAnswer !== null
-            ? { logId: row.source_log_id, answer: row.beforeAnswer, verdict: row.source_verdict, versionName: await versionName(row.beforeModel!, row.beforeVersion ?? null), status: row.sourceStatus ?? null }
+            ? { ...(await versionRef(row.beforeModel!, row.beforeVersion ?? null)), logId: row.source_log_id, answer: row.beforeAnswer, verdict: row.source_verdict, status: row.sourceStatus ?? null }
             : null,
         current: row.log_id !== null ? { logId: row.log_id, answer: row.nowAnswer ?? '', stopReason: row.nowStop! } : null,
         judged: row.myVerdict ? { evaluation: row.myVerdict, reason: row.myReason ?? null, correctAnswer: row.myCorrect ?? null, priority: row.myPriority ?? null } : null,

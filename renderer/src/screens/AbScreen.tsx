@@ -6,6 +6,7 @@ import type { ModelVersion } from '../../../shared/contract/entities.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { EvaluationPanel } from '../components/EvaluationPanel.tsx';
+import { useVersionLabel } from '../components/version-label.ts';
 import { isComposing, isTypingTarget } from '../keyboard.ts';
 import { useApp } from '../store.ts';
 
@@ -17,6 +18,7 @@ const choiceKeys: Record<string, AbChoice> = { a: 'a', b: 'b', t: 'tie', x: 'bot
  */
 export function AbScreen() {
   const { t } = useTranslation();
+  const versionLabel = useVersionLabel();
   const { workspaces, runtime, models } = useApp();
   const [workspaceId, setWorkspaceId] = useState<number | null>(workspaces[0]?.id ?? null);
   const [modelId, setModelId] = useState<number | null>(runtime?.modelId ?? models[0]?.id ?? null);
@@ -99,7 +101,7 @@ export function AbScreen() {
           <Title order={3}>{label}</Title>
           {revealed && (
             <Badge color={reveal.choice === key ? 'teal' : 'gray'} data-testid={`ab-reveal-${key}`}>
-              {revealed.name}
+              {versionLabel(revealed)}
             </Badge>
           )}
         </Group>
@@ -148,7 +150,7 @@ export function AbScreen() {
               {t(`ab.choices.${choiceKeys[key]}`)}
             </Button>
           ))}
-          {reveal && <Text size="sm">{t('ab.revealed', { a: reveal.a.name, b: reveal.b.name })}</Text>}
+          {reveal && <Text size="sm">{t('ab.revealed', { a: versionLabel(reveal.a), b: versionLabel(reveal.b) })}</Text>}
         </Group>
       )}
       <Title order={3}>{t('ab.tally')}</Title>
@@ -168,9 +170,9 @@ export function AbScreen() {
           </Table.Thead>
           <Table.Tbody>
             {tally.map((row) => (
-              <Table.Tr key={`${row.first.versionId}:${row.second.versionId}`}>
+              <Table.Tr key={`${row.first.modelId}:${row.first.versionId}:${row.second.versionId}`}>
                 <Table.Td>
-                  {row.first.name} ↔ {row.second.name}
+                  {versionLabel(row.first)} ↔ {versionLabel(row.second)}
                 </Table.Td>
                 <Table.Td>
                   {row.firstWins} : {row.secondWins}

@@ -2,6 +2,7 @@ import { Alert, Button, Card, Checkbox, Group, NativeSelect, NumberInput, Progre
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { preferenceFormatNames, sftFormatNames, type Dataset, type ExportFormat, type ExportResult, type ExportWarning } from '../../../shared/contract/entities.ts';
+import { verdictRules, type VerdictRule } from '../../../shared/contract/reviews.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
@@ -39,6 +40,8 @@ export function ExportScreen() {
   const [evaluations, setEvaluations] = useState<Code[]>([1, 2, 3]);
   const [priorities, setPriorities] = useState<Code[]>([1, 2, 3]);
   const [statuses, setStatuses] = useState<Code[]>([1]);
+  /** For answers several evaluators judged: the final (or agreed) verdict, or the majority. */
+  const [verdictRule, setVerdictRule] = useState<VerdictRule>('final');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [seed, setSeed] = useState(42);
@@ -79,6 +82,7 @@ export function ExportScreen() {
         includeContext,
         includeActiveReverification,
         dedupeQuestions,
+        verdictRule,
         ...(lengthCheckModelId !== null && { lengthCheckModelId, skipTooLong }),
         ...(isPreference(format) && { preferenceSources: [...(fromEvaluations ? (['evaluations'] as const) : []), ...(fromAb ? (['ab'] as const) : [])] }),
         jobId: id,
@@ -139,10 +143,10 @@ export function ExportScreen() {
             { group: t('export.formatGroups.preference'), items: preferenceFormatNames.map((value) => ({ value, label: t(`export.formats.${value}`) })) },
           ]}
         />
-        {isPreference(format) && format !== 'trl-kto' && (
+        {isPreference(format) && (
           <Group mt="xs" gap="lg" data-testid="export-preference-sources">
-            <Checkbox label={t('export.preferenceFromEvaluations')} checked={fromEvaluations} onChange={(e) => setFromEvaluations(e.currentTarget.checked)} />
-            <Checkbox label={t('export.preferenceFromAb')} checked={fromAb} onChange={(e) => setFromAb(e.currentTarget.checked)} />
+            <Checkbox label={t(format === 'trl-kto' ? 'export.ktoFromEvaluations' : 'export.preferenceFromEvaluations')} checked={fromEvaluations} onChange={(e) => setFromEvaluations(e.currentTarget.checked)} />
+            <Checkbox label={t(format === 'trl-kto' ? 'export.ktoFromAb' : 'export.preferenceFromAb')} checked={fromAb} onChange={(e) => setFromAb(e.currentTarget.checked)} />
           </Group>
         )}
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" mt="sm">
@@ -158,6 +162,16 @@ export function ExportScreen() {
           <TextInput type="date" label={t('logs.from')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
           <TextInput type="date" label={t('logs.to')} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
         </SimpleGrid>
+        <NativeSelect
+          mt="sm"
+          maw={640}
+          label={t('export.verdictRule')}
+          description={t('export.verdictRuleHint')}
+          data-testid="export-verdict-rule"
+          value={verdictRule}
+          onChange={(e) => setVerdictRule(e.currentTarget.value as VerdictRule)}
+          data={verdictRules.map((rule) => ({ value: rule, label: t(`export.verdictRules.${rule}`) }))}
+        />
         <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm" mt="sm">
           {codes(t('export.evaluations'), evaluations, setEvaluations, (c) => t(['', 'eval.good', 'eval.insufficient', 'eval.wrong'][c]!), 'export-evaluations', true)}
           {codes(t('export.priorities'), priorities, setPriorities, (c) => t(`eval.priorities.${c}`), 'export-priorities')}
@@ -193,7 +207,7 @@ export function ExportScreen() {
               </Button>
             </>
           ) : (
-            <Button data-testid="export-run" disabled={name.trim() === '' || (isPreference(format) && format !== 'trl-kto' && !fromEvaluations && !fromAb)} onClick={() => void run()}>
+            <Button data-testid="export-run" disabled={name.trim() === '' || (isPreference(format) && !fromEvaluations && !fromAb)} onClick={() => void run()}>
               {t('export.run')}
             </Button>
           )}
@@ -223,6 +237,14 @@ export function ExportScreen() {
               <>
                 <dt>{t('export.perSource')}</dt>
                 <dd>{t('export.perSourceValue', { evaluations: result.manifest.counts.perSource.evaluations, ab: result.manifest.counts.perSource.ab })}</dd>
+              </>
+            )}
+            {result.manifest.guards?.verdicts && (
+              <>
+                <dt>{t('export.verdictRule')}</dt>
+                <dd data-testid="export-verdicts">
+                  {t('export.verdictSummary', { rule: t(`export.verdictRules.${result.manifest.guards.verdicts.rule}`), several: result.manifest.guards.verdicts.severalEvaluators, adjudicated: result.manifest.guards.verdicts.adjudicated, excluded: result.manifest.guards.verdicts.excluded })}
+                </dd>
               </>
             )}
             {result.manifest.guards?.length && (

@@ -13,7 +13,7 @@ export type ExportFormat = (typeof exportFormatNames)[number];
 /** What an example holds: one target (sft), a chosen and a rejected answer (preference), one labelled answer (unpaired). */
 export type ExportExampleKind = 'sft' | 'preference' | 'unpaired';
 
-/** Where preference pairs come from: corrected verdicts 2/3 (correction over model answer), blind A/B choices. */
+/** Where preference examples come from: corrected verdicts 2/3 (correction over model answer; KTO: every verdict), blind A/B choices. */
 export const preferenceSourceNames = ['evaluations', 'ab'] as const;
 export type PreferenceSource = (typeof preferenceSourceNames)[number];
 
@@ -45,9 +45,11 @@ export interface ExportManifest {
     total: number;
     perSplit: Record<string, number>;
     perEvaluation: Record<'1' | '2' | '3', number>;
-    /** Preference exports: pairs from corrected evaluations and from blind A/B choices. */
+    /** Preference and KTO exports: examples from evaluations and from blind A/B choices. */
     perSource?: Record<PreferenceSource, number>;
   };
+  /** KTO exports: how each completion got its label (ties and both-bad A/B choices included), and the lines per label. */
+  labels?: { rule: string; true: number; false: number };
   skipped: { total: number; reasons: Record<string, number> };
   files: Array<{ name: string; rows: number; bytes: number; sha256: string }>;
   /** Things a trainer will trip over, e.g. an MLX split smaller than mlx-lm's default batch size. */

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { entityId, timestamp } from './fields.ts';
-import { sessionSettingsSchema } from './workspace.ts';
+import { sessionSettingsSchema, workspaceCategories } from './workspace.ts';
 
 /** A session binds user, workspace and model version, and freezes the system prompt and settings. */
 export const sessionSchema = z.object({
   id: entityId,
   userId: entityId,
   workspaceId: entityId,
+  /**
+   * The workspace's category when the session started, set by the database (migration 020); its
+   * answers keep it if the workspace's category changes later (score cards count by it).
+   */
+  category: z.enum(workspaceCategories).nullable(),
   /** The conversation a `qa` session belongs to; null for sessions without one (A/B, batch runs, other categories). */
   threadId: entityId.nullable(),
   modelId: entityId,

@@ -44,6 +44,19 @@ export const modelVersionSchema = z.object({
 });
 export type ModelVersion = z.output<typeof modelVersionSchema>;
 
+/**
+ * Which version of a model answered, as the services name it: a registered version by its name;
+ * the base alone with `versionId` and `versionName` null. No service writes a label for the base:
+ * each screen says it in the reader's language (the renderer's `versionLabel`, the report's own
+ * strings), so no English text reaches a Korean or Japanese screen.
+ */
+export interface VersionRef {
+  modelId: number;
+  modelName: string;
+  versionId: number | null;
+  versionName: string | null;
+}
+
 export const versionRegisterInput = z
   .object({
     baseModelId: entityId,

@@ -18,6 +18,8 @@ import * as people from './016_people.ts';
 import * as reviews from './017_reviews.ts';
 import * as prompts from './018_prompts.ts';
 import * as categoryTasks from './019_category_tasks.ts';
+import * as scorecardCategories from './020_scorecard_categories.ts';
+import * as datasetAbItems from './021_dataset_ab_items.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -43,6 +45,8 @@ const migrations: Record<string, Migration> = {
   '017_reviews': reviews,
   '018_prompts': prompts,
   '019_category_tasks': categoryTasks,
+  '020_scorecard_categories': scorecardCategories,
+  '021_dataset_ab_items': datasetAbItems,
 };
 
 export const migrationProvider: MigrationProvider = {

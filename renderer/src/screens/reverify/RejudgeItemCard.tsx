@@ -4,6 +4,7 @@ import { useState, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RejudgeItem } from '../../../../shared/contract/reverify.ts';
 import { EvaluationPanel, type EvaluationPanelHandle, type Judgement } from '../../components/EvaluationPanel.tsx';
+import { versionLabel } from '../../components/version-label.ts';
 import { OriginBadge, Tags, VerdictBadge } from './badges.tsx';
 import { DiffText } from './DiffText.tsx';
 
@@ -57,7 +58,7 @@ export function RejudgeItemCard({ item, runId, panelRef, submit, onSaved }: Prop
           {item.earlier ? (
             <>
               <Text size="xs" c="dimmed" mb={4}>
-                {item.earlier.versionName}
+                {versionLabel(t, item.earlier)}
                 {item.earlier.status !== null && ` · ${t(`eval.statuses.${item.earlier.status}`)}`}
               </Text>
               <div className="answer">{item.earlier.answer}</div>

@@ -5,6 +5,7 @@ import type { BatchRun, RejudgeItem } from '../../../../shared/contract/reverify
 import { api, describeError } from '../../api.ts';
 import type { EvaluationPanelHandle, Judgement } from '../../components/EvaluationPanel.tsx';
 import { ErrorText } from '../../components/Field.tsx';
+import { versionLabel } from '../../components/version-label.ts';
 import { isComposing, isTypingTarget } from '../../keyboard.ts';
 import { RejudgeItemCard } from './RejudgeItemCard.tsx';
 
@@ -117,7 +118,7 @@ export function RejudgeView({ runs, runId, onPickRun, onJudged }: Props) {
           aria-label={t('reverify.rejudge.run')}
           value={runId === null ? '' : String(runId)}
           onChange={(event) => onPickRun(Number(event.currentTarget.value))}
-          data={pickable.map((run) => ({ value: String(run.id), label: `#${run.id} · ${run.setName} · ${run.versionName}` }))}
+          data={pickable.map((run) => ({ value: String(run.id), label: `#${run.id} · ${run.setName} · ${versionLabel(t, run)}` }))}
           data-testid="rejudge-run"
           w={320}
         />

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { BatchRun } from '../../../../shared/contract/reverify.ts';
 import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
+import { versionLabel } from '../../components/version-label.ts';
 import { formatDate } from '../../format.ts';
 import { useApp } from '../../store.ts';
 import { RunStatusBadge } from './badges.tsx';
@@ -80,7 +81,7 @@ export function RunsPanel({ runs, live, reload, onOpen }: Props) {
               <Table.Tr key={run.id} data-testid="run-row" data-status={run.status} data-run-id={run.id} data-version-id={run.versionId ?? 'base'}>
                 <Table.Td>{run.id}</Table.Td>
                 <Table.Td>{run.setName}</Table.Td>
-                <Table.Td>{run.versionName}</Table.Td>
+                <Table.Td>{versionLabel(t, run)}</Table.Td>
                 <Table.Td>
                   <RunStatusBadge status={run.status} />
                   {run.error && (

@@ -1,10 +1,11 @@
-import { Button, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Button, Group, Stack, Text } from '@mantine/core';
 import { IconRefresh } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ScoreCard } from '../../../../shared/contract/reverify.ts';
+import type { ScoreBreakdownRow, ScoreCard } from '../../../../shared/contract/reverify.ts';
 import { api, describeError } from '../../api.ts';
 import { ErrorText } from '../../components/Field.tsx';
+import { useVersionLabel } from '../../components/version-label.ts';
 import { useApp } from '../../store.ts';
 import { RunStatusBadge } from './badges.tsx';
 import { percent } from './labels.ts';
@@ -19,6 +20,11 @@ export function ScoreCardPanel({ workspaceId }: { workspaceId: number }) {
   const [card, setCard] = useState<ScoreCard | null>(null);
   const [error, setError] = useState<string | null>(null);
   const counts = useCountHeaders();
+  const versionLabel = useVersionLabel();
+  /** Breakdown rows: the version, and the run (or all of the version's answers in this workspace). */
+  const scopeHeaders = [t('reverify.score.version'), t('reverify.score.run')];
+  const scopeCells = (row: ScoreBreakdownRow) => [versionLabel(row), row.runId === null ? t('reverify.score.allAnswers') : `#${row.runId}`];
+  const scopeKey = (row: ScoreBreakdownRow) => `${row.modelId}:${row.versionId ?? 'base'}:${row.runId ?? 'all'}`;
   const [report, setReport] = useState<{ result: ReportResult | null; error: string | null }>({ result: null, error: null });
 
   const load = useCallback(async () => {
@@ -56,7 +62,7 @@ export function ScoreCardPanel({ workspaceId }: { workspaceId: number }) {
             table="versions"
             title={t('reverify.score.tables.versions')}
             headers={[t('reverify.score.version'), ...counts, t('reverify.score.verified'), t('reverify.score.regressed'), t('reverify.score.trainedInto')]}
-            rows={card.versions.map((version) => ({ key: version.versionId ?? 'base', cells: [version.name, ...countCells(version.counts), version.verified, version.regressed, version.trainedInto] }))}
+            rows={card.versions.map((version) => ({ key: `${version.modelId}:${version.versionId ?? 'base'}`, cells: [versionLabel(version), ...countCells(version.counts), version.verified, version.regressed, version.trainedInto] }))}
           />
           <ScoreTable
             workspaceId={workspaceId}
@@ -69,7 +75,7 @@ export function ScoreCardPanel({ workspaceId }: { workspaceId: number }) {
               cells: [
                 run.runId,
                 run.setName,
-                run.versionName,
+                versionLabel(run),
                 <RunStatusBadge key="status" status={run.status} />,
                 `${run.answered}/${run.total}`,
                 ...countCells(run.counts),
@@ -79,36 +85,39 @@ export function ScoreCardPanel({ workspaceId }: { workspaceId: number }) {
               ],
             }))}
           />
-          <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
-            <ScoreTable
-              workspaceId={workspaceId}
-              table="byPriority"
-              title={t('reverify.score.tables.byPriority')}
-              headers={[t('eval.priority'), ...counts]}
-              rows={card.byPriority.map((row) => ({ key: row.priority ?? 0, cells: [row.priority === null ? t('reverify.score.noPriority') : t(`eval.priorities.${row.priority}`), ...countCells(row.counts)] }))}
-            />
-            <ScoreTable
-              workspaceId={workspaceId}
-              table="byCategory"
-              title={t('reverify.score.tables.byCategory')}
-              headers={[t('reverify.score.category'), ...counts]}
-              rows={card.byCategory.map((row) => ({ key: row.category, cells: [t(`workspaces.categories.${row.category}`, { defaultValue: row.category }), ...countCells(row.counts)] }))}
-            />
-          </SimpleGrid>
+          <ScoreTable
+            workspaceId={workspaceId}
+            table="byPriority"
+            textColumns={3}
+            title={t('reverify.score.tables.byPriority')}
+            headers={[...scopeHeaders, t('eval.priority'), ...counts]}
+            rows={card.byPriority.map((row) => ({
+              key: `${scopeKey(row)}:${row.priority ?? 0}`,
+              cells: [...scopeCells(row), row.priority === null ? t('reverify.score.noPriority') : t(`eval.priorities.${row.priority}`), ...countCells(row.counts)],
+            }))}
+          />
+          <ScoreTable
+            workspaceId={workspaceId}
+            table="byCategory"
+            textColumns={3}
+            title={t('reverify.score.tables.byCategory')}
+            headers={[...scopeHeaders, t('reverify.score.category'), ...counts]}
+            rows={card.byCategory.map((row) => ({ key: `${scopeKey(row)}:${row.category}`, cells: [...scopeCells(row), t(`workspaces.categories.${row.category}`, { defaultValue: row.category }), ...countCells(row.counts)] }))}
+          />
           <ScoreTable
             workspaceId={workspaceId}
             table="byTag"
-            textColumns={2}
+            textColumns={3}
             title={t('reverify.score.tables.byTag')}
-            headers={[t('reverify.item.tags'), t('reverify.score.version'), ...counts]}
-            rows={card.byTag.map((row) => ({ key: `${row.tag}\u0000${row.versionName}`, cells: [row.tag, row.versionName, ...countCells(row.counts)] }))}
+            headers={[...scopeHeaders, t('reverify.item.tags'), ...counts]}
+            rows={card.byTag.map((row) => ({ key: `${scopeKey(row)}\u0000${row.tag}`, cells: [...scopeCells(row), row.tag, ...countCells(row.counts)] }))}
           />
           <ScoreTable
             workspaceId={workspaceId}
             table="ab"
             title={t('reverify.score.tables.ab')}
             headers={[t('reverify.score.pair'), t('reverify.score.firstWins'), t('reverify.score.secondWins'), t('reverify.score.ties'), t('reverify.score.bothBad')]}
-            rows={card.ab.map((row) => ({ key: `${row.first}\u0000${row.second}`, cells: [`${row.first} – ${row.second}`, row.firstWins, row.secondWins, row.ties, row.bothBad] }))}
+            rows={card.ab.map((row) => ({ key: `${row.first.modelId}:${row.first.versionId}:${row.second.versionId}`, cells: [`${versionLabel(row.first)} – ${versionLabel(row.second)}`, row.firstWins, row.secondWins, row.ties, row.bothBad] }))}
           />
           <ScoreTable
             workspaceId={workspaceId}
@@ -116,7 +125,7 @@ export function ScoreCardPanel({ workspaceId }: { workspaceId: number }) {
             textColumns={2}
             title={t('reverify.score.tables.timeline')}
             headers={[t('reverify.score.day'), t('reverify.score.version'), ...counts]}
-            rows={card.timeline.map((row) => ({ key: `${row.day}\u0000${row.versionName}`, cells: [formatDay(row.day, language), row.versionName, ...countCells(row.counts)] }))}
+            rows={card.timeline.map((row) => ({ key: `${row.day}:${row.modelId}:${row.versionId ?? 'base'}`, cells: [formatDay(row.day, language), versionLabel(row), ...countCells(row.counts)] }))}
           />
         </>
       )}

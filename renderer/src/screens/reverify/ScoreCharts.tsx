@@ -3,30 +3,33 @@ import { Card, SimpleGrid, Text, Title } from '@mantine/core';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScoreCard } from '../../../../shared/contract/reverify.ts';
+import { useVersionLabel } from '../../components/version-label.ts';
 
 const palette = ['indigo.6', 'teal.6', 'orange.6', 'grape.6', 'cyan.6', 'pink.6', 'lime.7', 'blue.4'];
 
 /** Good rate per version over time, and the verdicts of each version side by side. */
 export function ScoreCharts({ card }: { card: ScoreCard }) {
   const { t } = useTranslation();
+  const versionLabel = useVersionLabel();
 
   const timeline = useMemo(() => {
-    const names = [...new Set(card.timeline.map((point) => point.versionName))];
-    const days = [...new Set(card.timeline.map((point) => point.day))].sort();
+    const points = card.timeline.map((point) => ({ ...point, name: versionLabel(point) }));
+    const names = [...new Set(points.map((point) => point.name))];
+    const days = [...new Set(points.map((point) => point.day))].sort();
     const data = days.map((day) => {
       const row: Record<string, string | number | null> = { day };
       for (const name of names) {
-        const point = card.timeline.find((entry) => entry.day === day && entry.versionName === name);
+        const point = points.find((entry) => entry.day === day && entry.name === name);
         row[name] = point && point.counts.judged > 0 ? Math.round(point.counts.goodRate * 1000) / 10 : null;
       }
       return row;
     });
     return { data, series: names.map((name, index) => ({ name, color: palette[index % palette.length]! })) };
-  }, [card.timeline]);
+  }, [card.timeline, versionLabel]);
 
   const versions = useMemo(
-    () => card.versions.map((version) => ({ name: version.name, good: version.counts.good, insufficient: version.counts.insufficient, wrong: version.counts.wrong })),
-    [card.versions],
+    () => card.versions.map((version) => ({ name: versionLabel(version), good: version.counts.good, insufficient: version.counts.insufficient, wrong: version.counts.wrong })),
+    [card.versions, versionLabel],
   );
 
   return (

@@ -10,6 +10,7 @@ import { api, describeError } from '../../api.ts';
 import { EvaluationPanel, type EvaluationPanelHandle } from '../../components/EvaluationPanel.tsx';
 import { ErrorText } from '../../components/Field.tsx';
 import { PathInput } from '../../components/PathInput.tsx';
+import { versionLabel } from '../../components/version-label.ts';
 import { formatDate } from '../../format.ts';
 import { isComposing, isTypingTarget } from '../../keyboard.ts';
 import { useApp } from '../../store.ts';
@@ -534,7 +535,7 @@ function NewQueueDialog({ workspaceId, onClose, onCreated }: { workspaceId: numb
                 disabled={scope !== 'run'}
                 value={runId}
                 onChange={(e) => setRunId(e.currentTarget.value)}
-                data={[{ value: '', label: runs.length ? t('reviews.pickRun') : t('reviews.noRuns') }, ...runs.map((run) => ({ value: String(run.id), label: `#${run.id} ${run.setName} · ${run.versionName}` }))]}
+                data={[{ value: '', label: runs.length ? t('reviews.pickRun') : t('reviews.noRuns') }, ...runs.map((run) => ({ value: String(run.id), label: `#${run.id} ${run.setName} · ${versionLabel(t, run)}` }))]}
                 data-testid="queue-run"
                 aria-label={t('reviews.scopeRun')}
               />
