@@ -51,7 +51,7 @@ async function evaldeskRun(parallelism: number): Promise<{ ms: number; tokens: n
 // Warm up once at the highest parallelism: EvalDesk's context then holds 8 sequences and is kept
 // for every level (acquireContext replaces a context only when it has too few), as bare's is.
 await evaldeskRun(Math.max(...parallelisms));
-const evaldeskContext = runtime.internals().loaded!.context!;
+const evaldeskContext = runtime.internals().loaded!.lanes[0].context!;
 
 // ---------------------------------------------------------------- Bare node-llama-cpp, same file, same context shape
 const llama = await getLlama({ gpu: false, maxThreads: 1, build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error });

@@ -112,7 +112,7 @@ async function evaldeskSwitch(withAdapter: boolean): Promise<number> {
 await bareSwitch(false);
 await evaldeskSwitch(false);
 const bareContextSize = bareContext!.contextSize;
-const evaldeskContextSize = runtime.internals().loaded!.context!.contextSize;
+const evaldeskContextSize = runtime.internals().loaded!.lanes[0].context!.contextSize;
 const coldBare = await bareSwitch(true);
 const coldEvaldesk = await evaldeskSwitch(true);
 await bareSwitch(false);
@@ -297,7 +297,7 @@ async function measureAb(limit: number) {
   // at all; each sequence cleared first so the prompt is evaluated again, as after a switch.
   const live = { base: await model.createContext(bareOptions(false)), version: await model.createContext(bareOptions(true)) };
   const liveSequences = { base: live.base.getSequence(), version: live.version.getSequence() };
-  const r = { evaldesk: [] as number[], bare: [] as number[], live: [] as number[], evaldeskTokens: [] as number[], bareTokens: [] as number[], switches: [] as number[], evaldeskPhases: [] as Phases[], barePhases: [] as Phases[] };
+  const r = { evaldesk: [] as number[], bare: [] as number[], live: [] as number[], concurrent: [] as number[], evaldeskTokens: [] as number[], bareTokens: [] as number[], switches: [] as number[], evaldeskPhases: [] as Phases[], barePhases: [] as Phases[] };
   for (let i = -1; i < runs; i++) {
     const requestId = `ab-${limit}-${i}`;
     const seen = new Map<string, { first: number; last: number }>();
@@ -332,12 +332,19 @@ async function measureAb(limit: number) {
     }
     const liveMs = now() - liveStarted;
 
+    // The same two answers at once on the two live contexts, as EvalDesk's A/B answers them.
+    await Promise.all([liveSequences.base.clearHistory(), liveSequences.version.clearHistory()]);
+    const concurrentStarted = now();
+    const concurrentTokens = (await Promise.all(order.map((withAdapter) => bareGenerate(withAdapter ? liveSequences.version : liveSequences.base, limit)))).reduce((sum, t) => sum + t.length, 0);
+    const concurrentMs = now() - concurrentStarted;
+
     if (i < 0) continue;
     const evaldeskTokens = comparison.a.completionTokens + comparison.b.completionTokens;
     const bareTokens = bareA.tokens + bareB.tokens;
     r.evaldesk.push(evaldeskTokens / ((evaldeskEnded - evaldeskStarted) / 1000));
     r.bare.push(bareTokens / ((bareEnded - started) / 1000));
     r.live.push(liveTokens / (liveMs / 1000));
+    r.concurrent.push(concurrentTokens / (concurrentMs / 1000));
     r.evaldeskTokens.push(evaldeskTokens);
     r.bareTokens.push(bareTokens);
     r.switches.push(Number(bareA.switched) + Number(bareB.switched));
@@ -355,6 +362,8 @@ async function measureAb(limit: number) {
     ratio: round(evaldeskTps / bareTps, 3),
     bareTwoLiveContextsTokensPerSecond: med(r.live, 1),
     ratioVsTwoLiveContexts: round(evaldeskTps / median(r.live), 3),
+    bareTwoContextsAtOnceTokensPerSecond: med(r.concurrent, 1),
+    ratioVsTwoContextsAtOnce: round(evaldeskTps / median(r.concurrent), 3),
     tokensPerRound: { evaldesk: median(r.evaldeskTokens), bare: median(r.bareTokens) },
     contextSwitchesPerRoundMean: round(r.switches.reduce((a, b) => a + b, 0) / r.switches.length, 2),
     phases: { evaldesk: summarizePhases(r.evaldeskPhases), bare: summarizePhases(r.barePhases) },
@@ -451,7 +460,7 @@ console.log(
         'coldFirstToVersionMs: the first switch to the version on each model, which also reads the adapter file and loads it into the model (node-llama-cpp keeps it per model afterwards); not in the medians.',
         "parts: on the bare model, dispose, createContext without/with the adapter, and the same through EvalDesk's createContextWithAdapters; loggerTapMs = createContextWithAdapters - createContext({ lora }). acquireContextWithoutSwitchMs: acquireContext when the context already fits (its fixed cost). runtimeStatusMs: one runtime.status(), which each of the two notifications of a switch computes (process.memoryUsage(), os memory, prompt format; VRAM state on a GPU build).",
         'ttft: EvalDesk chat.ask of a version session right after a base session (and the reverse), from the call to the first chat.token event: log row, adapter file check, context switch, prompt build, prompt evaluation, first token, and the streaming text waiting for whole characters (these tiny-vocabulary answers start with byte tokens, held back up to 3 tokens). …LoggedMs: the log timeToFirstTokenMs, EvalDesk own clock from the start of answering (after dispatch and the session read) to the first sampled token; extraLoggedMs compares that with bare. Bare reference: dispose + createContext({ lora }) + evaluate the same prompt tokens to the first token; bareVersionWithoutSwitchMs is the same on a cleared sequence of an existing version context (the difference is the switch). sessionStartMs: sessions.start (ab.ask starts two per round; a version start re-reads the base GGUF header, fingerprints the base file and checks the adapter files). parts: promptBuildMs = buildPromptTokens for this prompt (EvalDesk, per answer); inspectBaseGgufMs = inspectGguf(base), which checkRunnable runs on every sessions.start of a version.',
-        "ab (one row per maxTokens): tokens/s = completion tokens of both answers / wall time of ab.ask (two sessions started, two chat.ask with logs, the comparison row). bareSequential: the same two answers in the same A/B order through one context recreated when the side changes, as EvalDesk's runtime does (contextSwitchesPerRoundMean). ratio = EvalDesk / bareSequential (target >= 0.95). bareTwoLiveContexts: one context per side kept alive, no switch (each sequence cleared so the prompt is evaluated again): an informative bound that costs a second KV cache. phases: call -> first token of A, A's first -> last token, A's last token -> B's first token, B's decode, B's last token -> return (EvalDesk from chat.token events, bare from its own token loop).",
+        "ab (one row per maxTokens): tokens/s = completion tokens of both answers / wall time of ab.ask (two sessions started, both answers generated at once on two contexts of the loaded base, each streamed and logged, the comparison row). The llama instance has maxThreads 1 on both sides; node-llama-cpp gives each of two concurrent evaluations at least one thread, so the two answers use two threads. bareSequential: the same two answers in the same A/B order through one context recreated when the side changes, as EvalDesk's runtime does (contextSwitchesPerRoundMean). ratio = EvalDesk / bareSequential (target >= 0.95). bareTwoLiveContexts: one context per side kept alive, no switch (each sequence cleared so the prompt is evaluated again), answered one after the other; bareTwoContextsAtOnce: the same two contexts answering at once (Promise.all), which is what EvalDesk does: ratioVsTwoContextsAtOnce is its overhead over the bare library doing the same. phases: call -> first token of A, A's first -> last token, A's last token -> B's first token, B's decode, B's last token -> return (EvalDesk from chat.token events, bare from its own token loop).",
         'Bare generation = node-llama-cpp sequence.evaluate on the exact prompt tokens EvalDesk builds (ChatML template rendered and tokenized as one text, built once untimed with prompt-tokens.ts), greedy, stopping on end of turn or maxTokens as EvalDesk does; sameAnswers compares token counts and texts of the 64-token answers of both sides (bare text without a trailing incomplete character, which EvalDesk drops when cut at maxTokens).',
         'batching: llama.cpp applies LoRA adapters per context and node-llama-cpp 3.22 exposes them only per context (LlamaContextOptions.lora), so the base and a version cannot share one batch. Measured instead: two 64-token answers of the same version in one context with 2 sequences generated concurrently (Promise.all) vs one after the other on the same context; speedup > 1 means batching is faster.',
       ],

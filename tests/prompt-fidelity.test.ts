@@ -39,7 +39,7 @@ function loaded(app: TestApp): { model: LlamaModel; format: PromptFormat } {
 
 /** The context sequence answers are generated on (created by the first question). */
 function sequenceOf(app: TestApp): LlamaContextSequence {
-  return app.core.internals!.runtime.internals().loaded!.sequences[0]!;
+  return app.core.internals!.runtime.internals().loaded!.lanes[0].sequences[0]!;
 }
 
 function templateOf(format: PromptFormat) {

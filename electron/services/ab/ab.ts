@@ -7,6 +7,7 @@ import { nowIso, type Db } from '../db/database.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import type { VersionService } from '../versions/versions.ts';
+import { versionRefs } from '../versions/version-refs.ts';
 
 /**
  * Blind A/B between two versions of one base (issue 12): the same question answered by both on
@@ -15,11 +16,6 @@ import type { VersionService } from '../versions/versions.ts';
  * be judged 1/2/3 with a correction; the comparison keeps both logs and which version was A.
  */
 export function createAbService(db: Db, deps: { chat: ChatService; sessions: SessionService; versions: Pick<VersionService, 'get'>; models: Pick<ModelRegistry, 'get'> }) {
-  async function nameOf(modelId: number, versionId: number | null): Promise<{ versionId: number | null; name: string }> {
-    if (versionId === null) return { versionId, name: `${(await deps.models.get(modelId)).displayName} (base)` };
-    return { versionId, name: (await deps.versions.get(versionId)).name };
-  }
-
   return {
     async ask(input: ParsedInput<'ab.ask'>, userId: number, onText: (requestId: string, text: string) => void): Promise<AbRound> {
       if (input.first === input.second) throw new ApiError('VALIDATION', 'Compare two different versions.', { field: 'second' });
@@ -27,12 +23,13 @@ export function createAbService(db: Db, deps: { chat: ChatService; sessions: Ses
       const sessions = await Promise.all([input.first, input.second].map((versionId) => deps.sessions.start(userId, input.workspaceId, input.modelId, { versionId })));
       // Which version is shown as A is drawn here and told to nobody until the choice.
       const swap = crypto.randomInt(2) === 1;
+      const [sideOfFirst, sideOfSecond] = swap ? (['b', 'a'] as const) : (['a', 'b'] as const);
+      const request = (sessionId: number, side: 'a' | 'b') => ({ sessionId, userId, question: input.question, requestId: `${input.requestId}:${side}`, onText: (text: string) => onText(`${input.requestId}:${side}`, text) });
+      // Both versions answer at once, each on a context of the loaded base with its own adapters;
+      // the first version keeps the chat's context, so repeated rounds switch no context at all.
+      const [firstLog, secondLog] = await deps.chat.askPair(request(sessions[0]!.id, sideOfFirst), request(sessions[1]!.id, sideOfSecond));
       const [sessionA, sessionB] = swap ? [sessions[1]!, sessions[0]!] : [sessions[0]!, sessions[1]!];
-      const answer = (sessionId: number, side: 'a' | 'b') =>
-        deps.chat.ask({ sessionId, userId, question: input.question, requestId: `${input.requestId}:${side}`, onText: (text) => onText(`${input.requestId}:${side}`, text) });
-      // One after the other: the loaded base has one context, recreated with each version's adapters.
-      const a = await answer(sessionA.id, 'a');
-      const b = await answer(sessionB.id, 'b');
+      const [a, b] = swap ? [secondLog, firstLog] : [firstLog, secondLog];
       const row = await db
         .insertInto('ab_comparisons')
         .values({ workspace_id: input.workspaceId, model_id: input.modelId, evaluator_id: userId, question: input.question, version_a: sessionA.versionId, version_b: sessionB.versionId, log_a: a.id, log_b: b.id, choice: null, created_at: nowIso(), decided_at: null })
@@ -47,7 +44,9 @@ export function createAbService(db: Db, deps: { chat: ChatService; sessions: Ses
       if (!row || row.evaluator_id !== userId) throw new ApiError('NOT_FOUND', `Comparison ${comparisonId} does not exist.`, { entity: 'comparison', id: comparisonId });
       if (row.choice !== null) throw new ApiError('CONFLICT', 'This comparison was already decided; a blind choice is made once.', { comparisonId });
       await db.updateTable('ab_comparisons').set({ choice, decided_at: nowIso() }).where('id', '=', comparisonId).execute();
-      return { comparisonId, choice, a: await nameOf(row.model_id, row.version_a), b: await nameOf(row.model_id, row.version_b) };
+      // Names, not labels: the screen says "base" in its reader's language.
+      const refOf = versionRefs(db);
+      return { comparisonId, choice, a: await refOf(row.model_id, row.version_a), b: await refOf(row.model_id, row.version_b) };
     },
 
     /** Per pair of versions: wins of each, ties and "both bad", over the decided comparisons. */
@@ -67,10 +66,11 @@ export function createAbService(db: Db, deps: { chat: ChatService; sessions: Ses
         else pair.secondWins++;
         pairs.set(key, pair);
       }
+      const refOf = versionRefs(db);
       return Promise.all(
         [...pairs.values()].map(async (pair) => ({
-          first: await nameOf(pair.modelId, pair.first),
-          second: await nameOf(pair.modelId, pair.second),
+          first: await refOf(pair.modelId, pair.first),
+          second: await refOf(pair.modelId, pair.second),
           firstWins: pair.firstWins,
           secondWins: pair.secondWins,
           ties: pair.ties,

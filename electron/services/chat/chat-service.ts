@@ -10,7 +10,7 @@ import { answerReserve, planPrompt, type PromptPlan, type Turn } from '../rag/pr
 import type { Retrieval, RetrievedPassage, Retriever } from '../rag/retriever.ts';
 import { untilAborted } from '../jobs/abortable.ts';
 import type { AdapterToApply } from '../lora/runtime-probe.ts';
-import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
+import type { ContextPlacement, LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { PromptFormat } from '../runtime/chat-template.ts';
 import { answerFromTemplate, answerWithChatSession, toMessages, type AnswerStream } from './answer-paths.ts';
 import { buildPromptTokens, type BuiltPrompt } from './prompt-tokens.ts';
@@ -34,6 +34,13 @@ export interface BatchPlacement {
   link: (trx: Transaction<DatabaseSchema>, logId: number) => Promise<void>;
   /** The run's session, read once for all its answers (a run's session never changes while it runs). */
   session?: SessionInfo;
+  /**
+   * Generation waits for this (the previous answer on the same sequence); preparation does not,
+   * so the next question's retrieval and prompt are ready when the sequence becomes free.
+   */
+  after?: Promise<unknown>;
+  /** Called when generation starts: the run may prepare its next question meanwhile. */
+  onGenerating?: () => void;
   /**
    * Called when the model is done with this answer's sequence and only the log remains to be
    * written: the run may start the next question on the sequence while this one is logged.
@@ -122,7 +129,7 @@ export function createChatService(
     });
   }
 
-  async function answer(request: AskRequest, controller: AbortController, batch?: BatchPlacement): Promise<ConversationLog> {
+  async function answer(request: AskRequest, controller: AbortController, batch?: BatchPlacement, lane?: ContextPlacement): Promise<ConversationLog> {
     const session = batch?.session ?? (await deps.sessions.get(request.sessionId));
     if (session.endedAt) throw new ApiError('CONFLICT', 'This session has ended; start a new one to ask more questions.');
     const settings = session.settingsSnapshot;
@@ -154,7 +161,7 @@ export function createChatService(
 
     let prepared: Awaited<ReturnType<typeof prepare>>;
     try {
-      prepared = await prepare(request, session, controller.signal, batch);
+      prepared = await prepare(request, session, controller.signal, batch ? { slot: batch.slot, sequences: batch.sequences } : lane);
     } catch (error) {
       // In a batch run a question that cannot be answered as asked is this question's outcome:
       // logged as an error with its code, so the run goes on and the item is not asked again.
@@ -171,6 +178,12 @@ export function createChatService(
       return completeLog(target, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, [], batch);
     }
 
+    if (batch?.after) {
+      await batch.after;
+      // Cancelled while waiting for the sequence: never started, so neither answered nor logged.
+      if (controller.signal.aborted) throw new ApiError('CANCELLED', 'Stopped before the model started answering.');
+    }
+    batch?.onGenerating?.();
     const { plan, sequence, chatWrapper, templated, questionTokens, systemTokens, retrievalOutcome } = prepared;
     let firstTokenAt: number | null = null;
     let completionTokens = 0;
@@ -250,10 +263,11 @@ export function createChatService(
   }
 
   /** Everything between the question and the first token: retrieval, the context, the prompt plan. */
-  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, batch?: BatchPlacement) {
+  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, placement?: ContextPlacement) {
     const settings = session.settingsSnapshot;
     // A task carries its own material (the source, the filled template): no retrieval, no history.
-    const retrieval: Retrieval = deps.retriever && !request.task
+    // A session started without documents (the user's choice or preference) retrieves nothing either.
+    const retrieval: Retrieval = deps.retriever && !request.task && settings.useDocuments
       ? await untilAborted(
           deps.retriever.retrieve({
             workspaceId: session.workspaceId,
@@ -277,7 +291,7 @@ export function createChatService(
     const versionAdapters = session.versionId !== null && deps.versionAdapters ? await deps.versionAdapters(session.versionId) : [];
     // A session may turn the version's adapters up or down (0: the base's own answer).
     const adapters = session.adapterScale === null ? versionAdapters : versionAdapters.map((adapter) => ({ ...adapter, scale: session.adapterScale! }));
-    const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize, adapters, batch && { slot: batch.slot, sequences: batch.sequences });
+    const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize, adapters, placement);
     const countTokens = (text: string) => model.tokenize(text).length;
     const questionTokens = countTokens(request.question);
     const systemTokens = countTokens(session.systemPromptSnapshot);
@@ -361,11 +375,11 @@ export function createChatService(
    * Claims the model for one request (a question, or a whole batch run) before the first await:
    * two arriving together cannot both pass the check and then share one context sequence.
    */
-  function claim(requestId: string): AbortController {
-    if (running.has(requestId)) throw new ApiError('CONFLICT', 'A request with this id is already running.');
+  function claim(...requestIds: string[]): AbortController {
+    if (requestIds.some((id) => running.has(id))) throw new ApiError('CONFLICT', 'A request with this id is already running.');
     if (running.size > 0) throw new ApiError('MODEL_BUSY', 'The model is still answering the previous question. Stop it or wait.');
     const controller = new AbortController();
-    running.set(requestId, controller);
+    for (const id of requestIds) running.set(id, controller);
     return controller;
   }
 
@@ -389,6 +403,41 @@ export function createChatService(
       } finally {
         running.delete(request.requestId);
         owners.delete(request.requestId);
+      }
+    },
+
+    /**
+     * Answers two requests at once, each on its own context of the loaded base (blind A/B: two
+     * versions, whose adapters cannot share a context): the first on lane 0, the second on lane 1,
+     * both streaming and logged as ordinary answers. Stopping either request stops both. Where
+     * memory allows no second context, the second answers after the first, on lane 0.
+     */
+    async askPair(first: AskRequest, second: AskRequest): Promise<[ConversationLog, ConversationLog]> {
+      for (const request of [first, second]) if (request.question.trim().length === 0) throw new ApiError('EMPTY_INPUT', 'Write a question first.');
+      const ids = [first.requestId, second.requestId];
+      const controller = claim(...ids);
+      for (const request of [first, second]) owners.set(request.requestId, request.userId);
+      try {
+        const firstLog = tracked(first.requestId, answer(first, controller, undefined, { lane: 0, keepSideLane: true })).catch((error: unknown) => {
+          // No comparison without the first answer: the second stops too (and is logged as stopped).
+          controller.abort();
+          throw error;
+        });
+        const secondLog = tracked(second.requestId, answer(second, controller, undefined, { lane: 1 })).catch(async (error: unknown) => {
+          if (!(error instanceof ApiError && error.code === 'MODEL_TOO_BIG')) throw error;
+          await firstLog.catch(() => {});
+          return tracked(second.requestId, answer(second, controller));
+        });
+        // Both settle before either outcome is reported: no answer is left running unowned.
+        const [a, b] = await Promise.allSettled([firstLog, secondLog]);
+        if (a.status === 'rejected') throw a.reason;
+        if (b.status === 'rejected') throw b.reason;
+        return [a.value, b.value];
+      } finally {
+        for (const id of ids) {
+          running.delete(id);
+          owners.delete(id);
+        }
       }
     },
 

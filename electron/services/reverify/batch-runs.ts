@@ -9,6 +9,7 @@ import type { Job, JobRegistry } from '../jobs/jobs.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import type { VersionService } from '../versions/versions.ts';
+import { versionRefs } from '../versions/version-refs.ts';
 import type { JudgingAssistant } from './assist.ts';
 
 type StartInput = ParsedInput<'runs.start'>;
@@ -45,11 +46,6 @@ export function createBatchRunService(
     return row;
   }
 
-  async function versionName(modelId: number, versionId: number | null): Promise<string> {
-    if (versionId === null) return `${(await deps.models.get(modelId)).displayName} (base)`;
-    return (await deps.versions.get(versionId)).name;
-  }
-
   async function toRun(row: Selectable<BatchRunsTable>): Promise<BatchRun> {
     const counts = await db
       .selectFrom('batch_run_items as i')
@@ -61,14 +57,17 @@ export function createBatchRunService(
       .where('i.run_id', '=', row.id)
       .executeTakeFirstOrThrow();
     const set = await db.selectFrom('question_sets').select('name').where('id', '=', row.set_id).executeTakeFirst();
+    // Names, not labels: the base alone has versionName null and each screen names it in its language.
+    const version = await versionRefs(db)(row.model_id, row.version_id);
     return {
       id: row.id,
       setId: row.set_id,
       setName: set?.name ?? '',
       workspaceId: row.workspace_id,
       modelId: row.model_id,
+      modelName: version.modelName,
       versionId: row.version_id,
-      versionName: await versionName(row.model_id, row.version_id),
+      versionName: version.versionName,
       sessionId: row.session_id,
       parallelism: row.parallelism,
       temperature: row.temperature,
@@ -111,19 +110,26 @@ export function createBatchRunService(
     const session = await deps.sessions.get(row.session_id);
     await deps.chat.runBatch(`batch:${row.id}`, signal, async (answerOne) => {
       const worker = async (slot: number) => {
-        // One answer is logged while the next is generated on the same sequence: the database
-        // work of an answer overlaps the model's work on the next instead of adding to it.
-        let logging: Promise<boolean> = Promise.resolve(true);
+        // A pipeline of one question per stage on this sequence: while an answer is generated,
+        // the next question is prepared (retrieval, prompt tokens) and the previous one is
+        // logged, so neither the JavaScript before an answer nor the database work after it
+        // keeps the sequence idle.
+        let previous: { done: Promise<unknown>; outcome: Promise<boolean> } | undefined;
         while (next < pending.length && !signal.aborted) {
           const item = pending[next++]!;
+          let generating!: () => void;
           let generated!: () => void;
+          const started = new Promise<void>((resolve) => (generating = resolve));
           const sequenceFree = new Promise<void>((resolve) => (generated = resolve));
-          const answer = answerOne(
+          const waitFor: Promise<unknown> | undefined = previous?.done;
+          const answer: Promise<boolean> = answerOne(
             { sessionId: row.session_id, userId: row.created_by, question: item.question, requestId: `run:${row.id}:${item.item_id}`, onText: () => {} },
             {
               slot,
               sequences: row.parallelism,
               session,
+              ...(waitFor && { after: waitFor }),
+              onGenerating: generating,
               onGenerated: generated,
               link: async (trx, logId) => {
                 await trx.updateTable('batch_run_items').set({ log_id: logId }).where('run_id', '=', row.id).where('item_id', '=', item.item_id).where('log_id', 'is', null).execute();
@@ -143,12 +149,13 @@ export function createBatchRunService(
             },
           );
           // Logged in order: the previous answer's outcome decides whether this worker goes on.
-          const previousOk = await logging;
-          logging = answer;
-          await Promise.race([sequenceFree, answer]);
+          const previousOk = previous ? await previous.outcome : true;
+          // The sequence is free once this answer has generated, or once it ended without generating.
+          previous = { done: Promise.race([sequenceFree, answer]), outcome: answer };
           if (!previousOk) break;
+          await Promise.race([started, answer]);
         }
-        await logging;
+        await previous?.outcome;
       };
       await Promise.all(Array.from({ length: workers }, (_, slot) => worker(slot)));
     });

@@ -17,15 +17,30 @@ export interface LoadRequest {
   onProgress?: (fraction: number) => void;
 }
 
-interface Loaded {
-  modelId: number;
-  model: LlamaModel;
+/** A context on the loaded model with the adapters it was created with (LoRA is applied per context). */
+interface Lane {
   context: LlamaContext | null;
   /**
    * Kept across questions so llama.cpp reuses the evaluated prefix (system prompt, history).
    * Slot 0 serves the chat; a batch run answers on slots 0..n-1 of a context made with n.
    */
   sequences: LlamaContextSequence[];
+  /** The adapters the context was created with (a model version); '' for the base alone. */
+  adapterKey: string;
+}
+
+/**
+ * Lane 0 serves the chat and batch runs. Lane 1 exists only while a blind A/B compares two
+ * versions: the second version answers there, at the same time as the first on lane 0, instead
+ * of waiting for it and for a context switch. Any other request on lane 0 frees it, so its KV
+ * memory is held only between A/B rounds.
+ */
+export type LaneIndex = 0 | 1;
+
+interface Loaded {
+  modelId: number;
+  model: LlamaModel;
+  lanes: [Lane, Lane];
   /**
    * The chat format resolved once from the model's template. Resolving it is not free (a Jinja
    * template is parsed and test-rendered), so every question reuses this instance.
@@ -33,15 +48,24 @@ interface Loaded {
   chatWrapper: ChatWrapper;
   /** How prompts are made for this model: its own template tokenized as whole text, or the wrapper above. */
   promptFormat: PromptFormat;
-  /** The adapters the current context was created with (a model version); '' for the base alone. */
-  adapterKey: string;
 }
+
+const emptyLane = (): Lane => ({ context: null, sequences: [], adapterKey: '' });
 
 /** A model of its own context for side work (a judge), beside whatever the chat has loaded. */
 export interface SideModel {
   llama: Llama;
   model: LlamaModel;
   sequence: LlamaContextSequence;
+}
+
+/** Where an answer runs: which lane, which of its sequences, and how many the context must hold. */
+export interface ContextPlacement {
+  slot?: number;
+  sequences?: number;
+  lane?: LaneIndex;
+  /** A/B's first answer on lane 0: lane 1 (the second answer's) stays. */
+  keepSideLane?: boolean;
 }
 
 export interface AcquiredContext {
@@ -115,7 +139,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       modelBytes: loaded ? loaded.model.size : null,
       chatWrapper: loaded?.chatWrapper.wrapperName ?? null,
       promptFormat: loaded ? describePromptFormat(loaded.promptFormat) : null,
-      adapters: loaded?.adapterKey ? (JSON.parse(loaded.adapterKey) as Array<[string, number]>).map(([file, scale]) => `${path.basename(file).slice(0, 12)}… ×${scale}`) : [],
+      adapters: loaded?.lanes[0].adapterKey ? (JSON.parse(loaded.lanes[0].adapterKey) as Array<[string, number]>).map(([file, scale]) => `${path.basename(file).slice(0, 12)}… ×${scale}`) : [],
       error: lastError,
     };
   }
@@ -135,7 +159,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
     const current = loaded;
     loaded = null;
     if (current) {
-      await current.context?.dispose();
+      for (const lane of current.lanes) await lane.context?.dispose();
       await current.model.dispose();
     }
   }
@@ -172,10 +196,17 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
     }
     const { resolveChatWrapper } = await loadLlamaModule();
-    loaded = { modelId: request.modelId, model, context: null, sequences: [], chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model), adapterKey: '' };
+    loaded = { modelId: request.modelId, model, lanes: [emptyLane(), emptyLane()], chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model) };
   }
 
-  async function acquireContextNow(modelId: number, contextSize: number, adapters: AdapterToApply[], slot: number, sequenceCount: number): Promise<AcquiredContext> {
+  async function disposeLane(lane: Lane): Promise<void> {
+    const context = lane.context;
+    lane.context = null;
+    lane.sequences = [];
+    await context?.dispose();
+  }
+
+  async function acquireContextNow(modelId: number, contextSize: number, adapters: AdapterToApply[], placement: Required<ContextPlacement>): Promise<AcquiredContext> {
     if (loaded?.model.disposed) {
       // llama.cpp failed or was torn down under us: say so instead of using a dead handle.
       loaded = null;
@@ -187,35 +218,46 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('MODEL_NOT_LOADED', 'The model of this session is not loaded. Load it on the Models screen first.', { modelId });
     }
     const current = loaded;
+    const { slot, lane: laneIndex } = placement;
+    const lane = current.lanes[laneIndex];
+    // The A/B lane's memory is given back as soon as lane 0 serves anything but an A/B round.
+    if (laneIndex === 0 && !placement.keepSideLane && current.lanes[1].context) await disposeLane(current.lanes[1]);
     const wanted = Math.min(contextSize, current.model.trainContextSize || contextSize);
-    if (current.context?.disposed) {
-      current.context = null;
-      current.sequences = [];
+    if (lane.context?.disposed) {
+      lane.context = null;
+      lane.sequences = [];
     }
     // llama.cpp applies LoRA adapters when a context is created: another version (or the base
     // after a version) means a new context on the same loaded model, not a reload.
     const adapterKey = adapters.length ? JSON.stringify(adapters.map((a) => [a.filePath, a.scale ?? 1])) : '';
-    const needed = Math.max(sequenceCount, slot + 1);
-    if (current.context && (current.context.contextSize !== wanted || current.adapterKey !== adapterKey || current.context.totalSequences < needed)) {
-      await stopGenerations();
-      await current.context.dispose();
-      current.context = null;
-      current.sequences = [];
+    const needed = Math.max(placement.sequences, slot + 1);
+    if (lane.context && (lane.context.contextSize !== wanted || lane.adapterKey !== adapterKey || lane.context.totalSequences < needed)) {
+      // Whatever still runs on a context being replaced is stopped first. Within an A/B round
+      // nothing else can run (the chat claims the model for the pair), and the other lane's
+      // answer must go on.
+      if (laneIndex === 0 && !placement.keepSideLane) await stopGenerations();
+      await disposeLane(lane);
     }
-    if (!current.context) {
+    if (!lane.context) {
       // Settings are read only here: an answer that reuses the context pays no database read.
       const settings = await options.getSettings();
+      // Two lanes answering at once share the llama instance's threads (node-llama-cpp divides
+      // its maxThreads between concurrent evaluations), so neither oversubscribes the cores.
       const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings) };
       // Switching versions shows as a short load in the status bar: the adapters are read now.
-      const switching = adapterKey !== current.adapterKey;
+      const switching = laneIndex === 0 && adapterKey !== lane.adapterKey;
       if (switching) {
         state = 'loading';
         progress = 0;
         await notify();
       }
       try {
-        current.context = adapters.length ? await createContextWithAdapters(current.model, adapters, contextOptions) : await current.model.createContext(contextOptions);
-        current.adapterKey = adapterKey;
+        lane.context = adapters.length ? await createContextWithAdapters(current.model, adapters, contextOptions) : await current.model.createContext(contextOptions);
+        lane.adapterKey = adapterKey;
+      } catch (error) {
+        const { InsufficientMemoryError } = await loadLlamaModule();
+        if (error instanceof InsufficientMemoryError) throw new ApiError('MODEL_TOO_BIG', `Not enough memory for another context of this model: ${error.message}`, undefined, { cause: error });
+        throw error;
       } finally {
         if (switching) {
           state = 'loaded';
@@ -224,10 +266,10 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
         }
       }
     }
-    const context = current.context;
-    while (current.sequences.length <= slot) current.sequences.push(context.getSequence());
-    if (current.sequences[slot]!.disposed) current.sequences[slot] = context.getSequence();
-    return { model: current.model, context, sequence: current.sequences[slot]!, chatWrapper: current.chatWrapper, promptFormat: current.promptFormat };
+    const context = lane.context;
+    while (lane.sequences.length <= slot) lane.sequences.push(context.getSequence());
+    if (lane.sequences[slot]!.disposed) lane.sequences[slot] = context.getSequence();
+    return { model: current.model, context, sequence: lane.sequences[slot]!, chatWrapper: current.chatWrapper, promptFormat: current.promptFormat };
   }
 
   /** Registers a running generation so unload() can stop it before freeing the model. */
@@ -281,18 +323,16 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
     },
 
     /**
-     * The model and a context of at least `contextSize` tokens for the loaded model. A context of
-     * another size is replaced (sessions of different workspaces may ask for different sizes).
-     */
-    /**
      * The model and a context of at least `contextSize` tokens for the loaded model, and its
-     * sequence `slot` of a context holding at least `sequences` of them. A context of another size,
-     * with other adapters or with too few sequences is replaced (sessions of different workspaces
-     * may ask for different sizes; a batch run asks for several sequences, answered in one batch).
+     * sequence `slot` of a context holding at least `sequences` of them, on `lane`. A context of
+     * another size, with other adapters or with too few sequences is replaced (sessions of
+     * different workspaces may ask for different sizes; a batch run asks for several sequences,
+     * answered in one batch).
      */
-    acquireContext(modelId: number, contextSize: number, adapters: AdapterToApply[] = [], placement: { slot?: number; sequences?: number } = {}): Promise<AcquiredContext> {
+    acquireContext(modelId: number, contextSize: number, adapters: AdapterToApply[] = [], placement: ContextPlacement = {}): Promise<AcquiredContext> {
+      const resolved: Required<ContextPlacement> = { slot: placement.slot ?? 0, sequences: Math.max(1, placement.sequences ?? 1), lane: placement.lane ?? 0, keepSideLane: placement.keepSideLane ?? false };
       // Serialized: parallel answers of a batch run must not each create a context of their own.
-      const acquired = contextLock.then(() => acquireContextNow(modelId, contextSize, adapters, placement.slot ?? 0, Math.max(1, placement.sequences ?? 1)));
+      const acquired = contextLock.then(() => acquireContextNow(modelId, contextSize, adapters, resolved));
       contextLock = acquired.catch(() => {});
       return acquired;
     },
