@@ -8,7 +8,8 @@
  * `parallelism` workers each taking the next question and generating greedily from exactly the
  * prompt tokens EvalDesk evaluates (the model's chat template rendered and tokenized as one text,
  * built untimed with EvalDesk's prompt-tokens.ts), stopping where EvalDesk stops (end of turn or
- * maxTokens). node-llama-cpp batches the sequences' tokens into one decode on both sides.
+ * maxTokens), with the run's sampling options (temperature 0, seed 42), and decoding each answer's
+ * text once. node-llama-cpp batches the sequences' tokens into one decode on both sides.
  * Throughput: generated tokens / wall time; medians of `runs` interleaved runs (argv[2], default 5).
  * One thread, CPU, the LoRA fixture's tiny ChatML base (so the template path is the real one).
  */
@@ -72,12 +73,16 @@ const prompts = questions.map((question) => buildPromptTokens(model, format.temp
 async function bareGenerate(sequence: LlamaContextSequence, prompt: Token[], reusePrefix: boolean): Promise<number> {
   if (reusePrefix) await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
   else await sequence.clearHistory();
-  let tokens = 0;
-  for await (const token of sequence.evaluate(prompt.slice(sequence.nextTokenIndex), { temperature: 0, yieldEogToken: true })) {
+  const tokens: Token[] = [];
+  // The run's sampling settings (temperature 0, seed 42: runs.start's defaults, frozen in its session).
+  for await (const token of sequence.evaluate(prompt.slice(sequence.nextTokenIndex), { temperature: 0, seed: 42, yieldEogToken: true })) {
     if (stopTokens.has(token) || model.isEogToken(token)) break;
-    if (++tokens >= maxTokens) break;
+    tokens.push(token);
+    if (tokens.length >= maxTokens) break;
   }
-  return tokens;
+  // An answer is text: decoded once, as a caller of the bare library would.
+  model.detokenize(tokens);
+  return tokens.length;
 }
 
 async function bareRun(parallelism: number, reusePrefix = true): Promise<{ ms: number; tokens: number }> {

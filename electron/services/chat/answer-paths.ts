@@ -34,6 +34,8 @@ const tokenStopReasons: Record<GeneratedAnswer['stopReason'], StopReason> = {
 export interface AnswerStream {
   onTokens(count: number): void;
   onText(chunk: string): void;
+  /** The text is read only when the answer is complete (a batch run): it may arrive in one piece. */
+  textAtEnd?: boolean;
 }
 
 type GenerationSettings = SessionInfo['settingsSnapshot'];
@@ -54,6 +56,7 @@ export async function answerFromTemplate(
     stopTokens: templated.stopTokens,
     onToken: () => stream.onTokens(1),
     onText: stream.onText,
+    ...(stream.textAtEnd && { textAtEnd: true }),
   });
   return { text: result.text, stopReason: tokenStopReasons[result.stopReason] };
 }

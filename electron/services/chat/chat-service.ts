@@ -192,6 +192,8 @@ export function createChatService(
     let errorMessage: string | null = null;
     const partial = createPartialSaver('id' in target ? target.id : null);
     const stream: AnswerStream = {
+      // A batch answer is logged once, complete, and streams to nobody.
+      textAtEnd: Boolean(batch),
       onTokens(count) {
         firstTokenAt ??= performance.now();
         completionTokens += count;

@@ -10,6 +10,11 @@ export interface TokenGenerationOptions {
   stopTokens: ReadonlySet<Token>;
   onToken: () => void;
   onText: (chunk: string) => void;
+  /**
+   * Nobody reads the text while it is generated (a batch run): decode it once at the end instead
+   * of token by token. The text is the same; only when it arrives differs.
+   */
+  textAtEnd?: boolean;
 }
 
 export interface GeneratedAnswer {
@@ -35,7 +40,7 @@ export async function generateFromTokens(sequence: LlamaContextSequence, prompt:
   await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
   const pending = prompt.slice(sequence.nextTokenIndex);
 
-  const text = createStreamingText(model, prompt.slice(-4));
+  const text = options.textAtEnd ? createTextAtEnd(model, prompt.slice(-4)) : createStreamingText(model, prompt.slice(-4));
   const tokens: Token[] = [];
   let answer = '';
   const emit = (chunk: string) => {
@@ -68,6 +73,24 @@ export async function generateFromTokens(sequence: LlamaContextSequence, prompt:
   // answer cut from outside lost the rest of its last character: drop the incomplete bytes.
   emit(stopReason === 'endOfTurn' ? text.flush() : text.completeOnly());
   return { text: answer, tokens, stopReason };
+}
+
+/**
+ * The same text as createStreamingText, decoded in one call when the answer ends: the tokens are
+ * kept and nothing is released before. Decoding them whole with the prompt's last tokens as
+ * context gives what the streamed pieces add up to.
+ */
+function createTextAtEnd(model: LlamaModel, precedingTokens: readonly Token[]) {
+  const tokens: Token[] = [];
+  const decode = () => (tokens.length ? model.detokenize(tokens, false, precedingTokens) : '');
+  return {
+    push(token: Token): string {
+      tokens.push(token);
+      return '';
+    },
+    flush: decode,
+    completeOnly: () => decode().replace(/\uFFFD+$/u, ''),
+  };
 }
 
 /** The longest UTF-8 sequence: at most this many byte tokens can make up one character. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { ensureDataDir } from '../files/safe-fs.ts';
@@ -20,6 +20,36 @@ export interface OpenedDatabase {
 export interface OpenDatabaseOptions {
   /** How long a write waits for another process's lock before failing with DB_LOCKED. */
   busyTimeoutMs?: number;
+}
+
+/** Distinct SQL texts kept compiled; queries with lists of varying length make a few more. */
+const cachedStatements = 500;
+
+/**
+ * Kysely asks better-sqlite3 to prepare every statement it runs, so SQLite parses and plans the
+ * same SQL again for each answer logged or page listed. Here each SQL text is compiled once and
+ * reused (SQLite recompiles a statement itself after a schema change). A statement still being
+ * iterated (a streamed query) is busy: the same SQL then gets a fresh, uncached one.
+ */
+function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      const cached = statements.get(sql);
+      if (cached && !cached.busy) {
+        // Most recently used last: the first key is the one to drop.
+        statements.delete(sql);
+        statements.set(sql, cached);
+        return cached;
+      }
+      const statement = raw.prepare(sql);
+      if (cached) return statement;
+      statements.set(sql, statement);
+      if (statements.size > cachedStatements) statements.delete(statements.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 /**
@@ -47,7 +77,7 @@ export async function openDatabase(databasePath: string, options: OpenDatabaseOp
     throw translateSqliteError(error, databasePath);
   }
 
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error } = await migrator.migrateToLatest();
   if (error) {
