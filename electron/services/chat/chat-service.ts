@@ -14,6 +14,7 @@ import type { ContextPlacement, LlamaRuntime } from '../runtime/llama-runtime.ts
 import type { PromptFormat } from '../runtime/chat-template.ts';
 import { answerFromTemplate, answerWithChatSession, toMessages, type AnswerStream } from './answer-paths.ts';
 import { buildPromptTokens, type BuiltPrompt } from './prompt-tokens.ts';
+import { createToolCallRecorder, saveToolCalls, type ToolCallRecord } from './tool-calls.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 
 export interface AskRequest {
@@ -117,13 +118,14 @@ export function createChatService(
   }
 
   /** Completes the log written when the question was asked (or writes it whole), with its retrieval trace. */
-  async function completeLog(target: LogTarget, values: Updateable<ConversationLogsTable>, included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>, batch?: BatchPlacement): Promise<ConversationLog> {
+  async function completeLog(target: LogTarget, values: Updateable<ConversationLogsTable>, included: Array<{ rank: number; passage: RetrievedPassage; promptText: string }>, toolCalls: readonly ToolCallRecord[], batch?: BatchPlacement): Promise<ConversationLog> {
     const sources = toSources(included);
     return db.transaction().execute(async (trx) => {
       const row = 'id' in target
         ? await trx.updateTable('conversation_logs').set(values).where('id', '=', target.id).returningAll().executeTakeFirstOrThrow()
         : await trx.insertInto('conversation_logs').values({ ...target.insert, ...values } as Insertable<ConversationLogsTable>).returningAll().executeTakeFirstOrThrow();
       if (sources.length) await trx.insertInto('conversation_log_sources').values(sources.map((source) => toColumns('conversation_log_sources', { ...source, logId: row.id }))).execute();
+      await saveToolCalls(trx, row.id, toolCalls);
       await batch?.link(trx, row.id);
       return toConversationLog(row, sources);
     });
@@ -160,13 +162,14 @@ export function createChatService(
     const target: LogTarget = batch ? { insert: question } : { id: (await db.insertInto('conversation_logs').values(question).returning('id').executeTakeFirstOrThrow()).id };
 
     let prepared: Awaited<ReturnType<typeof prepare>>;
+    const tools = createToolCallRecorder();
     try {
-      prepared = await prepare(request, session, controller.signal, batch ? { slot: batch.slot, sequences: batch.sequences } : lane);
+      prepared = await prepare(request, session, controller.signal, tools, batch ? { slot: batch.slot, sequences: batch.sequences } : lane);
     } catch (error) {
       // In a batch run a question that cannot be answered as asked is this question's outcome:
       // logged as an error with its code, so the run goes on and the item is not asked again.
       if (batch && error instanceof ApiError && questionErrors.has(error.code)) {
-        return completeLog(target, { completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'error', error_message: error.code }, [], batch);
+        return completeLog(target, { completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'error', error_message: error.code }, [], tools.calls, batch);
       }
       // Refused before the model started (not loaded, too long, stopped, no embedder): no answer
       // exists, so no log either; the caller still has the question and gets the reason.
@@ -175,7 +178,7 @@ export function createChatService(
     }
     if (prepared.kind === 'refusal') {
       request.onText(prepared.text);
-      return completeLog(target, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, [], batch);
+      return completeLog(target, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, [], tools.calls, batch);
     }
 
     if (batch?.after) {
@@ -254,6 +257,7 @@ export function createChatService(
         retrieval_outcome: retrievalOutcome,
       },
       plan.included,
+      tools.calls,
       // A batch answer cut off by a cancel or a runtime failure is not this question's answer:
       // resuming the run asks it again.
       isCompleteAnswer(stopReason) ? batch : undefined,
@@ -265,24 +269,28 @@ export function createChatService(
   }
 
   /** Everything between the question and the first token: retrieval, the context, the prompt plan. */
-  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, placement?: ContextPlacement) {
+  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, tools: ReturnType<typeof createToolCallRecorder>, placement?: ContextPlacement) {
     const settings = session.settingsSnapshot;
     // A task carries its own material (the source, the filled template): no retrieval, no history.
     // A session started without documents (the user's choice or preference) retrieves nothing either.
+    const retrievalStarted = performance.now();
+    const retrievalRequest = { topN: settings.topN, threshold: settings.similarityThreshold, hybrid: settings.hybridSearch };
     const retrieval: Retrieval = deps.retriever && !request.task && settings.useDocuments
-      ? await untilAborted(
-          deps.retriever.retrieve({
-            workspaceId: session.workspaceId,
-            userId: request.userId,
-            question: request.question,
-            topN: settings.topN,
-            threshold: settings.similarityThreshold,
-            hybrid: settings.hybridSearch,
-          }, signal),
-          signal,
-          'Stopped before the model started answering.',
-        )
+      ? await untilAborted(deps.retriever.retrieve({ workspaceId: session.workspaceId, userId: request.userId, question: request.question, ...retrievalRequest }, signal), signal, 'Stopped before the model started answering.')
       : { outcome: 'none', passages: [] };
+    // A search that ran is a step of the answer; a workspace without documents searched nothing.
+    // (A failed search ends the question before any log exists, so it has no record to keep.)
+    if (retrieval.outcome !== 'none') {
+      tools.record({
+        toolName: 'retrieve',
+        arguments: retrievalRequest,
+        resultSummary: JSON.stringify({ outcome: retrieval.outcome, passages: retrieval.passages.length, pinned: retrieval.passages.filter((p) => p.pinned).length }),
+        success: true,
+        errorCode: null,
+        errorMessage: null,
+        executionTimeMs: performance.now() - retrievalStarted,
+      });
+    }
     const { passages } = retrieval;
     const retrievalOutcome = retrieval.outcome === 'none' ? null : retrieval.outcome;
     if (settings.chatMode === 'query' && passages.length === 0) {

@@ -20,6 +20,7 @@ export const booleanColumns = {
   models: ['has_chat_template'],
   documents: ['pinned', 'watched'],
   conversation_log_sources: ['pinned'],
+  tool_calls: ['success'],
 } as const satisfies { readonly [T in TableName]?: readonly BooleanColumn<T>[] };
 
 // Compile-time check that the map lists every 0/1 column of the schema: a missing one fails here.

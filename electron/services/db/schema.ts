@@ -6,6 +6,7 @@ import type {
   Evaluation,
   ModelInfo,
   RetrievedSource,
+  ToolCall,
   SessionInfo,
   SyncRun,
   Thread,
@@ -58,6 +59,7 @@ export interface DatabaseSchema {
   prompt_versions: PromptVersionsTable;
   threads: ThreadsTable;
   user_preferences: UserPreferencesTable;
+  tool_calls: ToolCallsTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -195,6 +197,9 @@ export type DocumentsTable = Table<
 export type DocumentSyncRunsTable = Table<EntityColumns<SyncRun>>;
 
 export type ConversationLogSourcesTable = Table<EntityColumns<RetrievedSource> & { log_id: number }>;
+
+/** A step an answer took, in order (migration 023); `arguments` is the JSON text of the entity's object. */
+export type ToolCallsTable = Table<Omit<EntityColumns<ToolCall>, 'arguments'> & { log_id: number; arguments: string }>;
 
 /** An export being written: its staging folder, and the dataset once committed (migration 003). */
 export interface PendingExportsTable {

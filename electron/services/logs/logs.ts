@@ -1,3 +1,4 @@
+import { toolCallsOf } from '../chat/tool-calls.ts';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
@@ -246,6 +247,7 @@ export function createLogService(db: Db) {
         systemPromptSnapshot: context.system_prompt_snapshot,
         evaluations: visible.map((evaluation) => fromRow('evaluations', evaluation)),
         hiddenEvaluations: evaluations.length - visible.length,
+        toolCalls: await toolCallsOf(db, id),
       };
     },
 

@@ -10,6 +10,7 @@ import { AnswerStats } from '../components/AnswerCard.tsx';
 import { EvaluationPanel, type EvaluationPanelHandle } from '../components/EvaluationPanel.tsx';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
+import { ToolCalls } from '../components/ToolCalls.tsx';
 import { Sources } from '../components/Sources.tsx';
 import { formatDate } from '../format.ts';
 import { isComposing, isTypingTarget } from '../keyboard.ts';
@@ -254,6 +255,7 @@ export function LogsScreen() {
             <div className="answer">{detail.log.answer}</div>
             <AnswerStats log={detail.log} />
             <Sources sources={detail.log.sources} retrievalOutcome={detail.log.retrievalOutcome} />
+            <ToolCalls calls={detail.toolCalls} />
             <details>
               <summary>{t('logs.systemPrompt')}</summary>
               <pre className="passage">{detail.systemPromptSnapshot || '–'}</pre>

@@ -24,6 +24,30 @@ export const retrievedSourceSchema = z.object({
 });
 export type RetrievedSource = z.output<typeof retrievedSourceSchema>;
 
+/**
+ * The steps an answer took before the model wrote it (seed 003's tool-call records): document
+ * retrieval, the admin route decision between SQL and documents, the SQL query, the graph
+ * expansion. Recorded in order with the log, failures included (a failed SQL query falls back to
+ * documents, and the record says why).
+ */
+export const toolNames = ['retrieve', 'route', 'sql', 'graph'] as const;
+export type ToolName = (typeof toolNames)[number];
+
+export const toolCallSchema = z.object({
+  position: z.number().int().min(0),
+  toolName: z.enum(toolNames),
+  /** What the step was asked, as JSON (the question, the SQL, top N...). */
+  arguments: z.record(z.string(), z.unknown()),
+  /** What it gave back, in short: counts and outcomes, never passages of other users. */
+  resultSummary: z.string(),
+  success: z.boolean(),
+  /** An error code (EvalDesk's own, or the SQL check's reason) when the step failed. */
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  executionTimeMs: z.number(),
+});
+export type ToolCall = z.output<typeof toolCallSchema>;
+
 /** How a summary's target length is counted: characters suit Korean, Japanese and Chinese. */
 export const summaryUnits = ['characters', 'words', 'sentences'] as const;
 export type SummaryUnit = (typeof summaryUnits)[number];
@@ -109,4 +133,6 @@ export interface LogDetail {
   evaluations: Evaluation[];
   /** Other evaluators' verdicts kept from the viewer until they save their own (blind judging). */
   hiddenEvaluations: number;
+  /** The steps before the answer, in order (retrieval, route, SQL, graph). */
+  toolCalls: ToolCall[];
 }

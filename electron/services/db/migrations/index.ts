@@ -20,6 +20,7 @@ import * as prompts from './018_prompts.ts';
 import * as categoryTasks from './019_category_tasks.ts';
 import * as scorecardCategories from './020_scorecard_categories.ts';
 import * as datasetAbItems from './021_dataset_ab_items.ts';
+import * as toolCalls from './023_tool_calls.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '019_category_tasks': categoryTasks,
   '020_scorecard_categories': scorecardCategories,
   '021_dataset_ab_items': datasetAbItems,
+  '023_tool_calls': toolCalls,
 };
 
 export const migrationProvider: MigrationProvider = {
