@@ -17,6 +17,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
           // Document ingestion runs in a worker thread; it needs its own entry file.
           'ingest-worker': resolve(import.meta.dirname, 'electron/services/documents/ingest-worker.ts'),
+          // The SQL route's queries run in a child process that is killed when one runs too long.
+          'sql-worker': resolve(import.meta.dirname, 'electron/services/sql-route/sql-worker.ts'),
         },
       },
     },

@@ -9,7 +9,7 @@ import type { IngestRunner } from '../documents/ingest-runner.ts';
 import type { Job } from '../jobs/jobs.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { LlamaRuntime, SideModel } from '../runtime/llama-runtime.ts';
-import { loadLlamaModule } from '../runtime/llama-module.ts';
+import { promptWithGrammar } from '../runtime/grammar-prompt.ts';
 
 /**
  * What the judge must answer. The grammar made from it constrains every token, so the output
@@ -110,17 +110,14 @@ export function createJudgingAssistant(db: Db, deps: { runtime: Pick<LlamaRuntim
   }
 
   async function judgeOne(side: SideModel, sequence: LlamaContextSequence, grammar: LlamaJsonSchemaGrammar<typeof judgeOutputSchema>, item: PendingItem, seed: number, signal: AbortSignal): Promise<Suggestion | null> {
-    const { LlamaChatSession } = await loadLlamaModule();
     const prompt = [
       `Question:\n${fit(side, item.question, judgeTextBudgetTokens)}`,
       item.expectedAnswer ? `Expected answer:\n${fit(side, item.expectedAnswer, judgeTextBudgetTokens)}` : 'Expected answer: (none)',
       `Answer to grade:\n${fit(side, item.answer, judgeTextBudgetTokens)}`,
     ].join('\n\n');
-    // Each item is judged on its own: no earlier item's verdict may sway the next.
-    await sequence.clearHistory();
-    const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: judgeSystemPrompt, autoDisposeSequence: false });
     try {
-      const text = await session.prompt(prompt, { grammar, maxTokens: judgeMaxTokens, temperature: 0, seed, signal, stopOnAbortSignal: true });
+      // Each item is judged on its own (a fresh chat): no earlier item's verdict may sway the next.
+      const text = await promptWithGrammar(sequence, prompt, { systemPrompt: judgeSystemPrompt, grammar, maxTokens: judgeMaxTokens, temperature: 0, seed, signal });
       if (signal.aborted) return null;
       // JSON.parse, not grammar.parse: the grammar counts the reason's length in its own units
       // and grammar.parse rejects an escaped character past 160; the reason is only cut here.
@@ -133,8 +130,6 @@ export function createJudgingAssistant(db: Db, deps: { runtime: Pick<LlamaRuntim
       // Cut off at maxTokens (the grammar keeps it valid JSON only until then): no suggestion.
       if (error instanceof SyntaxError) return null;
       throw error;
-    } finally {
-      session.dispose({ disposeSequence: false });
     }
   }
 
