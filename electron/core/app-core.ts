@@ -50,6 +50,9 @@ import { createWorkspaceService } from '../services/workspaces/workspaces.ts';
 import { ensureDataDir } from '../services/files/safe-fs.ts';
 import { createDispatcher, type Caller, type Implementations } from './dispatcher.ts';
 import { createEventBus } from './event-bus.ts';
+import { createSqlExecutor, type SpawnWorker } from '../services/sql-route/executor.ts';
+import { createSqlRouteService } from '../services/sql-route/sql-route-service.ts';
+import type { JsonGenerator } from '../services/sql-route/route.ts';
 
 export interface AppCoreOptions {
   dataDir: string;
@@ -69,6 +72,10 @@ export interface AppCoreOptions {
   downloadTuning?: Partial<TransferTuning>;
   /** Turns a report's HTML into a PDF: Electron's printToPDF in the desktop app; Chromium if found otherwise. */
   pdfRenderer?: () => PdfRenderer | null;
+  /** How the SQL route's query process starts: the bundled entry and Electron's utilityProcess in the desktop app. */
+  sqlWorker?: { workerPath?: string; spawn?: SpawnWorker };
+  /** Fixed model answers for the SQL route (tests of the route and its safety at the service boundary). */
+  sqlRouteGenerator?: JsonGenerator;
 }
 
 /** How long closing may take before the database is closed regardless of what is still running. */
@@ -154,7 +161,17 @@ export async function createAppCore(options: AppCoreOptions) {
     currentUserId: callContext.currentUserId,
   });
   const retriever = createRetriever({ vectors, documents, runner });
-  const chat = createChatService(db, { runtime, sessions, retriever, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
+  // The SQL route's queries run in a process of their own, started on first use: killing it is the
+  // only way to stop a runaway query (better-sqlite3 cannot interrupt a statement).
+  const sqlExecutor = createSqlExecutor({ databasePath, ...options.sqlWorker });
+  const sqlRoute = createSqlRouteService({
+    executor: sqlExecutor,
+    runtime,
+    models,
+    roleOf: async (userId) => (await users.get(userId)).role,
+    ...(options.sqlRouteGenerator && { generator: options.sqlRouteGenerator }),
+  });
+  const chat = createChatService(db, { runtime, sessions, retriever, sqlRoute, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
   const ab = createAbService(db, { chat, sessions, versions, models });
   const threads = createThreadService(db);
   const tasks = createTaskBuilder({ workspaces, documents, prompts, users });
@@ -539,6 +556,7 @@ export async function createAppCore(options: AppCoreOptions) {
       await batchRuns.idle();
       await documents.idle();
       await runner.close();
+      await sqlExecutor.close();
       await vectors.close();
       await runtime.dispose();
     })();

@@ -3,6 +3,7 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } fr
 import { documentExtensions } from '../../shared/contract/entities.ts';
 import { ipcChannels } from '../adapters/ipc/channels.ts';
 import { registerIpcAdapter } from '../adapters/ipc/ipc-adapter.ts';
+import { spawnUtilityWorker } from './sql-worker-process.ts';
 import { createAppCore, type AppCore } from '../core/app-core.ts';
 import { closeOnSignals } from '../core/shutdown.ts';
 import { appSchemePrivileges, createAppRequestHandler } from './app-protocol.ts';
@@ -85,6 +86,8 @@ if (!app.requestSingleInstanceLock()) {
       ingestWorkerPath: path.join(import.meta.dirname, 'ingest-worker.js'),
       // PoC reports print through Electron's own Chromium: no browser needs to be installed.
       pdfRenderer: electronPdfRenderer,
+      // The SQL route's query process: the bundled worker in a utility process (runAsNode is off).
+      sqlWorker: { workerPath: path.join(import.meta.dirname, 'sql-worker.js'), spawn: spawnUtilityWorker },
     });
     if (core.startupError?.code === 'INSTANCE_RUNNING') {
       dialog.showErrorBox('EvalDesk', core.startupError.message);

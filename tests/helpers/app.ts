@@ -23,7 +23,7 @@ export interface TestApp {
 
 /** A real app core on a fresh temp data folder, CPU only with one thread (see ENGINEERING.md). */
 export async function openTestApp(
-  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs'> = {},
+  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs' | 'sqlRouteGenerator'> = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
   const core = await createAppCore({
@@ -35,6 +35,7 @@ export async function openTestApp(
     watchIntervalMs: options.watchIntervalMs ?? 0,
     ...(options.ingestWorkerPath && { ingestWorkerPath: options.ingestWorkerPath }),
     ...(options.embedderLoadTimeoutMs !== undefined && { embedderLoadTimeoutMs: options.embedderLoadTimeoutMs }),
+    ...(options.sqlRouteGenerator && { sqlRouteGenerator: options.sqlRouteGenerator }),
   });
   return {
     core,

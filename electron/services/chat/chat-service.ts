@@ -14,8 +14,10 @@ import type { ContextPlacement, LlamaRuntime } from '../runtime/llama-runtime.ts
 import type { PromptFormat } from '../runtime/chat-template.ts';
 import { answerFromTemplate, answerWithChatSession, toMessages, type AnswerStream } from './answer-paths.ts';
 import { buildPromptTokens, type BuiltPrompt } from './prompt-tokens.ts';
-import { createToolCallRecorder, saveToolCalls, type ToolCallRecord } from './tool-calls.ts';
+import { createToolCallRecorder, positioned, saveToolCalls, toolCallsByLog, type ToolCallRecord } from './tool-calls.ts';
 import type { SessionService } from '../sessions/sessions.ts';
+import { tableAsText, type SqlRouteService } from '../sql-route/sql-route-service.ts';
+import type { SqlRouteResult } from '../sql-route/route.ts';
 
 export interface AskRequest {
   sessionId: number;
@@ -77,6 +79,8 @@ export function createChatService(
     retriever?: Retriever;
     /** The adapters of a model version, as the runtime applies them on its base. */
     versionAdapters?: (versionId: number) => Promise<AdapterToApply[]>;
+    /** Seed 002's admin SQL route, tried before documents where it applies (issue 15). */
+    sqlRoute?: Pick<SqlRouteService, 'answer'>;
   },
 ) {
   const running = new Map<string, AbortController>();
@@ -127,7 +131,7 @@ export function createChatService(
       if (sources.length) await trx.insertInto('conversation_log_sources').values(sources.map((source) => toColumns('conversation_log_sources', { ...source, logId: row.id }))).execute();
       await saveToolCalls(trx, row.id, toolCalls);
       await batch?.link(trx, row.id);
-      return toConversationLog(row, sources);
+      return toConversationLog(row, sources, positioned(toolCalls));
     });
   }
 
@@ -164,7 +168,8 @@ export function createChatService(
     let prepared: Awaited<ReturnType<typeof prepare>>;
     const tools = createToolCallRecorder();
     try {
-      prepared = await prepare(request, session, controller.signal, tools, batch ? { slot: batch.slot, sequences: batch.sequences } : lane);
+      // Batch runs compare versions on documents and the model alone: never the SQL route.
+      prepared = await prepare(request, session, controller.signal, tools, batch ? { slot: batch.slot, sequences: batch.sequences } : lane, !batch);
     } catch (error) {
       // In a batch run a question that cannot be answered as asked is this question's outcome:
       // logged as an error with its code, so the run goes on and the item is not asked again.
@@ -176,7 +181,7 @@ export function createChatService(
       if ('id' in target) await db.deleteFrom('conversation_logs').where('id', '=', target.id).execute();
       throw error;
     }
-    if (prepared.kind === 'refusal') {
+    if (prepared.kind === 'direct') {
       request.onText(prepared.text);
       return completeLog(target, { answer: prepared.text, completed_at: nowIso(), duration_ms: performance.now() - started, stop_reason: 'finished', retrieval_outcome: prepared.retrievalOutcome }, [], tools.calls, batch);
     }
@@ -268,9 +273,41 @@ export function createChatService(
     return log;
   }
 
+  /** The route's decision and its query as two steps of the answer (what the log detail lists). */
+  function recordSqlRoute(tools: ReturnType<typeof createToolCallRecorder>, routed: SqlRouteResult): void {
+    const { trace } = routed;
+    const route = trace.steps.find((step) => step.step === 'route');
+    if (route) {
+      tools.record({ toolName: 'route', arguments: {}, resultSummary: JSON.stringify({ route: trace.route, reason: trace.routeReason }), success: route.ok, errorCode: route.code, errorMessage: null, executionTimeMs: route.ms });
+    }
+    const querySteps = trace.steps.filter((step) => step.step !== 'route');
+    if (querySteps.length === 0) return;
+    const failed = querySteps.find((step) => !step.ok);
+    tools.record({
+      toolName: 'sql',
+      arguments: { sql: trace.sql },
+      resultSummary: routed.outcome === 'answered' ? JSON.stringify({ columns: routed.columns, rows: routed.rows, truncated: routed.truncated }) : JSON.stringify({ stage: routed.stage, sqliteCode: trace.sqliteCode }),
+      success: routed.outcome === 'answered',
+      errorCode: failed?.code ?? null,
+      errorMessage: null,
+      executionTimeMs: querySteps.reduce((sum, step) => sum + step.ms, 0),
+    });
+  }
+
   /** Everything between the question and the first token: retrieval, the context, the prompt plan. */
-  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, tools: ReturnType<typeof createToolCallRecorder>, placement?: ContextPlacement) {
+  async function prepare(request: AskRequest, session: SessionInfo, signal: AbortSignal, tools: ReturnType<typeof createToolCallRecorder>, placement: ContextPlacement | undefined, routeAllowed: boolean) {
     const settings = session.settingsSnapshot;
+    // An admin's question may be answered from EvalDesk's own records: the rows are the answer.
+    // Anything else the route ends in (the model chose documents, an unsafe or failing query) is
+    // recorded, and the question goes on to documents.
+    if (routeAllowed && deps.sqlRoute && settings.sqlRoute && !request.task) {
+      const routed = await deps.sqlRoute.answer({ question: request.question, userId: request.userId, session, signal });
+      if (routed) {
+        recordSqlRoute(tools, routed);
+        if (signal.aborted) throw new ApiError('CANCELLED', 'Stopped before the model started answering.');
+        if (routed.outcome === 'answered') return { kind: 'direct' as const, text: tableAsText(routed.columns, routed.rows), retrievalOutcome: null };
+      }
+    }
     // A task carries its own material (the source, the filled template): no retrieval, no history.
     // A session started without documents (the user's choice or preference) retrieves nothing either.
     const retrievalStarted = performance.now();
@@ -295,7 +332,7 @@ export function createChatService(
     const retrievalOutcome = retrieval.outcome === 'none' ? null : retrieval.outcome;
     if (settings.chatMode === 'query' && passages.length === 0) {
       // Query mode (seed 000): nothing relevant in the documents means the refusal, not the model.
-      return { kind: 'refusal' as const, text: settings.refusalResponse, retrievalOutcome };
+      return { kind: 'direct' as const, text: settings.refusalResponse, retrievalOutcome };
     }
 
     const versionAdapters = session.versionId !== null && deps.versionAdapters ? await deps.versionAdapters(session.versionId) : [];
@@ -497,8 +534,9 @@ export function createChatService(
     async history(sessionIds: number[], viewerId: number): Promise<ConversationLog[]> {
       if (sessionIds.length === 0) return [];
       const rows = await db.selectFrom('conversation_logs').selectAll().where('session_id', 'in', sessionIds).orderBy('id').execute();
-      const sources = await sourcesByLog(db, rows.map((row) => row.id), viewerId);
-      return rows.map((row) => toConversationLog(row, sources.get(row.id) ?? []));
+      const ids = rows.map((row) => row.id);
+      const [sources, toolCalls] = await Promise.all([sourcesByLog(db, ids, viewerId), toolCallsByLog(db, ids)]);
+      return rows.map((row) => toConversationLog(row, sources.get(row.id) ?? [], toolCalls.get(row.id) ?? []));
     },
   };
 }

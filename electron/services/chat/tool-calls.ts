@@ -48,11 +48,18 @@ export async function saveToolCalls(trx: Transaction<DatabaseSchema>, logId: num
     .execute();
 }
 
-/** An answer's steps, in order. */
-export async function toolCallsOf(db: Db, logId: number): Promise<ToolCall[]> {
-  const rows = await db.selectFrom('tool_calls').selectAll().where('log_id', '=', logId).orderBy('position').execute();
-  return rows.map(({ log_id: _logId, ...row }) => {
-    const record = fromRow('tool_calls', { ...row, log_id: logId });
-    return pickFields(toolCallSchema, { ...record, arguments: JSON.parse(row.arguments) as Record<string, unknown> });
-  });
+/** The steps of several answers, grouped by log id, each in order. */
+export async function toolCallsByLog(db: Db, logIds: readonly number[]): Promise<Map<number, ToolCall[]>> {
+  const grouped = new Map<number, ToolCall[]>();
+  if (logIds.length === 0) return grouped;
+  const rows = await db.selectFrom('tool_calls').selectAll().where('log_id', 'in', logIds).orderBy('log_id').orderBy('position').execute();
+  for (const row of rows) {
+    const list = grouped.get(row.log_id) ?? [];
+    list.push(pickFields(toolCallSchema, { ...fromRow('tool_calls', row), arguments: JSON.parse(row.arguments) as Record<string, unknown> }));
+    grouped.set(row.log_id, list);
+  }
+  return grouped;
 }
+
+/** The records as they read back once stored: each with its position. */
+export const positioned = (calls: readonly ToolCallRecord[]): ToolCall[] => calls.map((call, position) => ({ ...call, position }));

@@ -146,7 +146,7 @@ export type SessionsTable = Table<
 >;
 
 export type ConversationLogsTable = Table<
-  EntityColumns<Omit<ConversationLog, 'sources' | 'timeToFirstTokenMs' | 'task'>> & {
+  EntityColumns<Omit<ConversationLog, 'sources' | 'toolCalls' | 'timeToFirstTokenMs' | 'task'>> & {
     ttft_ms: number | null;
     /** The ChatTask as JSON. */
     task: string | null;

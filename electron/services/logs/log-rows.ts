@@ -1,15 +1,15 @@
 import type { Selectable } from 'kysely';
 import { pickFields } from '../../../shared/contract/entities/derive.ts';
-import { chatTaskSchema, conversationLogSchema, retrievedSourceSchema, type ConversationLog, type RetrievedSource } from '../../../shared/contract/entities.ts';
+import { chatTaskSchema, conversationLogSchema, retrievedSourceSchema, type ConversationLog, type RetrievedSource, type ToolCall } from '../../../shared/contract/entities.ts';
 import type { Db } from '../db/database.ts';
 import { fromRow } from '../db/rows.ts';
 import type { ConversationLogSourcesTable, ConversationLogsTable } from '../db/schema.ts';
 
 /** Conversation logs and their retrieval traces as the API sends them; read by chat, logs and export. */
 
-export function toConversationLog(row: Selectable<ConversationLogsTable>, sources: RetrievedSource[] = []): ConversationLog {
+export function toConversationLog(row: Selectable<ConversationLogsTable>, sources: RetrievedSource[] = [], toolCalls: ToolCall[] = []): ConversationLog {
   // The column keeps its short historical name; the API spells it out.
-  return pickFields(conversationLogSchema, { ...fromRow('conversation_logs', row), timeToFirstTokenMs: row.ttft_ms, task: row.task === null ? null : chatTaskSchema.parse(JSON.parse(row.task)), sources });
+  return pickFields(conversationLogSchema, { ...fromRow('conversation_logs', row), timeToFirstTokenMs: row.ttft_ms, task: row.task === null ? null : chatTaskSchema.parse(JSON.parse(row.task)), sources, toolCalls });
 }
 
 function toRetrievedSource(row: Selectable<ConversationLogSourcesTable>): RetrievedSource {

@@ -1,4 +1,4 @@
-import { toolCallsOf } from '../chat/tool-calls.ts';
+import { toolCallsByLog } from '../chat/tool-calls.ts';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
@@ -240,14 +240,13 @@ export function createLogService(db: Db) {
       const blind = (await db.selectFrom('workspaces').select('blind_evaluation').where('id', '=', row.workspace_id).executeTakeFirst())?.blind_evaluation === 1;
       const visible = blind && !evaluations.some((evaluation) => evaluation.evaluator_id === viewerId) ? [] : evaluations;
       return {
-        log: toConversationLog(row, sources),
+        log: toConversationLog(row, sources, (await toolCallsByLog(db, [id])).get(id)),
         workspaceName: context.workspace_name,
         modelName: context.model_name,
         versionName: context.version_name,
         systemPromptSnapshot: context.system_prompt_snapshot,
         evaluations: visible.map((evaluation) => fromRow('evaluations', evaluation)),
         hiddenEvaluations: evaluations.length - visible.length,
-        toolCalls: await toolCallsOf(db, id),
       };
     },
 

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../../shared/contract/errors.ts';
+import { workspaceDefaults } from '../../../shared/contract/entities.ts';
 import { nowIso, type Db } from '../db/database.ts';
+import { toColumns } from '../db/rows.ts';
 import { sourcesByLog } from '../logs/log-rows.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import { ensureDir, notWritableError } from '../files/safe-fs.ts';
@@ -185,7 +187,8 @@ export function createPackService(db: Db, deps: { packsDir: string; sessions: Pi
       if (!workspace) {
         workspace = await db
           .insertInto('workspaces')
-          .values({ uid: pack.workspace.uid, name: pack.workspace.name, business_domain: '', category: 'qa', system_prompt: pack.items[0]?.systemPrompt ?? '', temperature: 0, max_tokens: 512, context_size: 4096, history_turns: 0, top_n: 4, similarity_threshold: 0.25, chat_mode: 'chat', refusal_response: '', chunk_size: 256, chunk_overlap: 32, embedder_id: null, hybrid_search: 0, blind_evaluation: pack.workspace.blindEvaluation ? 1 : 0, created_at: now, updated_at: now, deleted_at: null })
+          // A workspace of the defaults, holding the pack's answers; nothing in it is asked anew.
+          .values({ ...toColumns('workspaces', { ...workspaceDefaults, name: pack.workspace.name, systemPrompt: pack.items[0]?.systemPrompt ?? '', temperature: 0, historyTurns: 0, refusalResponse: '', blindEvaluation: pack.workspace.blindEvaluation }), uid: pack.workspace.uid, created_at: now, updated_at: now, deleted_at: null })
           .returning('id')
           .executeTakeFirstOrThrow();
       }

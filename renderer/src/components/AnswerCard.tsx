@@ -5,6 +5,7 @@ import { api } from '../api.ts';
 import { useApp } from '../store.ts';
 import { EvaluationPanel } from './EvaluationPanel.tsx';
 import { Sources } from './Sources.tsx';
+import { SqlAnswer, sqlAnswerOf } from './SqlAnswer.tsx';
 
 export function AnswerStats({ log }: { log: ConversationLog }) {
   const { t } = useTranslation();
@@ -23,6 +24,7 @@ export function AnswerStats({ log }: { log: ConversationLog }) {
 export function AnswerCard({ log, focus, onSaved }: { log: ConversationLog; focus: boolean; onSaved: (log: ConversationLog) => void }) {
   const user = useApp((state) => state.user);
   const [existing, setExisting] = useState<Evaluation | null | undefined>(undefined);
+  const sql = sqlAnswerOf(log);
 
   useEffect(() => {
     let cancelled = false;
@@ -39,9 +41,13 @@ export function AnswerCard({ log, focus, onSaved }: { log: ConversationLog; focu
     <article className="exchange" data-testid="exchange" data-log-id={log.id}>
       <div className="qa">
         <div className="question">{log.question}</div>
-        <div className="answer" data-testid="answer">
-          {log.answer}
-        </div>
+        {sql ? (
+          <SqlAnswer answer={sql} />
+        ) : (
+          <div className="answer" data-testid="answer">
+            {log.answer}
+          </div>
+        )}
         <AnswerStats log={log} />
         <Sources sources={log.sources} retrievalOutcome={log.retrievalOutcome} />
       </div>

@@ -255,7 +255,7 @@ export function LogsScreen() {
             <div className="answer">{detail.log.answer}</div>
             <AnswerStats log={detail.log} />
             <Sources sources={detail.log.sources} retrievalOutcome={detail.log.retrievalOutcome} />
-            <ToolCalls calls={detail.toolCalls} />
+            <ToolCalls calls={detail.log.toolCalls} />
             <details>
               <summary>{t('logs.systemPrompt')}</summary>
               <pre className="passage">{detail.systemPromptSnapshot || '–'}</pre>

@@ -100,6 +100,8 @@ export const conversationLogSchema = z.object({
   /** The category task the question was built from; null for a question typed as is. */
   task: chatTaskSchema.nullable(),
   sources: z.array(retrievedSourceSchema),
+  /** The steps before the answer, in order (retrieval, route, SQL, graph). */
+  toolCalls: z.array(toolCallSchema),
 });
 export type ConversationLog = z.output<typeof conversationLogSchema>;
 
@@ -133,6 +135,4 @@ export interface LogDetail {
   evaluations: Evaluation[];
   /** Other evaluators' verdicts kept from the viewer until they save their own (blind judging). */
   hiddenEvaluations: number;
-  /** The steps before the answer, in order (retrieval, route, SQL, graph). */
-  toolCalls: ToolCall[];
 }

@@ -41,6 +41,12 @@ export const workspaceSettingsSchema = z.object({
   hybridSearch: z.boolean().default(false),
   /** Evaluators see each other's verdicts on an answer only after saving their own (issue 14). */
   blindEvaluation: z.boolean().default(true),
+  /**
+   * Admins' questions may be answered from EvalDesk's own records (seed 002's SQL route): the
+   * model chooses SQL or documents and writes one read-only query. Off by default: it costs two
+   * model calls per question. Everyone else always gets documents.
+   */
+  sqlRoute: z.boolean().default(false),
 });
 
 export const workspaceSchema = workspaceSettingsSchema.extend({
@@ -72,6 +78,7 @@ export const sessionSettingsSchema = workspaceSettingsSchema.pick({
   chatMode: true,
   refusalResponse: true,
   hybridSearch: true,
+  sqlRoute: true,
 }).extend({
   /**
    * The sampling seed; null draws one per answer. Batch runs freeze one (with temperature 0 by

@@ -21,6 +21,7 @@ import * as categoryTasks from './019_category_tasks.ts';
 import * as scorecardCategories from './020_scorecard_categories.ts';
 import * as datasetAbItems from './021_dataset_ab_items.ts';
 import * as toolCalls from './023_tool_calls.ts';
+import * as sqlRoute from './024_sql_route.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '020_scorecard_categories': scorecardCategories,
   '021_dataset_ab_items': datasetAbItems,
   '023_tool_calls': toolCalls,
+  '024_sql_route': sqlRoute,
 };
 
 export const migrationProvider: MigrationProvider = {
