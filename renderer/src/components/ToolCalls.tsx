@@ -19,7 +19,7 @@ export function ToolCalls({ calls }: { calls: ToolCall[] }) {
             </span>{' '}
             <span className="muted">{t('toolCalls.time', { ms: call.executionTimeMs.toFixed(1) })}</span>
             {/* Arguments and results are data (SQL, counts), shown as recorded, not translated. */}
-            <pre className="passage">{JSON.stringify(call.arguments, null, 1)}</pre>
+            {Object.keys(call.arguments).length > 0 && <pre className="passage">{JSON.stringify(call.arguments, null, 1)}</pre>}
             {call.resultSummary && <pre className="passage">{call.resultSummary}</pre>}
           </li>
         ))}

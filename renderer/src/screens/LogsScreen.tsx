@@ -11,6 +11,7 @@ import { EvaluationPanel, type EvaluationPanelHandle } from '../components/Evalu
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { ToolCalls } from '../components/ToolCalls.tsx';
+import { SqlAnswer, sqlAnswerOf } from '../components/SqlAnswer.tsx';
 import { Sources } from '../components/Sources.tsx';
 import { formatDate } from '../format.ts';
 import { isComposing, isTypingTarget } from '../keyboard.ts';
@@ -155,6 +156,8 @@ export function LogsScreen() {
     if (next.logId !== null) await open(next.logId);
   };
 
+  const sqlAnswer = detail ? sqlAnswerOf(detail.log) : null;
+
   return (
     <div className="logs" tabIndex={-1} onKeyDown={onKeyDown} data-testid="logs-screen">
       <Group className="filters" data-testid="log-filters" gap="xs" align="flex-end" wrap="wrap">
@@ -252,7 +255,7 @@ export function LogsScreen() {
             <h4>{t('logs.question')}</h4>
             <div className="question">{detail.log.question}</div>
             <h4>{t('logs.answer')}</h4>
-            <div className="answer">{detail.log.answer}</div>
+            {sqlAnswer ? <SqlAnswer answer={sqlAnswer} /> : <div className="answer">{detail.log.answer}</div>}
             <AnswerStats log={detail.log} />
             <Sources sources={detail.log.sources} retrievalOutcome={detail.log.retrievalOutcome} />
             <ToolCalls calls={detail.log.toolCalls} />
