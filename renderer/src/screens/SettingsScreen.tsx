@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Card, Group, NativeSelect, NumberInput, Radio, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Checkbox, Group, NativeSelect, NumberInput, Radio, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -132,6 +132,13 @@ export function SettingsScreen() {
               data-testid="settings-gpu-layers"
             />
           </Group>
+          <Checkbox
+            label={t('settings.runtime.caching')}
+            description={t('settings.runtime.cachingHint')}
+            checked={settings?.caching ?? true}
+            onChange={(event) => void save({ caching: event.currentTarget.checked }, t('settings.runtime.saved'))}
+            data-testid="settings-caching"
+          />
           <Group>
             <Button
               data-testid="settings-runtime-save"

@@ -27,6 +27,11 @@ export const appSettingsSchema = z.object({
    * in one batch). Each sequence holds a whole context of KV cache, so memory grows with it.
    */
   batchParallelism: z.number().int().min(1).max(16).default(4),
+  /**
+   * The caches of issue 15: query embeddings, retrieval results and the model's evaluated prompt
+   * prefix kept between questions. Off only to measure without them (bench/caches.ts).
+   */
+  caching: z.boolean().default(true),
   /** Where models are downloaded from (a Hugging Face compatible hub); EVALDESK_HUB_URL overrides it. */
   hubUrl: z.url({ protocol: /^https?$/ }).max(2000).default('https://huggingface.co'),
 });
