@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openRouteConnection } from '../electron/services/sql-route/connection.ts';
 import { createSqlExecutor, type SqlExecutor } from '../electron/services/sql-route/executor.ts';
-import { createLlamaJsonGenerator } from '../electron/services/sql-route/llama-generator.ts';
+import { createLlamaJsonGenerator } from '../electron/services/runtime/json-generator.ts';
 import { answerWithSql, decideRoute, mayUseSqlRoute, routeOutputSchema, sqlOutputSchema, writeSql, type JsonGenerator } from '../electron/services/sql-route/route.ts';
 import { routeViews, viewSchemaForPrompt } from '../electron/services/sql-route/views.ts';
 import { ensureFixtures } from './fixtures/tiny-models.ts';

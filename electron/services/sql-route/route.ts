@@ -1,4 +1,5 @@
 import type { GbnfJsonSchema } from 'node-llama-cpp';
+import type { JsonGenerator } from '../runtime/json-generator.ts';
 import type { UserRole } from '../../../shared/contract/entities.ts';
 import type { CheckReason } from './check.ts';
 import type { Cell } from './connection.ts';
@@ -12,11 +13,11 @@ import { routeViews, viewSchemaForPrompt } from './views.ts';
  * lands in a trace for the log.
  *
  * The model is injected as a JsonGenerator, so the route and safety logic are tested with fixed
- * strings and run in the app on node-llama-cpp under a JSON-schema grammar (llama-generator.ts).
+ * strings and run in the app on node-llama-cpp under a JSON-schema grammar (runtime/json-generator.ts).
  */
 
-/** Asks the model `prompt`, its answer constrained to `schema`; resolves with the raw text. */
-export type JsonGenerator = (prompt: string, schema: GbnfJsonSchema) => Promise<string>;
+/** Asks the model `prompt`, its answer constrained to `schema`; resolves with the raw text (shared with graph extraction). */
+export type { JsonGenerator };
 
 const routeReasonMaxLength = 160;
 const sqlMaxLength = 2000;

@@ -1,9 +1,9 @@
 import type { SessionInfo, UserRole } from '../../../shared/contract/entities.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
+import { createLlamaJsonGenerator } from '../runtime/json-generator.ts';
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { Cell } from './connection.ts';
 import type { SqlExecutor } from './executor.ts';
-import { createLlamaJsonGenerator } from './llama-generator.ts';
 import { answerWithSql, mayUseSqlRoute, type JsonGenerator, type SqlRouteResult } from './route.ts';
 
 /** Context the route and query prompts get: enough for the views' description and a question. */
