@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { method } from './define.ts';
 import type { Verdict } from './entities.ts';
 import { absolutePath, entityId, longText, oneToThree } from './entities/fields.ts';
+import { logFilters } from './log-filters.ts';
 
 /**
  * Several evaluators per answer (issue 14): review queues that assign answers to N evaluators
@@ -62,7 +63,13 @@ const queueScope = z
     runId: entityId.optional(),
     /** Explicit answers. */
     logIds: z.array(entityId).max(100_000).optional(),
-    /** Otherwise: the workspace's answers, newest first, up to `limit`. */
+    /**
+     * The answers the log browser shows for these filters (the same schema and SQL; the workspace
+     * is the queue's). As in the log browser, verdict, priority and status filters read the
+     * verdicts of the caller, the one creating the queue. Scopes given together narrow each other.
+     */
+    filters: logFilters.omit({ workspaceId: true }).optional(),
+    /** Otherwise: the workspace's answers, newest first, up to `limit` (also the cap for a run or filters). */
     limit: z.number().int().min(1).max(100_000).default(1000),
   })
   .strict();

@@ -132,6 +132,12 @@ export function createLogService(db: Db) {
   }
 
   return {
+    /**
+     * The logs that match the log browser's filters, as a query to select from. Review queues are
+     * made from it (issue 14), so a queue and the log browser never disagree on what a filter means.
+     */
+    matching: filtered,
+
     async query(input: ParsedInput<'logs.query'>, viewerId: number, visible: WorkspaceVisibility = 'all'): Promise<{ rows: LogListRow[]; nextCursor: string | null }> {
       const key = sortKeys[input.sort];
       let query = (await filtered(input.filters, viewerId, visible))

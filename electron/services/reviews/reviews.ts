@@ -4,6 +4,7 @@ import type { Adjudication, AgreementReport, QueueEntry, ReviewQueue } from '../
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { cohenKappa, krippendorffAlpha } from '../../../shared/agreement.ts';
 import { nowIso, type Db } from '../db/database.ts';
+import type { LogService } from '../logs/logs.ts';
 
 /** Blank text is "not given", as for evaluations. */
 const text = (value: string | null | undefined) => (value === undefined || value === null || value.trim() === '' ? null : value);
@@ -13,7 +14,7 @@ const text = (value: string | null | undefined) => (value === undefined || value
  * agreement is measured over the verdicts they saved (Krippendorff's alpha, ordinal, with
  * missing verdicts; Cohen's kappa per pair), and a manager settles disputed answers.
  */
-export function createReviewService(db: Db) {
+export function createReviewService(db: Db, logs: Pick<LogService, 'matching'>) {
   async function queueRow(id: number) {
     const row = await db.selectFrom('review_queues').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new ApiError('NOT_FOUND', `Review queue ${id} does not exist.`, { entity: 'review_queue', id });
@@ -42,11 +43,16 @@ export function createReviewService(db: Db) {
     };
   }
 
-  /** The answers a queue covers: a run's, the ones named, or the workspace's newest. */
-  async function scopeLogs(workspaceId: number, scope: ParsedInput<'reviews.createQueue'>['scope']): Promise<number[]> {
+  /**
+   * The answers a queue covers: a run's, the ones named, the ones the log browser's filters select
+   * (as `viewerId` sees them: the verdict filters read their own verdicts), or the workspace's newest.
+   */
+  async function scopeLogs(workspaceId: number, scope: ParsedInput<'reviews.createQueue'>['scope'], viewerId: number): Promise<number[]> {
     let query = db.selectFrom('conversation_logs as l').select('l.id').where('l.workspace_id', '=', workspaceId).where('l.stop_reason', 'not in', ['answering', 'interrupted', 'error']);
     if (scope.runId !== undefined) query = query.where('l.id', 'in', db.selectFrom('batch_run_items').select('log_id').where('run_id', '=', scope.runId).where('log_id', 'is not', null).$narrowType<{ log_id: number }>());
     if (scope.logIds) query = query.where('l.id', 'in', [0, ...scope.logIds]);
+    // The log service's own filter SQL, pinned to the queue's workspace.
+    if (scope.filters) query = query.where('l.id', 'in', (await logs.matching({ ...scope.filters, workspaceId }, viewerId)).select('l.id'));
     const rows = await query.orderBy('l.id', 'desc').limit(scope.logIds ? scope.logIds.length : scope.limit).execute();
     return rows.map((row) => row.id).reverse();
   }
@@ -61,12 +67,12 @@ export function createReviewService(db: Db) {
       const members = await db.selectFrom('workspace_members').select('user_id').where('workspace_id', '=', input.workspaceId).where('user_id', 'in', evaluatorIds).execute();
       const outsiders = evaluatorIds.filter((id) => !members.some((member) => member.user_id === id));
       if (outsiders.length > 0) throw new ApiError('VALIDATION', 'Every evaluator of a queue must be a member of its workspace.', { field: 'evaluatorIds', reason: 'not_member', userId: outsiders[0]! });
-      const logs = await scopeLogs(input.workspaceId, input.scope);
-      if (logs.length === 0) throw new ApiError('EMPTY_INPUT', 'No answer matches: the queue would be empty.', { reason: 'empty_queue' });
+      const logIds = await scopeLogs(input.workspaceId, input.scope, createdBy);
+      if (logIds.length === 0) throw new ApiError('EMPTY_INPUT', 'No answer matches: the queue would be empty.', { reason: 'empty_queue' });
       const id = await db.transaction().execute(async (trx) => {
         const queue = await trx.insertInto('review_queues').values({ workspace_id: input.workspaceId, name: input.name, evaluators_per_item: input.evaluatorsPerItem, created_by: createdBy, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow();
         // Round robin: answer i goes to evaluators i, i+1, … (mod n), so the work is spread evenly.
-        const rows = logs.flatMap((logId, index) => Array.from({ length: input.evaluatorsPerItem }, (_, k) => ({ queue_id: queue.id, log_id: logId, evaluator_id: evaluatorIds[(index + k) % evaluatorIds.length]!, position: index })));
+        const rows = logIds.flatMap((logId, index) => Array.from({ length: input.evaluatorsPerItem }, (_, k) => ({ queue_id: queue.id, log_id: logId, evaluator_id: evaluatorIds[(index + k) % evaluatorIds.length]!, position: index })));
         for (let start = 0; start < rows.length; start += 500) await trx.insertInto('review_assignments').values(rows.slice(start, start + 500)).execute();
         return queue.id;
       });

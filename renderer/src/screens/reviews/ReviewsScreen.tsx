@@ -2,11 +2,14 @@ import { Badge, Button, Card, Checkbox, Group, Modal, NativeSelect, NumberInput,
 import { IconFileExport, IconFileImport, IconGavel, IconPackage, IconPlus } from '@tabler/icons-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { MethodInput } from '../../../../shared/contract/api.ts';
 import type { LogDetail } from '../../../../shared/contract/entities.ts';
+import type { PromptVersion } from '../../../../shared/contract/prompts.ts';
 import type { WorkspaceMember } from '../../../../shared/contract/people.ts';
 import type { BatchRun } from '../../../../shared/contract/reverify.ts';
 import type { AgreementReport, QueueEntry, ReviewQueue } from '../../../../shared/contract/reviews.ts';
 import { api, describeError } from '../../api.ts';
+import { EntitySelect } from '../../components/EntitySelect.tsx';
 import { EvaluationPanel, type EvaluationPanelHandle } from '../../components/EvaluationPanel.tsx';
 import { ErrorText } from '../../components/Field.tsx';
 import { PathInput } from '../../components/PathInput.tsx';
@@ -17,6 +20,12 @@ import { useApp } from '../../store.ts';
 import { HiddenVerdictsNote } from './HiddenVerdictsNote.tsx';
 
 type Mine = { queue: ReviewQueue; entries: QueueEntry[]; done: number; total: number };
+/** What the agreement panel measures: the selected queue, a batch run, or the whole workspace. */
+type AgreementScope = 'queue' | 'run' | 'workspace';
+/** The log browser's filters, as a queue takes them (the workspace is the queue's). */
+type QueueFilters = NonNullable<NonNullable<MethodInput<'reviews.createQueue'>['scope']>['filters']>;
+
+const numberOrUndefined = (value: string) => (value === '' ? undefined : Number(value));
 
 /**
  * Several evaluators per answer (issue 14): queues of a workspace with each evaluator's progress;
@@ -37,6 +46,9 @@ export function ReviewsScreen() {
   const [queueId, setQueueId] = useState<number | null>(null);
   const [mine, setMine] = useState<Mine | null>(null);
   const [agreement, setAgreement] = useState<AgreementReport | null>(null);
+  const [agreementScope, setAgreementScope] = useState<AgreementScope>('queue');
+  const [agreementRunId, setAgreementRunId] = useState<number | null>(null);
+  const [runs, setRuns] = useState<BatchRun[]>([]);
   const [adjudicating, setAdjudicating] = useState<AgreementReport['disagreements'][number] | null>(null);
 
   const reload = useCallback(async () => {
@@ -54,19 +66,44 @@ export function ReviewsScreen() {
     void reload();
   }, [reload]);
 
+  // The runs a lead can measure agreement over.
+  useEffect(() => {
+    if (!canManage || workspaceId === null) return setRuns([]);
+    let cancelled = false;
+    api.call('runs.list', { workspaceId }).then(
+      (list) => !cancelled && setRuns(list),
+      () => !cancelled && setRuns([]),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [workspaceId, canManage]);
+
   const loadQueue = useCallback(async () => {
-    if (queueId === null || workspaceId === null) {
+    if (workspaceId === null) {
       setMine(null);
       setAgreement(null);
       return;
     }
+    // Agreement per queue, per run or over the whole workspace (issue 14).
+    const agreementInput: MethodInput<'reviews.agreement'> | null = !canManage
+      ? null
+      : agreementScope === 'workspace'
+        ? { workspaceId }
+        : agreementScope === 'run'
+          ? agreementRunId === null
+            ? null
+            : { workspaceId, runId: agreementRunId }
+          : queueId === null
+            ? null
+            : { workspaceId, queueId };
     // A lead need not be an evaluator of the queue: their own part may be empty or refused.
-    const [own, report] = await Promise.allSettled([api.call('reviews.myQueue', { queueId }), canManage ? api.call('reviews.agreement', { workspaceId, queueId }) : Promise.resolve(null)]);
+    const [own, report] = await Promise.allSettled([queueId === null ? Promise.resolve(null) : api.call('reviews.myQueue', { queueId }), agreementInput ? api.call('reviews.agreement', agreementInput) : Promise.resolve(null)]);
     setMine(own.status === 'fulfilled' ? own.value : null);
     if (report.status === 'fulfilled') setAgreement(report.value);
     else setError(describeError(report.reason));
     if (own.status === 'rejected' && !canManage) setError(describeError(own.reason));
-  }, [queueId, workspaceId, canManage]);
+  }, [queueId, workspaceId, canManage, agreementScope, agreementRunId]);
   useEffect(() => {
     void loadQueue();
   }, [loadQueue]);
@@ -113,6 +150,7 @@ export function ReviewsScreen() {
               if (next === workspaceId) return;
               setWorkspaceId(next);
               setQueueId(null);
+              setAgreementRunId(null);
               setNotice(null);
             }}
             data={workspaces.length ? workspaces.map((workspace) => ({ value: String(workspace.id), label: workspace.name })) : [{ value: '', label: t('reviews.noWorkspace') }]}
@@ -213,7 +251,18 @@ export function ReviewsScreen() {
       </Card>
 
       {current && mine && mine.total > 0 && <MyQueue mine={mine} onChanged={() => void refreshAll()} />}
-      {canManage && agreement && current && <AgreementPanel report={agreement} onAdjudicate={setAdjudicating} />}
+      {canManage && workspaceId !== null && (
+        <AgreementPanel
+          report={agreement}
+          scope={agreementScope}
+          onScope={setAgreementScope}
+          runs={runs}
+          runId={agreementRunId}
+          onRunId={setAgreementRunId}
+          emptyText={agreementScope === 'run' ? t('reviews.pickRun') : t('reviews.noQueues')}
+          onAdjudicate={setAdjudicating}
+        />
+      )}
 
       {creating && workspaceId !== null && (
         <NewQueueDialog
@@ -339,14 +388,61 @@ function MyQueue({ mine, onChanged }: { mine: Mine; onChanged: () => void }) {
   );
 }
 
-function AgreementPanel({ report, onAdjudicate }: { report: AgreementReport; onAdjudicate: (item: AgreementReport['disagreements'][number]) => void }) {
+interface AgreementPanelProps {
+  /** Null while there is nothing to measure (no queue selected, no run picked). */
+  report: AgreementReport | null;
+  scope: AgreementScope;
+  onScope: (scope: AgreementScope) => void;
+  runs: BatchRun[];
+  runId: number | null;
+  onRunId: (runId: number | null) => void;
+  emptyText: string;
+  onAdjudicate: (item: AgreementReport['disagreements'][number]) => void;
+}
+
+function AgreementPanel({ report, scope, onScope, runs, runId, onRunId, emptyText, onAdjudicate }: AgreementPanelProps) {
   const { t, i18n } = useTranslation();
   const number = (value: number | null) => (value === null ? '–' : value.toLocaleString(i18n.language, { maximumFractionDigits: 3, minimumFractionDigits: 2 }));
   return (
     <Card withBorder padding="sm" data-testid="agreement-panel">
-      <Title order={4} mb="xs">
-        {t('reviews.agreement.title')}
-      </Title>
+      <Group justify="space-between" align="flex-end" mb="xs">
+        <Title order={4}>{t('reviews.agreement.title')}</Title>
+        <Group gap="xs" align="flex-end">
+          <NativeSelect
+            size="xs"
+            label={t('reviews.agreement.scope')}
+            value={scope}
+            onChange={(e) => onScope(e.currentTarget.value as AgreementScope)}
+            data={(['queue', 'run', 'workspace'] as const).map((value) => ({ value, label: t(`reviews.agreement.scope${value === 'queue' ? 'Queue' : value === 'run' ? 'Run' : 'Workspace'}`) }))}
+            data-testid="agreement-scope"
+          />
+          {scope === 'run' && (
+            <NativeSelect
+              size="xs"
+              value={runId === null ? '' : String(runId)}
+              onChange={(e) => onRunId(numberOrUndefined(e.currentTarget.value) ?? null)}
+              data={[{ value: '', label: runs.length ? t('reviews.pickRun') : t('reviews.noRuns') }, ...runs.map((run) => ({ value: String(run.id), label: `#${run.id} ${run.setName} · ${versionLabel(t, run)}` }))]}
+              data-testid="agreement-run"
+              aria-label={t('reviews.agreement.scopeRun')}
+            />
+          )}
+        </Group>
+      </Group>
+      {report === null ? (
+        <Text size="sm" c="dimmed" data-testid="agreement-empty">
+          {emptyText}
+        </Text>
+      ) : (
+        <AgreementFigures report={report} number={number} onAdjudicate={onAdjudicate} />
+      )}
+    </Card>
+  );
+}
+
+function AgreementFigures({ report, number, onAdjudicate }: { report: AgreementReport; number: (value: number | null) => string; onAdjudicate: AgreementPanelProps['onAdjudicate'] }) {
+  const { t } = useTranslation();
+  return (
+    <>
       <Group gap="xl" mb="sm">
         <div>
           <Text size="xs" c="dimmed">
@@ -419,7 +515,7 @@ function AgreementPanel({ report, onAdjudicate }: { report: AgreementReport; onA
           </Table.Tbody>
         </Table>
       )}
-    </Card>
+    </>
   );
 }
 
@@ -476,9 +572,10 @@ function NewQueueDialog({ workspaceId, onClose, onCreated }: { workspaceId: numb
   const [name, setName] = useState('');
   const [picked, setPicked] = useState<number[]>([]);
   const [perItem, setPerItem] = useState(1);
-  const [scope, setScope] = useState<'newest' | 'run'>('newest');
+  const [scope, setScope] = useState<'newest' | 'run' | 'filters'>('newest');
   const [limit, setLimit] = useState(100);
   const [runId, setRunId] = useState('');
+  const [filters, setFilters] = useState<QueueFilters>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -495,7 +592,7 @@ function NewQueueDialog({ workspaceId, onClose, onCreated }: { workspaceId: numb
         name,
         evaluatorIds: picked,
         evaluatorsPerItem: perItem,
-        scope: scope === 'run' && runId !== '' ? { runId: Number(runId), limit: 100_000 } : { limit },
+        scope: scope === 'run' && runId !== '' ? { runId: Number(runId), limit: 100_000 } : scope === 'filters' ? { filters: withoutBlanks(filters), limit } : { limit },
       });
       onCreated(queue);
     } catch (caught) {
@@ -522,11 +619,11 @@ function NewQueueDialog({ workspaceId, onClose, onCreated }: { workspaceId: numb
           ))}
         </Stack>
         <NumberInput label={t('reviews.evaluatorsPerItem')} min={1} max={20} allowDecimal={false} value={perItem} onChange={(value) => Number.isFinite(Number(value)) && value !== '' && setPerItem(Number(value))} data-testid="queue-per-item" />
-        <Radio.Group label={t('reviews.scope')} value={scope} onChange={(value) => setScope(value as 'newest' | 'run')}>
+        <Radio.Group label={t('reviews.scope')} value={scope} onChange={(value) => setScope(value as 'newest' | 'run' | 'filters')}>
           <Stack gap={6} mt={4}>
             <Group gap="xs">
               <Radio value="newest" label={t('reviews.scopeNewest')} data-testid="queue-scope-newest" />
-              <NumberInput size="xs" w={110} min={1} max={100_000} allowDecimal={false} value={limit} onChange={(value) => Number.isFinite(Number(value)) && value !== '' && setLimit(Number(value))} disabled={scope !== 'newest'} data-testid="queue-limit" aria-label={t('reviews.scopeNewest')} />
+              <NumberInput size="xs" w={110} min={1} max={100_000} allowDecimal={false} value={limit} onChange={(value) => Number.isFinite(Number(value)) && value !== '' && setLimit(Number(value))} disabled={scope === 'run'} data-testid="queue-limit" aria-label={t('reviews.scopeNewest')} />
             </Group>
             <Group gap="xs">
               <Radio value="run" label={t('reviews.scopeRun')} disabled={runs.length === 0} data-testid="queue-scope-run" />
@@ -540,6 +637,8 @@ function NewQueueDialog({ workspaceId, onClose, onCreated }: { workspaceId: numb
                 aria-label={t('reviews.scopeRun')}
               />
             </Group>
+            <Radio value="filters" label={t('reviews.scopeFilters')} data-testid="queue-scope-filters" />
+            {scope === 'filters' && <QueueFilterFields workspaceId={workspaceId} filters={filters} onChange={setFilters} />}
           </Stack>
         </Radio.Group>
         <ErrorText error={error} testId="queue-error" />
@@ -553,6 +652,76 @@ function NewQueueDialog({ workspaceId, onClose, onCreated }: { workspaceId: numb
         </Group>
       </Stack>
     </Modal>
+  );
+}
+
+/** Empty choices left out, so the request carries only the filters that were set. */
+function withoutBlanks(filters: QueueFilters): QueueFilters {
+  return Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined && value !== '')) as QueueFilters;
+}
+
+/** The log browser's filters (the same fields and meaning), for the answers of a new queue. */
+function QueueFilterFields({ workspaceId, filters, onChange }: { workspaceId: number; filters: QueueFilters; onChange: (filters: QueueFilters) => void }) {
+  const { t } = useTranslation();
+  const { language } = useApp();
+  const [promptVersions, setPromptVersions] = useState<PromptVersion[]>([]);
+  useEffect(() => {
+    let cancelled = false;
+    api.call('prompts.versions', { workspaceId }).then(
+      (versions) => !cancelled && setPromptVersions(versions),
+      () => !cancelled && setPromptVersions([]),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [workspaceId]);
+  const set = <K extends keyof QueueFilters>(key: K, value: QueueFilters[K] | undefined) => onChange({ ...filters, [key]: value });
+  return (
+    <Stack gap={6} pl="lg" data-testid="queue-filters">
+      <Text size="xs" c="dimmed">
+        {t('reviews.filtersHint')}
+      </Text>
+      <Group gap="xs" align="flex-end" wrap="wrap">
+        <EntitySelect kind="model" label={t('chat.model')} anyLabel={t('common.all')} value={filters.modelId ?? null} onChange={(id) => set('modelId', id ?? undefined)} testId="queue-filter-model" />
+        {promptVersions.length > 0 && (
+          <NativeSelect
+            label={t('logs.promptVersion')}
+            data-testid="queue-filter-prompt-version"
+            value={String(filters.promptVersionId ?? '')}
+            onChange={(e) => set('promptVersionId', numberOrUndefined(e.currentTarget.value))}
+            data={[{ value: '', label: t('common.all') }, ...promptVersions.map((v) => ({ value: String(v.id), label: t('logs.promptVersionOption', { version: v.version, date: formatDate(v.changedAt, language) }) }))]}
+          />
+        )}
+        <NativeSelect
+          label={t('logs.evaluation')}
+          data-testid="queue-filter-evaluation"
+          value={String(filters.evaluation ?? '')}
+          onChange={(e) => set('evaluation', numberOrUndefined(e.currentTarget.value) as QueueFilters['evaluation'])}
+          data={[
+            { value: '', label: t('common.all') },
+            { value: '0', label: t('logs.notEvaluated') },
+            { value: '1', label: `1 · ${t('eval.good')}` },
+            { value: '2', label: `2 · ${t('eval.insufficient')}` },
+            { value: '3', label: `3 · ${t('eval.wrong')}` },
+          ]}
+        />
+        <NativeSelect
+          label={t('logs.priority')}
+          value={String(filters.priority ?? '')}
+          onChange={(e) => set('priority', numberOrUndefined(e.currentTarget.value) as QueueFilters['priority'])}
+          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((p) => ({ value: String(p), label: t(`eval.priorities.${p}`) }))]}
+        />
+        <NativeSelect
+          label={t('logs.status')}
+          value={String(filters.status ?? '')}
+          onChange={(e) => set('status', numberOrUndefined(e.currentTarget.value) as QueueFilters['status'])}
+          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((v) => ({ value: String(v), label: t(`eval.statuses.${v}`) }))]}
+        />
+        <TextInput type="date" label={t('logs.from')} data-testid="queue-filter-from" value={filters.from ?? ''} onChange={(e) => set('from', e.currentTarget.value || undefined)} />
+        <TextInput type="date" label={t('logs.to')} data-testid="queue-filter-to" value={filters.to ?? ''} onChange={(e) => set('to', e.currentTarget.value || undefined)} />
+        <TextInput label={t('logs.search')} data-testid="queue-filter-text" value={filters.text ?? ''} onChange={(e) => set('text', e.currentTarget.value || undefined)} />
+      </Group>
+    </Stack>
   );
 }
 
