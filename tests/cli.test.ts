@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
-import { tempDir } from './helpers/app.ts';
+import { callAs, openTestApp, tempDir } from './helpers/app.ts';
 
 const run = promisify(execFile);
 const fixtures = await ensureFixtures();
@@ -163,4 +163,53 @@ test('the CLI runs a question set on the base and resumes a run; bad runs input 
   assert.equal(badNumber.code, 2);
   assert.match(badNumber.stderr, /--set must be a number/);
   assert.equal((await evaldesk(dataDir, 'runs', 'frobnicate')).code, 2);
+});
+
+test('in multi-user mode the CLI signs in with --user and EVALDESK_PASSWORD: a wrong or missing password is refused, an evaluator cannot call an admin method', async () => {
+  const dataDir = tempDir();
+  // Multi-user mode and an evaluator, set up through the API on the same data folder, closed before the CLI runs.
+  const app = await openTestApp({ dataDir });
+  try {
+    const { token } = await app.call('auth.enableMultiUser', { username: 'lead', password: '팀장의 비밀 문구 2026!' });
+    const lead = callAs(app.core, (await app.core.resolveCaller(token!))!);
+    await lead('users.create', { username: '김평가', displayName: '김 평가자', role: 'evaluator', password: '평가자의 긴 비밀번호 7' });
+  } finally {
+    await app.close();
+  }
+  const as = async (password: string | undefined, ...args: string[]) => {
+    const env = { ...process.env };
+    delete env['EVALDESK_PASSWORD'];
+    if (password !== undefined) env['EVALDESK_PASSWORD'] = password;
+    try {
+      const { stdout, stderr } = await run(process.execPath, [bin, '--data-dir', dataDir, '--threads', '1', '--cpu', ...args], { encoding: 'utf8', env });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
+
+  const signedIn = await as('평가자의 긴 비밀번호 7', '--user', '김평가', '--json', 'call', 'users.current', '{}');
+  assert.equal(signedIn.code, 0, signedIn.stderr);
+  const me = JSON.parse(signedIn.stdout) as { username: string; role: string };
+  assert.deepEqual([me.username, me.role], ['김평가', 'evaluator']);
+  assert.match((await as('팀장의 비밀 문구 2026!', '--user', 'lead', 'workspaces', 'list')).stdout, /No workspaces yet\./);
+
+  const wrong = await as('not the password', '--user', '김평가', 'workspaces', 'list');
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /^Error \(UNAUTHENTICATED\): /);
+  assert.ok(!wrong.stderr.includes('not the password'), 'the password is never echoed');
+  const missing = await as(undefined, '--user', '김평가', 'workspaces', 'list');
+  assert.equal(missing.code, 2, 'a missing password is a usage error');
+  assert.match(missing.stderr, /EVALDESK_PASSWORD/);
+  const anonymous = await as(undefined, 'workspaces', 'list');
+  assert.equal(anonymous.code, 1, 'multi-user mode: no command runs without signing in');
+  assert.match(anonymous.stderr, /UNAUTHENTICATED/);
+
+  const forbidden = await as('평가자의 긴 비밀번호 7', '--user', '김평가', 'call', 'users.create', JSON.stringify({ username: 'mallory', displayName: 'M', role: 'admin', password: 'mallory password 99' }));
+  assert.equal(forbidden.code, 1);
+  assert.match(forbidden.stderr, /^Error \(FORBIDDEN\): /);
+  const users = await as('팀장의 비밀 문구 2026!', '--user', 'lead', '--json', 'call', 'users.list', '{}');
+  assert.equal(users.code, 0, users.stderr);
+  assert.deepEqual((JSON.parse(users.stdout) as Array<{ username: string }>).map((user) => user.username).sort(), ['lead', '김평가'], 'nobody was added');
 });

@@ -139,6 +139,9 @@ export const accessRules: { [M in MethodName]: AccessRule<M> } = {
   'documents.setWatched': entity('documents', (input) => input.id),
   'documents.syncRuns': entity('documents', (input) => input.documentId),
   'documents.passage': entity('documents', (input) => input.documentId),
+  'documents.previewRecords': workspace((input) => input.workspaceId),
+  'documents.importRecords': workspace((input) => input.workspaceId),
+  'documents.recordHistory': workspace((input) => input.workspaceId),
 
   'reviews.createQueue': workspace((input) => input.workspaceId),
   'reviews.queues': workspace((input) => input.workspaceId),

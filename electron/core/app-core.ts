@@ -10,6 +10,7 @@ import { createFileBrowser } from '../services/browse/file-browser.ts';
 import { createContentStore } from '../services/documents/content-store.ts';
 import { createDocumentService } from '../services/documents/document-service.ts';
 import { createIngestRunner } from '../services/documents/ingest-runner.ts';
+import { createRecordService } from '../services/documents/records.ts';
 import { createAdapterService } from '../services/lora/adapter-service.ts';
 import { createVersionService } from '../services/versions/versions.ts';
 import { createThreadService } from '../services/threads/threads.ts';
@@ -50,6 +51,8 @@ import { createWorkspaceService } from '../services/workspaces/workspaces.ts';
 import { ensureDataDir } from '../services/files/safe-fs.ts';
 import { createDispatcher, type Caller, type Implementations } from './dispatcher.ts';
 import { createEventBus } from './event-bus.ts';
+import { createCacheData } from '../services/cache/cache-data.ts';
+import { cachingQueryEmbedder, cachingRetriever } from '../services/cache/retrieval-caches.ts';
 import { createSqlExecutor, type SpawnWorker } from '../services/sql-route/executor.ts';
 import { createSqlRouteService } from '../services/sql-route/sql-route-service.ts';
 import type { JsonGenerator } from '../services/sql-route/route.ts';
@@ -77,6 +80,9 @@ export interface AppCoreOptions {
   /** Fixed model answers for the SQL route (tests of the route and its safety at the service boundary). */
   sqlRouteGenerator?: JsonGenerator;
 }
+
+/** How often expired cache_data rows are removed. */
+const cachePurgeIntervalMs = 10 * 60_000;
 
 /** How long closing may take before the database is closed regardless of what is still running. */
 const closeDeadlineMs = 4_000;
@@ -160,7 +166,17 @@ export async function createAppCore(options: AppCoreOptions) {
     onProgress: (payload, audience) => events.emit('document.progress', payload, audience),
     currentUserId: callContext.currentUserId,
   });
-  const retriever = createRetriever({ vectors, documents, runner });
+  // Caches that pay (issue 15): query embeddings (memory and cache_data) and retrieval results,
+  // both behind the `caching` setting; expired cache_data rows are purged in the background.
+  const cachingOn = async () => (await settings.get()).caching;
+  const cacheData = createCacheData(db);
+  const queryEmbedder = cachingQueryEmbedder(runner, { store: cacheData, enabled: cachingOn });
+  const records = createRecordService(db, { documents });
+  const retriever = cachingRetriever(createRetriever({ vectors, documents, runner: queryEmbedder, records }), { documents, enabled: cachingOn });
+  const purgeCaches = () => cacheData.purgeExpired().catch((error: unknown) => console.error('[evaldesk] purging expired cache rows failed', error));
+  const cachePurgeTimer = setInterval(() => void purgeCaches(), cachePurgeIntervalMs);
+  cachePurgeTimer.unref();
+  void purgeCaches();
   // The SQL route's queries run in a process of their own, started on first use: killing it is the
   // only way to stop a runaway query (better-sqlite3 cannot interrupt a statement).
   const sqlExecutor = createSqlExecutor({ databasePath, ...options.sqlWorker });
@@ -171,7 +187,7 @@ export async function createAppCore(options: AppCoreOptions) {
     roleOf: async (userId) => (await users.get(userId)).role,
     ...(options.sqlRouteGenerator && { generator: options.sqlRouteGenerator }),
   });
-  const chat = createChatService(db, { runtime, sessions, retriever, sqlRoute, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
+  const chat = createChatService(db, { runtime, sessions, retriever, sqlRoute, reusePrefix: cachingOn, versionAdapters: (versionId) => versions.adaptersFor(versionId) });
   const ab = createAbService(db, { chat, sessions, versions, models });
   const threads = createThreadService(db);
   const tasks = createTaskBuilder({ workspaces, documents, prompts, users });
@@ -180,7 +196,7 @@ export async function createAppCore(options: AppCoreOptions) {
   const batchRuns = createBatchRunService(db, { chat, sessions, versions, models, jobs, assistant, defaultParallelism: async () => (await settings.get()).batchParallelism });
   const rejudge = createRejudgeService(db, { evaluations, versions, models });
   const scoreCards = createScoreCardService(db, { ab, models, versions });
-  const reviews = createReviewService(db);
+  const reviews = createReviewService(db, logs);
   const packs = createPackService(db, { packsDir: path.join(dataDir, 'packs'), sessions });
   const reports = createReportService(db, {
     appVersion: options.appVersion,
@@ -407,11 +423,11 @@ export async function createAppCore(options: AppCoreOptions) {
     'sessions.end': async ({ id }, caller) => (await ownSession(id, caller), sessions.end(id)),
     'sessions.get': ({ id }) => sessions.get(id),
 
-    'chat.ask': async ({ sessionId, question, requestId, task }, caller) => {
+    'chat.ask': async ({ sessionId, question, requestId, task, filter }, caller) => {
       const session = await ownSession(sessionId, caller);
       await withinDailyLimit(caller);
       const built = task ? await tasks.build(session, task, question, caller.user.id) : null;
-      const log = await chat.ask({ sessionId, question: built?.question ?? question, ...(built && { task: built.task }), requestId, userId: caller.user.id, onText: (text) => events.emit('chat.token', { requestId, text }) });
+      const log = await chat.ask({ sessionId, question: built?.question ?? question, ...(built && { task: built.task }), requestId, userId: caller.user.id, ...(filter && { filter }), onText: (text) => events.emit('chat.token', { requestId, text }) });
       if (session.threadId !== null) await threads.noteQuestion(session.threadId, question);
       return log;
     },
@@ -460,6 +476,9 @@ export async function createAppCore(options: AppCoreOptions) {
     'documents.syncRuns': ({ documentId }, caller) => documents.syncRuns(documentId, caller.user.id),
     'documents.reembed': ({ workspaceId, jobId }, caller) => jobs.run('ingest', jobId, (job) => documents.reembed(workspaceId, job, caller.user.id)),
     'documents.passage': ({ documentId, chunkIndex }, caller) => documents.passage(documentId, chunkIndex, caller.user.id),
+    'documents.previewRecords': (input) => records.preview(input),
+    'documents.importRecords': (input, caller) => jobs.run('ingest', input.jobId, (job) => records.import(input, caller.user.id, job)),
+    'documents.recordHistory': ({ workspaceId, docId }, caller) => records.history(workspaceId, docId, caller.user.id),
 
     'downloads.catalog': () => downloads.catalog(),
     'downloads.start': ({ catalogId, jobId }) => jobs.run('download', jobId ?? `download:${catalogId}`, (job) => downloads.start(catalogId, job)),
@@ -535,7 +554,7 @@ export async function createAppCore(options: AppCoreOptions) {
      * local user; in multi-user mode the signed-in user, or null (only public methods pass).
      */
     resolveCaller: (token: string | null): Promise<Caller | null> => authService.resolve(token),
-    internals: { db: opened, runtime, vectors, retriever, dataDir, implementations, access },
+    internals: { db: opened, runtime, vectors, retriever, dataDir, implementations, access, caches: { queryEmbeddings: queryEmbedder, retrievals: retriever.memory, data: cacheData } },
     /** What start-up recovery found (null when another process owns the data folder). */
     recovery,
     /**
@@ -550,6 +569,7 @@ export async function createAppCore(options: AppCoreOptions) {
 
   async function closeOnce(): Promise<{ clean: boolean }> {
     watchedSync.stop();
+    clearInterval(cachePurgeTimer);
     const graceful = (async () => {
       await chat.stopAll();
       await jobs.cancelAll();

@@ -10,7 +10,9 @@ import { reverifyMethods } from './reverify.ts';
 import { peopleMethods } from './people.ts';
 import { reviewMethods, verdictRules } from './reviews.ts';
 import { promptMethods } from './prompts.ts';
+import { recordMethods, retrievalFilterSchema } from './records.ts';
 import { chatTaskInput, threadMethods } from './threads.ts';
+import { logFilters } from './log-filters.ts';
 import {
   appSettingsPatchInput,
   docIdSchema,
@@ -54,24 +56,8 @@ function fitsInJson(value: unknown, maxChars: number): boolean {
   }
 }
 
-export const logFilters = z
-  .object({
-    workspaceId: id.optional(),
-    modelId: id.optional(),
-    /** A model version; 0 means answers of the base model alone. */
-    versionId: z.number().int().min(0).optional(),
-    sessionId: id.optional(),
-    /** Answers of sessions that used this prompt version. */
-    promptVersionId: id.optional(),
-    /** 0 means "not evaluated yet". */
-    evaluation: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
-    priority: oneToThree.optional(),
-    status: oneToThree.optional(),
-    from: isoDate.optional(),
-    to: isoDate.optional(),
-    text: z.string().max(500).optional(),
-  })
-  .strict();
+/** The log browser's filters live in their own module so that other contracts can reuse them. */
+export { logFilters };
 
 export const exportFilters = z
   .object({
@@ -105,6 +91,7 @@ export const api = {
   ...threadMethods,
   ...reviewMethods,
   ...promptMethods,
+  ...recordMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
   'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'admin' }),
@@ -176,6 +163,8 @@ export const api = {
         requestId: z.string().min(1).max(100),
         /** A summary or a filled document template, in workspaces of those categories. */
         task: chatTaskInput.optional(),
+        /** Retrieve only from documents whose metadata matches (source type, updated_at range, record fields). */
+        filter: retrievalFilterSchema.optional(),
       })
       .strict(),
     permission: 'ask',

@@ -48,6 +48,11 @@ EVALDESK_PASSWORD (never on the command line, where other users of the machine c
                                        check a LoRA adapter against a base model and store it
   documents add --workspace ID [--private] [--watch] <file or folder>...
                                        ingest documents (one line per file: added/failed + why)
+  documents import-records --workspace ID [--private] [--accept-problems] <file.json|file.jsonl>
+                                       apply structured records (doc_id, title, content, metadata;
+                                       event_type create/update/.../delete) in file order; records
+                                       that cannot be read are listed by line and stop the import
+                                       unless --accept-problems
   runs start --set ID --model ID [--version ID|base]... [--parallelism N]
                                        answer a question set on the base and/or versions (one run
                                        each, progress on stderr); Ctrl+C pauses, resume continues
@@ -150,6 +155,7 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
       statuses: { type: 'string' },
       private: { type: 'boolean' },
       watch: { type: 'boolean' },
+      'accept-problems': { type: 'boolean' },
       base: { type: 'string' },
       user: { type: 'string' },
       set: { type: 'string' },
@@ -349,6 +355,20 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
           const list = await call('documents.list', { workspaceId });
           print(list, () => list.map((d) => `${d.id}\t${d.status}\t${d.chunkCount} chunks\t${d.scope}\t${d.docId}`).join('\n') || 'No documents.');
           return 0;
+        }
+        if (sub === 'import-records') {
+          if (rest.length !== 2) throw new UsageError('Usage: documents import-records --workspace ID [--accept-problems] <file.json|file.jsonl>');
+          const file = path.resolve(rest[1]!);
+          const preview = await call('documents.previewRecords', { workspaceId, path: file });
+          if (!values.json) for (const problem of preview.problems) io.err.write(`line ${problem.line}: ${problem.code}${problem.detail ? ` (${problem.detail})` : ''}${problem.value ? ` "${problem.value}"` : ''}${problem.docId ? ` ${problem.docId}` : ''}\n`);
+          if (preview.problems.length > 0 && !values['accept-problems']) {
+            if (values.json) print(preview);
+            io.err.write(`${preview.problems.length} record(s) cannot be imported; nothing was imported. Fix them, or run again with --accept-problems to import the other ${preview.validCount}.\n`);
+            return 1;
+          }
+          const imported = await call('documents.importRecords', { workspaceId, path: file, scope: values.private ? 'private' : 'shared', acceptProblems: Boolean(values['accept-problems']) });
+          print(imported, () => imported.outcomes.map((o) => `${o.result}\t${o.docId}\t${o.eventType}${o.error ? `\t${o.error.message}` : ''}`).join('\n'));
+          return imported.outcomes.some((o) => o.result === 'failed') ? 1 : 0;
         }
         if (sub !== 'add' || rest.length < 2) throw new UsageError('Usage: documents add --workspace ID <file or folder>...');
         const stopProgress = core.events.subscribe((event, payload) => {

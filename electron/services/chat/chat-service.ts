@@ -8,6 +8,7 @@ import type { ConversationLogsTable, DatabaseSchema } from '../db/schema.ts';
 import { sourcesByLog, toConversationLog } from '../logs/log-rows.ts';
 import { answerReserve, planPrompt, type PromptPlan, type Turn } from '../rag/prompt-budget.ts';
 import type { Retrieval, RetrievedPassage, Retriever } from '../rag/retriever.ts';
+import type { RetrievalFilter } from '../../../shared/contract/records.ts';
 import { untilAborted } from '../jobs/abortable.ts';
 import type { AdapterToApply } from '../lora/runtime-probe.ts';
 import type { ContextPlacement, LlamaRuntime } from '../runtime/llama-runtime.ts';
@@ -27,6 +28,8 @@ export interface AskRequest {
   onText: (text: string) => void;
   /** The category task the question was built from: answered on its own, without documents or history. */
   task?: ChatTask;
+  /** Retrieve only from documents whose metadata matches (structured records, issue 15); kept in the retrieval's tool call. */
+  filter?: RetrievalFilter;
 }
 
 /** Where a batch run's answer goes: its sequence, and what to record with the completed log. */
@@ -81,6 +84,11 @@ export function createChatService(
     versionAdapters?: (versionId: number) => Promise<AdapterToApply[]>;
     /** Seed 002's admin SQL route, tried before documents where it applies (issue 15). */
     sqlRoute?: Pick<SqlRouteService, 'answer'>;
+    /**
+     * Whether a sequence keeps the prompt prefix it evaluated for the next question (the system
+     * prompt and documents are not evaluated again). Off only for measurements (`caching`).
+     */
+    reusePrefix?: () => Promise<boolean>;
   },
 ) {
   const running = new Map<string, AbortController>();
@@ -193,6 +201,7 @@ export function createChatService(
     }
     batch?.onGenerating?.();
     const { plan, sequence, chatWrapper, templated, questionTokens, systemTokens, retrievalOutcome } = prepared;
+    if (deps.reusePrefix && !(await deps.reusePrefix())) await sequence.clearHistory();
     let firstTokenAt: number | null = null;
     let completionTokens = 0;
     let text = '';
@@ -311,7 +320,7 @@ export function createChatService(
     // A task carries its own material (the source, the filled template): no retrieval, no history.
     // A session started without documents (the user's choice or preference) retrieves nothing either.
     const retrievalStarted = performance.now();
-    const retrievalRequest = { topN: settings.topN, threshold: settings.similarityThreshold, hybrid: settings.hybridSearch };
+    const retrievalRequest = { topN: settings.topN, threshold: settings.similarityThreshold, hybrid: settings.hybridSearch, ...(request.filter && { filter: request.filter }) };
     const retrieval: Retrieval = deps.retriever && !request.task && settings.useDocuments
       ? await untilAborted(deps.retriever.retrieve({ workspaceId: session.workspaceId, userId: request.userId, question: request.question, ...retrievalRequest }, signal), signal, 'Stopped before the model started answering.')
       : { outcome: 'none', passages: [] };

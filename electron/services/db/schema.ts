@@ -13,6 +13,7 @@ import type {
   User,
   Workspace,
 } from '../../../shared/contract/entities.ts';
+import type { RecordEventType, RecordOutcome } from '../../../shared/contract/records.ts';
 import type { SnakeCase } from './naming.ts';
 
 /**
@@ -35,6 +36,8 @@ export interface DatabaseSchema {
   dataset_items: DatasetItemsTable;
   documents: DocumentsTable;
   document_sync_runs: DocumentSyncRunsTable;
+  document_records: DocumentRecordsTable;
+  document_record_events: DocumentRecordEventsTable;
   conversation_log_sources: ConversationLogSourcesTable;
   pending_exports: PendingExportsTable;
   fine_tune_jobs: FineTuneJobsTable;
@@ -60,6 +63,11 @@ export interface DatabaseSchema {
   threads: ThreadsTable;
   user_preferences: UserPreferencesTable;
   tool_calls: ToolCallsTable;
+  graph_extractions: GraphExtractionsTable;
+  graph_entities: GraphEntitiesTable;
+  graph_mentions: GraphMentionsTable;
+  graph_relations: GraphRelationsTable;
+  cache_data: CacheDataTable;
 }
 
 /** SQLite has no boolean: true/false are stored as 1/0 (rows.ts converts them back). */
@@ -196,10 +204,95 @@ export type DocumentsTable = Table<
 
 export type DocumentSyncRunsTable = Table<EntityColumns<SyncRun>>;
 
+/** A structured record's metadata (migration 026): the record's top-level fields but `content`, as JSON. */
+export interface DocumentRecordsTable {
+  document_id: number;
+  workspace_id: number;
+  doc_id: string;
+  source_type: string;
+  doc_schema: string | null;
+  event_type: string;
+  /** The record's own updated_at, ISO in UTC; null when it had none. */
+  updated_at: string | null;
+  metadata: string;
+  imported_at: string;
+}
+
+/** A sync event applied to a doc_id (migration 026), with the document's visibility at the time. */
+export interface DocumentRecordEventsTable {
+  id: Generated<number>;
+  workspace_id: number;
+  doc_id: string;
+  document_id: number | null;
+  event_type: RecordEventType;
+  event_at: string;
+  recorded_at: string;
+  result: RecordOutcome['result'];
+  error_code: string | null;
+  user_id: number | null;
+  scope: 'shared' | 'private';
+  owner_id: number | null;
+  min_security_level: number;
+}
+
 export type ConversationLogSourcesTable = Table<EntityColumns<RetrievedSource> & { log_id: number }>;
+
+/** A cached value that survives a restart, until it expires (migration 027). */
+export interface CacheDataTable {
+  namespace: string;
+  key: string;
+  value: Uint8Array;
+  created_at: string;
+  expires_at: string;
+}
 
 /** A step an answer took, in order (migration 023); `arguments` is the JSON text of the entity's object. */
 export type ToolCallsTable = Table<Omit<EntityColumns<ToolCall>, 'arguments'> & { log_id: number; arguments: string }>;
+
+/** A document's last graph-RAG extraction (migration 025, electron/services/graph). */
+export interface GraphExtractionsTable {
+  document_id: number;
+  workspace_id: number;
+  outcome: 'extracted' | 'summary_only' | 'failed';
+  /** Null exactly when the outcome is failed. */
+  summary: string | null;
+  reason: string | null;
+  parts: number;
+  model_id: number | null;
+  content_hash: string;
+  extracted_at: string;
+}
+
+/** A workspace's entity, one per normalized name (migration 025). */
+export interface GraphEntitiesTable {
+  id: Generated<number>;
+  workspace_id: number;
+  normalized_name: string;
+  name: string;
+  type: string;
+  description: string;
+}
+
+/** A document naming an entity, as its extraction gave it (migration 025). */
+export interface GraphMentionsTable {
+  entity_id: number;
+  document_id: number;
+  position: number;
+  name: string;
+  type: string;
+  description: string;
+}
+
+/** source → relation → target, as a document's extraction gave it (migration 025). */
+export interface GraphRelationsTable {
+  id: Generated<number>;
+  workspace_id: number;
+  document_id: number;
+  position: number;
+  source_entity_id: number;
+  relation: string;
+  target_entity_id: number;
+}
 
 /** An export being written: its staging folder, and the dataset once committed (migration 003). */
 export interface PendingExportsTable {

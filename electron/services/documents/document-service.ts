@@ -421,6 +421,15 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
       return rows.map((row) => row.id);
     },
 
+    /**
+     * The workspace's document under `docId`, if any, and whether `userId` may see it (the same
+     * rule as `visibleRows`): structured records address documents by their doc_id.
+     */
+    async byDocId(workspaceId: number, docId: string, userId: number): Promise<{ document: DocumentInfo; visible: boolean } | null> {
+      const row = await db.selectFrom('documents').selectAll().where('workspace_id', '=', workspaceId).where('doc_id', '=', docId).executeTakeFirst();
+      return row ? { document: toDocumentInfo(row), visible: await mayView(row, userId) } : null;
+    },
+
     async visibleDocuments(workspaceId: number, userId: number): Promise<DocumentRecord[]> {
       return (await visibleRows(workspaceId, userId)).map((row) => fromRow('documents', row));
     },

@@ -1,5 +1,7 @@
 import type { DocumentService } from '../documents/document-service.ts';
 import type { IngestRunner } from '../documents/ingest-runner.ts';
+import { filterLimits, type RecordService } from '../documents/records.ts';
+import type { RetrievalFilter } from '../../../shared/contract/records.ts';
 import type { VectorStore } from '../vectors/vector-store.ts';
 
 export interface RetrievedPassage {
@@ -33,6 +35,8 @@ export interface RetrievalRequest {
   topN: number;
   threshold: number;
   hybrid?: boolean;
+  /** Only documents whose metadata matches (issue 15's structured records): source type, updated_at range, record fields. */
+  filter?: RetrievalFilter;
 }
 
 /**
@@ -45,12 +49,18 @@ function sameText(text: string): string {
   return text.normalize('NFKC').replace(/\s+/g, ' ').trim();
 }
 
-export function createRetriever(deps: { vectors: VectorStore; documents: DocumentService; runner: IngestRunner }) {
+export function createRetriever(deps: { vectors: VectorStore; documents: DocumentService; runner: Pick<IngestRunner, 'embedQuery'>; records?: Pick<RecordService, 'matchingDocumentIds'> }) {
   return {
     async retrieve(request: RetrievalRequest, signal?: AbortSignal): Promise<Retrieval> {
       const visible = await deps.documents.visibleDocuments(request.workspaceId, request.userId);
-      const documents = visible.filter((doc) => doc.status === 'ready' && doc.embedderId && doc.dimensions);
-      if (documents.length === 0) return { outcome: 'none', passages: [] };
+      // A metadata filter narrows the documents searched (pinned ones included): the ids it lets
+      // through are resolved in SQLite and handed to the vector search.
+      const allowed = filterLimits(request.filter) ? await (deps.records?.matchingDocumentIds(request.workspaceId, request.filter) ?? Promise.resolve(new Set<number>())) : null;
+      const ready = visible.filter((doc) => doc.status === 'ready' && doc.embedderId && doc.dimensions);
+      if (ready.length === 0) return { outcome: 'none', passages: [] };
+      const documents = allowed ? ready.filter((doc) => allowed.has(doc.id)) : ready;
+      // Documents exist but the filter let none through: a search that found nothing, so the trace keeps the filter.
+      if (documents.length === 0) return { outcome: 'below_threshold', passages: [] };
       // The question is embedded in a worker (the main process never opens model files), by the
       // same embedder that indexed the workspace.
       const query = await deps.runner.embedQuery(await deps.documents.embedderFor(request.workspaceId), request.question, signal);
@@ -75,6 +85,7 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
         topN: request.topN,
         threshold: request.threshold,
         ...(notReady.length > 0 && { excludeDocumentIds: notReady }),
+        ...(allowed && { documentIds: documents.map((doc) => doc.id) }),
         ...(request.hybrid && { fullText: request.question }),
       });
       // The same passage from two identical documents (a file added twice under two names) is

@@ -10,6 +10,7 @@ import { FileBrowserDialog } from '../components/FileBrowserDialog.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { formatBytes } from '../format.ts';
 import { useApp } from '../store.ts';
+import { RecordsImportDialog } from './RecordsImportDialog.tsx';
 
 
 export function DocumentsScreen() {
@@ -29,6 +30,7 @@ export function DocumentsScreen() {
   const [browsing, setBrowsing] = useState(false);
   const [syncSummary, setSyncSummary] = useState<string | null>(null);
   const [removing, setRemoving] = useState<DocumentInfo | null>(null);
+  const [importingRecords, setImportingRecords] = useState(false);
 
   const refresh = useCallback(async () => {
     if (workspaceId === null) return;
@@ -139,6 +141,9 @@ export function DocumentsScreen() {
         <EntitySelect kind="workspace" testId="documents-workspace" value={workspaceId} onChange={setWorkspaceId} />
         <Button variant="default" data-testid="documents-sync" onClick={() => void sync()}>
           {t('documents.sync')}
+        </Button>
+        <Button variant="default" data-testid="documents-import-records" disabled={workspaceId === null} onClick={() => setImportingRecords(true)}>
+          {t('documents.importRecords')}
         </Button>
       </div>
       {syncSummary && (
@@ -261,6 +266,7 @@ export function DocumentsScreen() {
           </Table.Tbody>
         </Table>
       )}
+      <RecordsImportDialog opened={importingRecords} workspaceId={workspaceId} scope={scope} onClose={() => setImportingRecords(false)} onImported={() => void refresh()} />
       <ConfirmDialog
         opened={removing !== null}
         title={removing?.title ?? ''}

@@ -22,6 +22,9 @@ import * as scorecardCategories from './020_scorecard_categories.ts';
 import * as datasetAbItems from './021_dataset_ab_items.ts';
 import * as toolCalls from './023_tool_calls.ts';
 import * as sqlRoute from './024_sql_route.ts';
+import * as documentGraph from './025_document_graph.ts';
+import * as recordMetadata from './026_record_metadata.ts';
+import * as cacheData from './027_cache_data.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -51,6 +54,9 @@ const migrations: Record<string, Migration> = {
   '021_dataset_ab_items': datasetAbItems,
   '023_tool_calls': toolCalls,
   '024_sql_route': sqlRoute,
+  '025_document_graph': documentGraph,
+  '026_record_metadata': recordMetadata,
+  '027_cache_data': cacheData,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,171 @@
+import { Alert, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { DocumentScope } from '../../../shared/contract/entities.ts';
+import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
+import type { RecordOutcome, RecordPreview, RecordProblem } from '../../../shared/contract/records.ts';
+import { api, describeError, newRequestId } from '../api.ts';
+import { ErrorText } from '../components/Field.tsx';
+import { PathInput } from '../components/PathInput.tsx';
+
+interface Props {
+  opened: boolean;
+  workspaceId: number | null;
+  scope: DocumentScope;
+  onClose: () => void;
+  /** After an import, so the document list shows what changed. */
+  onImported: () => void;
+}
+
+const shownProblems = 200;
+
+/**
+ * Structured records (seed 002's board posts, coaching notes, project documents) from a JSON or
+ * JSONL file: a preview with the records that cannot be imported by line, and the import of the
+ * valid ones only once the person confirms.
+ */
+export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImported }: Props) {
+  const { t } = useTranslation();
+  const [path, setPath] = useState('');
+  const [preview, setPreview] = useState<RecordPreview | null>(null);
+  const [outcomes, setOutcomes] = useState<RecordOutcome[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [job, setJob] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const generation = useRef(0);
+
+  // Another file is another preview.
+  useEffect(() => {
+    setPreview(null);
+    setOutcomes(null);
+  }, [path, workspaceId]);
+
+  const load = async () => {
+    if (workspaceId === null || !path.trim()) return;
+    const mine = ++generation.current;
+    setBusy(true);
+    setError(null);
+    try {
+      const next = await api.call('documents.previewRecords', { workspaceId, path: path.trim() });
+      if (mine === generation.current) setPreview(next);
+    } catch (caught) {
+      if (mine === generation.current) {
+        setPreview(null);
+        setError(describeError(caught));
+      }
+    } finally {
+      if (mine === generation.current) setBusy(false);
+    }
+  };
+
+  const confirm = async () => {
+    if (workspaceId === null || !preview) return;
+    const jobId = newRequestId();
+    setJob(jobId);
+    setError(null);
+    try {
+      const result = await api.call('documents.importRecords', { workspaceId, path: path.trim(), scope, acceptProblems: preview.problems.length > 0, jobId });
+      setOutcomes(result.outcomes);
+      onImported();
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setJob(null);
+    }
+  };
+
+  const problemText = (problem: RecordProblem) => {
+    const detail = problem.detail === 'invalid_json' ? null : (problem.value ?? problem.detail ?? null);
+    return `${t('documents.records.problemLine', { line: problem.line, problem: t(`documents.records.problemCodes.${problem.code}`) })}${detail ? ` (${detail})` : ''}${problem.docId ? ` · ${problem.docId}` : ''}`;
+  };
+  const outcomeError = (outcome: RecordOutcome) => (outcome.error ? describeError(isApiErrorPayload(outcome.error) ? ApiError.fromPayload(outcome.error) : new Error(outcome.error.message)) : null);
+  const count = (result: RecordOutcome['result']) => outcomes?.filter((o) => o.result === result).length ?? 0;
+  const skipped = preview?.problems.length ?? 0;
+
+  return (
+    <Modal opened={opened} onClose={onClose} size="xl" title={t('documents.records.title')}>
+      <Stack gap="sm" data-testid="records-import">
+        <Group align="flex-end" gap="sm" wrap="nowrap">
+          <div style={{ flex: 1 }}>
+            <PathInput label={t('documents.records.file')} kind="file" extensions={['json', 'jsonl', 'ndjson']} value={path} onChange={setPath} testId="records-path" />
+          </div>
+          <Button variant="default" onClick={() => void load()} loading={busy} disabled={workspaceId === null || !path.trim()} data-testid="records-preview">
+            {t('documents.records.preview')}
+          </Button>
+        </Group>
+        <Text size="xs" c="dimmed">
+          {t('documents.records.explain')}
+        </Text>
+        <ErrorText error={error} testId="records-error" />
+        {preview && !outcomes && (
+          <Stack gap="sm" data-testid="records-preview-result">
+            <Text size="sm">{t('documents.records.summary', { format: preview.format.toUpperCase(), encoding: preview.encoding, count: preview.validCount })}</Text>
+            {preview.sample.length > 0 && (
+              <Table withTableBorder striped fz="xs" data-testid="records-sample">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('documents.records.line')}</Table.Th>
+                    <Table.Th>{t('documents.records.docId')}</Table.Th>
+                    <Table.Th>{t('documents.columns.document')}</Table.Th>
+                    <Table.Th>{t('documents.records.event')}</Table.Th>
+                    <Table.Th>{t('documents.records.sourceType')}</Table.Th>
+                    <Table.Th>{t('documents.records.updatedAt')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {preview.sample.map((row) => (
+                    <Table.Tr key={`${row.line}-${row.docId}`}>
+                      <Table.Td>{row.line}</Table.Td>
+                      <Table.Td className="path">{row.docId}</Table.Td>
+                      <Table.Td>
+                        <div className="clamp">{row.title}</div>
+                      </Table.Td>
+                      <Table.Td>{row.eventType}</Table.Td>
+                      <Table.Td>{row.sourceType}</Table.Td>
+                      <Table.Td>{row.updatedAt ? new Date(row.updatedAt).toLocaleString() : '–'}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+            {skipped > 0 && (
+              <Alert color="yellow" title={t('documents.records.problems', { count: skipped })} data-testid="records-problems">
+                <ul className="problems">
+                  {preview.problems.slice(0, shownProblems).map((problem, index) => (
+                    <li key={`${problem.line}-${index}`} data-testid="records-problem">
+                      {problemText(problem)}
+                    </li>
+                  ))}
+                </ul>
+                {(preview.problems.length > shownProblems || preview.problemsTruncated) && <Text size="xs">{t('documents.records.moreProblems')}</Text>}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              {job && (
+                <Button variant="default" onClick={() => void api.call('jobs.cancel', { jobId: job })}>
+                  {t('common.cancel')}
+                </Button>
+              )}
+              <Button onClick={() => void confirm()} loading={job !== null} disabled={preview.validCount === 0} data-testid="records-confirm">
+                {skipped > 0 ? t('documents.records.confirmValid', { count: preview.validCount }) : t('documents.records.confirm', { count: preview.validCount })}
+              </Button>
+            </Group>
+          </Stack>
+        )}
+        {outcomes && (
+          <Stack gap="xs" data-testid="records-outcomes">
+            <Text size="sm">{t('documents.records.done', { added: count('added'), updated: count('updated'), deleted: count('deleted'), failed: count('failed') })}</Text>
+            <ul className="problems">
+              {outcomes.map((outcome, index) => (
+                <li key={`${outcome.line}-${index}`} data-testid="records-outcome" data-result={outcome.result}>
+                  {t('documents.records.problemLine', { line: outcome.line, problem: `${outcome.docId} · ${outcome.eventType} · ${t(`documents.records.results.${outcome.result}`)}` })}
+                  {outcome.error && <span className="error-text small"> {outcomeError(outcome)}</span>}
+                </li>
+              ))}
+            </ul>
+          </Stack>
+        )}
+      </Stack>
+    </Modal>
+  );
+}
