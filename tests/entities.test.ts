@@ -55,7 +55,7 @@ test('a session freezes the workspace settings; sessions from before documents g
       raw.prepare("INSERT INTO models (display_name, file_path, file_size, fingerprint, architecture, has_chat_template, created_at, registered_at) VALUES ('m', '/m.gguf', 1, 'f', 'llama', 1, ?, ?)").run(now, now).lastInsertRowid,
     );
     const session = await app.call('sessions.start', { workspaceId: workspace.id, modelId });
-    assert.deepEqual(session.settingsSnapshot, { temperature: 0.7, maxTokens: 512, contextSize: 4096, historyTurns: 4, topN: 9, similarityThreshold: 0.25, chatMode: 'query', refusalResponse: defaultRefusalResponse, hybridSearch: false, sqlRoute: false, seed: null, useDocuments: true });
+    assert.deepEqual(session.settingsSnapshot, { temperature: 0.7, maxTokens: 512, contextSize: 4096, historyTurns: 4, topN: 9, similarityThreshold: 0.25, chatMode: 'query', refusalResponse: defaultRefusalResponse, hybridSearch: false, sqlRoute: false, entityRetrieval: false, seed: null, useDocuments: true });
     await app.call('workspaces.update', { id: workspace.id, patch: { topN: 1 } });
     assert.equal((await app.call('sessions.get', { id: session.id })).settingsSnapshot.topN, 9, 'editing the workspace later changes nothing');
 

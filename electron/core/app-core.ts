@@ -55,6 +55,8 @@ import { createCacheData } from '../services/cache/cache-data.ts';
 import { cachingQueryEmbedder, cachingRetriever } from '../services/cache/retrieval-caches.ts';
 import { createSqlExecutor, type SpawnWorker } from '../services/sql-route/executor.ts';
 import { createSqlRouteService } from '../services/sql-route/sql-route-service.ts';
+import { createGraphService } from '../services/graph/graph-service.ts';
+import { documentGraph, workspaceEntities } from '../services/graph/store.ts';
 import type { JsonGenerator } from '../services/sql-route/route.ts';
 
 export interface AppCoreOptions {
@@ -79,6 +81,8 @@ export interface AppCoreOptions {
   sqlWorker?: { workerPath?: string; spawn?: SpawnWorker };
   /** Fixed model answers for the SQL route (tests of the route and its safety at the service boundary). */
   sqlRouteGenerator?: JsonGenerator;
+  /** Fixed model answers for graph extraction (tests of the pipeline at the service boundary). */
+  graphGenerator?: JsonGenerator;
 }
 
 /** How often expired cache_data rows are removed. */
@@ -165,6 +169,16 @@ export async function createAppCore(options: AppCoreOptions) {
     // The service names who may hear of each document; background work has no caller to go to.
     onProgress: (payload, audience) => events.emit('document.progress', payload, audience),
     currentUserId: callContext.currentUserId,
+    // Seed 002's graph metadata is extracted once the new content is searchable (the workspace's option).
+    onIndexed: (document) => void graph.schedule(document).catch(() => {}),
+  });
+  const graph = createGraphService(db, {
+    runtime,
+    models,
+    vectors,
+    jobs,
+    workspace: (id) => workspaces.get(id),
+    ...(options.graphGenerator && { generator: options.graphGenerator }),
   });
   // Caches that pay (issue 15): query embeddings (memory and cache_data) and retrieval results,
   // both behind the `caching` setting; expired cache_data rows are purged in the background.
@@ -172,7 +186,12 @@ export async function createAppCore(options: AppCoreOptions) {
   const cacheData = createCacheData(db);
   const queryEmbedder = cachingQueryEmbedder(runner, { store: cacheData, enabled: cachingOn });
   const records = createRecordService(db, { documents });
-  const retriever = cachingRetriever(createRetriever({ vectors, documents, runner: queryEmbedder, records }), { documents, enabled: cachingOn });
+  const retriever = cachingRetriever(createRetriever({ vectors, documents, runner: queryEmbedder, records, graph }), {
+    documents,
+    enabled: cachingOn,
+    // A new extraction changes what entity-aware retrieval brings in.
+    version: async (request) => (request.entities ? graph.version(request.workspaceId) : null),
+  });
   const purgeCaches = () => cacheData.purgeExpired().catch((error: unknown) => console.error('[evaldesk] purging expired cache rows failed', error));
   const cachePurgeTimer = setInterval(() => void purgeCaches(), cachePurgeIntervalMs);
   cachePurgeTimer.unref();
@@ -476,6 +495,18 @@ export async function createAppCore(options: AppCoreOptions) {
     'documents.syncRuns': ({ documentId }, caller) => documents.syncRuns(documentId, caller.user.id),
     'documents.reembed': ({ workspaceId, jobId }, caller) => jobs.run('ingest', jobId, (job) => documents.reembed(workspaceId, job, caller.user.id)),
     'documents.passage': ({ documentId, chunkIndex }, caller) => documents.passage(documentId, chunkIndex, caller.user.id),
+    'documents.graph': async ({ documentId }, caller) => {
+      await documents.get(documentId, caller.user.id);
+      const stored = await documentGraph(db, documentId);
+      return stored && { outcome: stored.outcome, reason: stored.reason, summary: stored.summary, entities: stored.entities.map(({ name, type, description }) => ({ name, type, description })), relations: stored.relations.map(({ source, relation, target }) => ({ source, relation, target })), extractedAt: stored.extractedAt };
+    },
+    'graph.entities': async ({ workspaceId, limit }, caller) => workspaceEntities(db, workspaceId, { limit, documentIds: (await documents.visibleDocuments(workspaceId, caller.user.id)).map((doc) => doc.id) }),
+    'graph.extract': async ({ workspaceId }, caller) => {
+      await workspaces.get(workspaceId);
+      const ready = (await documents.visibleDocuments(workspaceId, caller.user.id)).filter((doc) => doc.status === 'ready');
+      for (const document of ready) void graph.schedule(document).catch(() => {});
+      return { scheduled: ready.length };
+    },
     'documents.previewRecords': (input) => records.preview(input),
     'documents.importRecords': (input, caller) => jobs.run('ingest', input.jobId, (job) => records.import(input, caller.user.id, job)),
     'documents.recordHistory': ({ workspaceId, docId }, caller) => records.history(workspaceId, docId, caller.user.id),
@@ -554,7 +585,7 @@ export async function createAppCore(options: AppCoreOptions) {
      * local user; in multi-user mode the signed-in user, or null (only public methods pass).
      */
     resolveCaller: (token: string | null): Promise<Caller | null> => authService.resolve(token),
-    internals: { db: opened, runtime, vectors, retriever, dataDir, implementations, access, caches: { queryEmbeddings: queryEmbedder, retrievals: retriever.memory, data: cacheData } },
+    internals: { db: opened, runtime, vectors, retriever, graph, dataDir, implementations, access, caches: { queryEmbeddings: queryEmbedder, retrievals: retriever.memory, data: cacheData } },
     /** What start-up recovery found (null when another process owns the data folder). */
     recovery,
     /**
@@ -569,10 +600,12 @@ export async function createAppCore(options: AppCoreOptions) {
 
   async function closeOnce(): Promise<{ clean: boolean }> {
     watchedSync.stop();
+    graph.stop();
     clearInterval(cachePurgeTimer);
     const graceful = (async () => {
       await chat.stopAll();
       await jobs.cancelAll();
+      await graph.idle();
       await batchRuns.idle();
       await documents.idle();
       await runner.close();

@@ -11,6 +11,7 @@ import { peopleMethods } from './people.ts';
 import { reviewMethods, verdictRules } from './reviews.ts';
 import { promptMethods } from './prompts.ts';
 import { recordMethods, retrievalFilterSchema } from './records.ts';
+import { graphMethods } from './graph.ts';
 import { chatTaskInput, threadMethods } from './threads.ts';
 import { logFilters } from './log-filters.ts';
 import {
@@ -92,6 +93,7 @@ export const api = {
   ...reviewMethods,
   ...promptMethods,
   ...recordMethods,
+  ...graphMethods,
   'app.info': method<AppInfo>()({ input: empty, permission: 'read' }),
   'settings.get': method<AppSettings>()({ input: empty, permission: 'read' }),
   'settings.update': method<AppSettings>()({ input: appSettingsPatchInput, permission: 'admin' }),
@@ -311,7 +313,7 @@ export const events = {
   /** A piece of streamed answer text for a chat.ask request. */
   'chat.token': event<{ requestId: string; text: string }>(),
   /** Progress of long work (model load, export): fraction in [0, 1]. */
-  'job.progress': event<{ jobId: string; kind: 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download' | 'batch-run'; progress: number; detail?: string }>(),
+  'job.progress': event<{ jobId: string; kind: 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download' | 'batch-run' | 'graph-extract'; progress: number; detail?: string }>(),
   /** Per-document ingestion progress, for a progress bar on each document. */
   'document.progress': event<{ jobId: string; path: string | null; docId: string; progress: number; phase: string }>(),
   'runtime.changed': event<RuntimeStatus>(),

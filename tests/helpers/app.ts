@@ -23,7 +23,7 @@ export interface TestApp {
 
 /** A real app core on a fresh temp data folder, CPU only with one thread (see ENGINEERING.md). */
 export async function openTestApp(
-  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs' | 'sqlRouteGenerator'> = {},
+  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs' | 'sqlRouteGenerator' | 'graphGenerator'> = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
   const core = await createAppCore({
@@ -36,6 +36,7 @@ export async function openTestApp(
     ...(options.ingestWorkerPath && { ingestWorkerPath: options.ingestWorkerPath }),
     ...(options.embedderLoadTimeoutMs !== undefined && { embedderLoadTimeoutMs: options.embedderLoadTimeoutMs }),
     ...(options.sqlRouteGenerator && { sqlRouteGenerator: options.sqlRouteGenerator }),
+    ...(options.graphGenerator && { graphGenerator: options.graphGenerator }),
   });
   return {
     core,

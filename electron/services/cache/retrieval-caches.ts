@@ -84,15 +84,26 @@ export function cachingQueryEmbedder(runner: Pick<IngestRunner, 'embedQuery'>, d
  * re-embedding or a change of the user's level makes a new key, so a stale result is never
  * served. Ten minutes at most, in memory only (a restart starts afresh).
  */
-export function cachingRetriever(retriever: Pick<Retriever, 'retrieve'>, deps: { documents: Pick<DocumentService, 'visibleDocuments' | 'hiddenByLevel'>; enabled: () => Promise<boolean> }) {
+export function cachingRetriever(
+  retriever: Pick<Retriever, 'retrieve'>,
+  deps: {
+    documents: Pick<DocumentService, 'visibleDocuments' | 'hiddenByLevel'>;
+    enabled: () => Promise<boolean>;
+    /** What else the result depends on for this request (the workspace's entity graph, when entities are used). */
+    version?: (request: Parameters<Retriever['retrieve']>[0]) => Promise<unknown>;
+  },
+) {
   const memory = createLruCache<Retrieval>({ capacity: 300, ttlMs: 10 * 60_000 });
   return {
     memory,
     async retrieve(request: Parameters<Retriever['retrieve']>[0], signal?: AbortSignal): Promise<Retrieval> {
       if (!(await deps.enabled())) return retriever.retrieve(request, signal);
-      const [visible, hidden] = await Promise.all([deps.documents.visibleDocuments(request.workspaceId, request.userId), deps.documents.hiddenByLevel(request.workspaceId, request.userId)]);
+      const visible = await deps.documents.visibleDocuments(request.workspaceId, request.userId);
+      // Nothing to search (a workspace without documents, as in most batch runs): no key to make.
+      if (!visible.some((doc) => doc.status === 'ready')) return retriever.retrieve(request, signal);
+      const hidden = await deps.documents.hiddenByLevel(request.workspaceId, request.userId);
       const documents = visible.map((d) => [d.id, d.updatedAt, d.status, d.pinned, d.chunkCount, d.embedderId, d.scope, d.title]);
-      const key = hash(JSON.stringify({ request, documents, hidden }));
+      const key = hash(JSON.stringify({ request, documents, hidden, version: (await deps.version?.(request)) ?? null }));
       const cached = memory.get(key);
       if (cached) return { ...cached, passages: [...cached.passages] };
       const result = await retriever.retrieve(request, signal);

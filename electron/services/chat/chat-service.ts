@@ -14,7 +14,7 @@ import type { AdapterToApply } from '../lora/runtime-probe.ts';
 import type { ContextPlacement, LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { PromptFormat } from '../runtime/chat-template.ts';
 import { answerFromTemplate, answerWithChatSession, toMessages, type AnswerStream } from './answer-paths.ts';
-import { buildPromptTokens, type BuiltPrompt } from './prompt-tokens.ts';
+import { buildPromptTokens, countTokens as countPromptTokens, type BuiltPrompt } from './prompt-tokens.ts';
 import { createToolCallRecorder, positioned, saveToolCalls, toolCallsByLog, type ToolCallRecord } from './tool-calls.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import { tableAsText, type SqlRouteService } from '../sql-route/sql-route-service.ts';
@@ -320,7 +320,7 @@ export function createChatService(
     // A task carries its own material (the source, the filled template): no retrieval, no history.
     // A session started without documents (the user's choice or preference) retrieves nothing either.
     const retrievalStarted = performance.now();
-    const retrievalRequest = { topN: settings.topN, threshold: settings.similarityThreshold, hybrid: settings.hybridSearch, ...(request.filter && { filter: request.filter }) };
+    const retrievalRequest = { topN: settings.topN, threshold: settings.similarityThreshold, hybrid: settings.hybridSearch, ...(settings.entityRetrieval && { entities: true }), ...(request.filter && { filter: request.filter }) };
     const retrieval: Retrieval = deps.retriever && !request.task && settings.useDocuments
       ? await untilAborted(deps.retriever.retrieve({ workspaceId: session.workspaceId, userId: request.userId, question: request.question, ...retrievalRequest }, signal), signal, 'Stopped before the model started answering.')
       : { outcome: 'none', passages: [] };
@@ -336,6 +336,10 @@ export function createChatService(
         errorMessage: null,
         executionTimeMs: performance.now() - retrievalStarted,
       });
+      // Which passages the entity graph brought in, and why (the entities that named them).
+      if (retrieval.graph) {
+        tools.record({ toolName: 'graph', arguments: { entities: retrieval.graph.entities }, resultSummary: JSON.stringify({ documents: retrieval.graph.documents, relations: retrieval.graph.relations }), success: true, errorCode: null, errorMessage: null, executionTimeMs: retrieval.graph.ms });
+      }
     }
     const { passages } = retrieval;
     const retrievalOutcome = retrieval.outcome === 'none' ? null : retrieval.outcome;
@@ -348,7 +352,7 @@ export function createChatService(
     // A session may turn the version's adapters up or down (0: the base's own answer).
     const adapters = session.adapterScale === null ? versionAdapters : versionAdapters.map((adapter) => ({ ...adapter, scale: session.adapterScale! }));
     const { model, context, sequence, chatWrapper, promptFormat } = await deps.runtime.acquireContext(session.modelId, settings.contextSize, adapters, placement);
-    const countTokens = (text: string) => model.tokenize(text).length;
+    const countTokens = (text: string) => countPromptTokens(model, text);
     const questionTokens = countTokens(request.question);
     const systemTokens = countTokens(session.systemPromptSnapshot);
     const room = context.contextSize - systemTokens - templateReserve;

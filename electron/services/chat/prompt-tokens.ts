@@ -35,11 +35,36 @@ export function buildPromptTokens(model: LlamaModel, template: ChatTemplate, mes
   return { text, tokens: withBeginningToken(model, tokens) };
 }
 
+/**
+ * Per model, what was worked out for texts that come back with every question (the system prompt
+ * of a session, a batch run's shared prompt): their token count and whether they hold special-token
+ * text. Bounded: a model that has seen many texts starts a new memo.
+ */
+const memoLimit = 256;
+const memos = new WeakMap<LlamaModel, Map<string, { count?: number; special?: boolean }>>();
+function memoFor(model: LlamaModel, text: string): { count?: number; special?: boolean } {
+  let memo = memos.get(model);
+  if (!memo || memo.size >= memoLimit) memos.set(model, (memo = new Map()));
+  let entry = memo.get(text);
+  if (!entry) memo.set(text, (entry = {}));
+  return entry;
+}
+
+/** How many tokens `text` is (special-token text parsed as text), remembered for repeated texts. */
+export function countTokens(model: LlamaModel, text: string): number {
+  const entry = memoFor(model, text);
+  return (entry.count ??= model.tokenize(text).length);
+}
+
 /** True when tokenizing `text` with special tokens parsed would produce a control token. */
 export function holdsSpecialTokenText(model: LlamaModel, text: string): boolean {
-  const parsed = model.tokenize(text, true);
-  const plain = model.tokenize(text, false);
-  return parsed.length !== plain.length || parsed.some((token, i) => token !== plain[i]);
+  const entry = memoFor(model, text);
+  if (entry.special === undefined) {
+    const parsed = model.tokenize(text, true);
+    const plain = model.tokenize(text, false);
+    entry.special = parsed.length !== plain.length || parsed.some((token, i) => token !== plain[i]);
+  }
+  return entry.special;
 }
 
 /** llama.cpp adds BOS in front when the model says so; a template that already wrote it keeps its one. */

@@ -16,7 +16,7 @@ type BooleanColumn<T extends TableName> = { [C in keyof Row<T>]: [Row<T>[C]] ext
 /** SQLite has no boolean type: these columns hold 0/1, and every other layer sees true/false. */
 export const booleanColumns = {
   users: ['suspended'],
-  workspaces: ['hybrid_search', 'blind_evaluation', 'sql_route'],
+  workspaces: ['hybrid_search', 'blind_evaluation', 'sql_route', 'graph_extraction', 'entity_retrieval'],
   models: ['has_chat_template'],
   documents: ['pinned', 'watched'],
   conversation_log_sources: ['pinned'],

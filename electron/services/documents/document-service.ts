@@ -105,6 +105,8 @@ export interface DocumentServiceDeps {
   onProgress: (payload: { jobId: string; path: string | null; docId: string; progress: number; phase: string }, audience: number) => void;
   /** The user of the API call the running work belongs to; null for the app's own background work. */
   currentUserId?: () => number | null;
+  /** A document's new content is searchable: work that reads it (graph extraction) may start. */
+  onIndexed?: (document: DocumentRecord) => void;
 }
 
 /** Who one ingestion is for. */
@@ -308,6 +310,7 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
         .returningAll()
         .executeTakeFirstOrThrow();
       report(1, 'ready');
+      deps.onIndexed?.(fromRow('documents', done));
       return { path: source.sourcePath, docId: source.docId, result: existing ? 'updated' : 'added', document: toDocumentInfo(done), error: null, warnings: prepared.extracted.warnings };
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL', `${source.fileName}: ${(error as Error).message}`);
@@ -428,6 +431,11 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
     async byDocId(workspaceId: number, docId: string, userId: number): Promise<{ document: DocumentInfo; visible: boolean } | null> {
       const row = await db.selectFrom('documents').selectAll().where('workspace_id', '=', workspaceId).where('doc_id', '=', docId).executeTakeFirst();
       return row ? { document: toDocumentInfo(row), visible: await mayView(row, userId) } : null;
+    },
+
+    /** One document as `userId` may see it: NOT_FOUND when it is another's private one or above their level. */
+    async get(id: number, userId: number): Promise<DocumentRecord> {
+      return fromRow('documents', await getRow(id, userId));
     },
 
     async visibleDocuments(workspaceId: number, userId: number): Promise<DocumentRecord[]> {

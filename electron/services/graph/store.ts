@@ -264,14 +264,19 @@ export async function documentGraph(db: Db, documentId: number): Promise<StoredD
  * The workspace's entities, most mentioned first (then by name), at most `limit` (default 100),
  * and the relations between them, each with how many documents state it: the entity view.
  */
-export async function workspaceEntities(db: Db, workspaceId: number, options: { limit?: number } = {}): Promise<{ entities: WorkspaceEntity[]; relations: WorkspaceRelation[] }> {
+export async function workspaceEntities(db: Db, workspaceId: number, options: { limit?: number; documentIds?: number[] } = {}): Promise<{ entities: WorkspaceEntity[]; relations: WorkspaceRelation[] }> {
   requireId(workspaceId, 'workspaceId');
   const limit = requireLimit(options.limit, 100, maxListed);
-  const rows = await db
+  // Only what the given documents say (the ones the asking user may see), when given.
+  const within = options.documentIds;
+  if (within && within.length === 0) return { entities: [], relations: [] };
+  let query = db
     .selectFrom('graph_entities as e')
     .innerJoin('graph_mentions as m', 'm.entity_id', 'e.id')
     .select(['e.id', 'e.name', 'e.type', 'e.description', (eb) => eb.fn.countAll<number>().as('mentions')])
-    .where('e.workspace_id', '=', workspaceId)
+    .where('e.workspace_id', '=', workspaceId);
+  if (within) query = query.where('m.document_id', 'in', within);
+  const rows = await query
     .groupBy('e.id')
     .orderBy('mentions', 'desc')
     .orderBy('e.normalized_name')
@@ -282,12 +287,14 @@ export async function workspaceEntities(db: Db, workspaceId: number, options: { 
   if (!entities.length) return { entities, relations: [] };
   const ids = entities.map((entity) => entity.id);
   const names = new Map(entities.map((entity) => [entity.id, entity.name]));
-  const relationRows = await db
+  let relationQuery = db
     .selectFrom('graph_relations')
     .select(['source_entity_id', 'relation', 'target_entity_id', (eb) => eb.fn.count<number>('document_id').distinct().as('documents')])
     .where('workspace_id', '=', workspaceId)
     .where('source_entity_id', 'in', ids)
-    .where('target_entity_id', 'in', ids)
+    .where('target_entity_id', 'in', ids);
+  if (within) relationQuery = relationQuery.where('document_id', 'in', within);
+  const relationRows = await relationQuery
     .groupBy(['source_entity_id', 'relation', 'target_entity_id'])
     .orderBy('documents', 'desc')
     .orderBy('source_entity_id')

@@ -1,7 +1,9 @@
+import type { EventPayload } from '../../../shared/contract/api.ts';
 import crypto from 'node:crypto';
 import { ApiError } from '../../../shared/contract/errors.ts';
 
-export type JobKind = 'model-load' | 'model-scan' | 'export' | 'ingest' | 'download' | 'batch-run';
+/** The kinds the contract's job.progress event names: defined there once. */
+export type JobKind = EventPayload<'job.progress'>['kind'];
 
 export interface Job {
   id: string;

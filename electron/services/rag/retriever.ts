@@ -3,6 +3,7 @@ import type { IngestRunner } from '../documents/ingest-runner.ts';
 import { filterLimits, type RecordService } from '../documents/records.ts';
 import type { RetrievalFilter } from '../../../shared/contract/records.ts';
 import type { VectorStore } from '../vectors/vector-store.ts';
+import type { GraphService } from '../graph/graph-service.ts';
 
 export interface RetrievedPassage {
   chunkId: string;
@@ -26,6 +27,11 @@ export type RetrievalOutcome = 'none' | 'below_threshold' | 'found';
 export interface Retrieval {
   outcome: RetrievalOutcome;
   passages: RetrievedPassage[];
+  /**
+   * Entity-aware retrieval (issue 15): the entities named in the question, the documents they
+   * brought in (with the entities that brought each) and the one-hop relations stated in them.
+   */
+  graph?: { entities: string[]; documents: Array<{ documentId: number; docId: string; via: string[]; added: boolean }>; relations: Array<{ source: string; relation: string; target: string }>; ms: number };
 }
 
 export interface RetrievalRequest {
@@ -37,6 +43,8 @@ export interface RetrievalRequest {
   hybrid?: boolean;
   /** Only documents whose metadata matches (issue 15's structured records): source type, updated_at range, record fields. */
   filter?: RetrievalFilter;
+  /** Entities named in the question bring in the documents that mention them (issue 15). */
+  entities?: boolean;
 }
 
 /**
@@ -49,7 +57,13 @@ function sameText(text: string): string {
   return text.normalize('NFKC').replace(/\s+/g, ' ').trim();
 }
 
-export function createRetriever(deps: { vectors: VectorStore; documents: DocumentService; runner: Pick<IngestRunner, 'embedQuery'>; records?: Pick<RecordService, 'matchingDocumentIds'> }) {
+export function createRetriever(deps: {
+  vectors: VectorStore;
+  documents: DocumentService;
+  runner: Pick<IngestRunner, 'embedQuery'>;
+  records?: Pick<RecordService, 'matchingDocumentIds'>;
+  graph?: Pick<GraphService, 'expand'>;
+}) {
   return {
     async retrieve(request: RetrievalRequest, signal?: AbortSignal): Promise<Retrieval> {
       const visible = await deps.documents.visibleDocuments(request.workspaceId, request.userId);
@@ -98,7 +112,35 @@ export function createRetriever(deps: { vectors: VectorStore; documents: Documen
         seenText.add(sameText(hit.text));
         passages.push({ chunkId: hit.chunkId, documentId: hit.documentId, docId: hit.docId, chunkIndex: hit.chunkIndex, title: hit.title, page: hit.page, section: hit.section, text: hit.text, score: hit.score, pinned: false });
       }
-      return { outcome: passages.length > 0 ? 'found' : 'below_threshold', passages };
+      const graphStarted = performance.now();
+      const graph = request.entities && deps.graph ? await deps.graph.expand(request.workspaceId, request.question, new Set(documents.map((doc) => doc.id))) : undefined;
+      const graphDocuments = graph?.documents ?? [];
+      const bringIn = graphDocuments.filter((doc) => !passages.some((p) => p.documentId === doc.documentId));
+      if (bringIn.length > 0) {
+        // Each mentioning document's chunk nearest to the question, under the same scope filter,
+        // whatever its similarity: the entity is why it is here.
+        const graphHits = await deps.vectors.search(query.embedderId, query.dimensions, {
+          vector: query.vector,
+          workspaceId: request.workspaceId,
+          userId: request.userId,
+          topN: Math.min(200, bringIn.length * 4),
+          threshold: -1,
+          documentIds: bringIn.map((doc) => doc.documentId),
+        });
+        for (const doc of bringIn) {
+          const hit = graphHits.find((candidate) => candidate.documentId === doc.documentId && !seen.has(candidate.chunkId));
+          if (!hit) continue;
+          seen.add(hit.chunkId);
+          passages.push({ chunkId: hit.chunkId, documentId: hit.documentId, docId: hit.docId, chunkIndex: hit.chunkIndex, title: hit.title, page: hit.page, section: hit.section, text: hit.text, score: hit.score, pinned: false });
+        }
+      }
+      const traced = graph && {
+        entities: graph.entities,
+        documents: graphDocuments.map((doc) => ({ documentId: doc.documentId, docId: doc.docId, via: doc.entities.map((entity) => entity.name), added: bringIn.some((added) => added.documentId === doc.documentId) })),
+        relations: graph.relations.map(({ source, relation, target }) => ({ source, relation, target })),
+        ms: performance.now() - graphStarted,
+      };
+      return { outcome: passages.length > 0 ? 'found' : 'below_threshold', passages, ...(traced && { graph: traced }) };
     },
   };
 }

@@ -366,6 +366,15 @@ export function createVectorStore(options: VectorStoreOptions) {
       await withTable(embedderId, dimensions, (target) => target.add(toRows(owner, chunks)));
     },
 
+    /**
+     * Seed 002's graph-RAG metadata on every chunk of a document: the summary and, as one JSON
+     * object, its entity_nodes, entity_relations, entity_names, entity_count and relation_count.
+     * One commit; a search sees the document's chunks with the old metadata or the new.
+     */
+    async setDocumentMetadata(embedderId: string, dimensions: number, workspaceId: number, docId: string, metadata: { summary: string | null; entities: string | null }): Promise<void> {
+      await withTable(embedderId, dimensions, (target) => target.update({ where: documentFilter(workspaceId, docId), values: metadata }));
+    },
+
     async deleteDocument(embedderId: string, dimensions: number, workspaceId: number, docId: string): Promise<void> {
       await withTable(embedderId, dimensions, (target) => target.delete(documentFilter(workspaceId, docId)));
     },

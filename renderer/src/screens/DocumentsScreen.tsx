@@ -11,6 +11,7 @@ import { ErrorText } from '../components/Field.tsx';
 import { formatBytes } from '../format.ts';
 import { useApp } from '../store.ts';
 import { RecordsImportDialog } from './RecordsImportDialog.tsx';
+import { DocumentGraphDialog, WorkspaceEntities } from './DocumentGraph.tsx';
 
 
 export function DocumentsScreen() {
@@ -31,6 +32,8 @@ export function DocumentsScreen() {
   const [syncSummary, setSyncSummary] = useState<string | null>(null);
   const [removing, setRemoving] = useState<DocumentInfo | null>(null);
   const [importingRecords, setImportingRecords] = useState(false);
+  const [graphOf, setGraphOf] = useState<DocumentInfo | null>(null);
+  const workspace = workspaces.find((w) => w.id === workspaceId);
 
   const refresh = useCallback(async () => {
     if (workspaceId === null) return;
@@ -237,6 +240,11 @@ export function DocumentsScreen() {
                 <Table.Td>
                   <strong>{doc.title}</strong>
                   <div className="muted path">{doc.docId}</div>
+                  {workspace?.graphExtraction && doc.status === 'ready' && (
+                    <button className="link small" data-testid="document-graph-open" onClick={() => setGraphOf(doc)}>
+                      {t('graph.open')}
+                    </button>
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <span className={`badge ${doc.status}`}>{t(`documents.statuses.${doc.status}`)}</span>
@@ -266,6 +274,8 @@ export function DocumentsScreen() {
           </Table.Tbody>
         </Table>
       )}
+      {workspaceId !== null && documents.length > 0 && <WorkspaceEntities workspaceId={workspaceId} extraction={Boolean(workspace?.graphExtraction)} />}
+      <DocumentGraphDialog document={graphOf} onClose={() => setGraphOf(null)} />
       <RecordsImportDialog opened={importingRecords} workspaceId={workspaceId} scope={scope} onClose={() => setImportingRecords(false)} onImported={() => void refresh()} />
       <ConfirmDialog
         opened={removing !== null}

@@ -177,6 +177,8 @@ export function WorkspacesScreen() {
           />
         </SimpleGrid>
         <Checkbox mt="sm" label={t('workspaces.hybrid')} checked={form.hybridSearch} onChange={(e) => set('hybridSearch', e.currentTarget.checked)} />
+        <Checkbox mt="sm" label={t('workspaces.graphExtraction')} description={t('workspaces.graphExtractionHint')} checked={form.graphExtraction} onChange={(e) => set('graphExtraction', e.currentTarget.checked)} data-testid="workspace-graph-extraction" />
+        <Checkbox mt="sm" label={t('workspaces.entityRetrieval')} description={t('workspaces.entityRetrievalHint')} checked={form.entityRetrieval} onChange={(e) => set('entityRetrieval', e.currentTarget.checked)} data-testid="workspace-entity-retrieval" />
         <Checkbox mt="sm" label={t('workspaces.sqlRoute')} description={t('workspaces.sqlRouteHint')} checked={form.sqlRoute} onChange={(e) => set('sqlRoute', e.currentTarget.checked)} data-testid="workspace-sql-route" />
         <Checkbox mt="sm" label={t('workspaces.blindEvaluation')} description={t('workspaces.blindEvaluationHint')} checked={form.blindEvaluation} onChange={(e) => set('blindEvaluation', e.currentTarget.checked)} data-testid="workspace-blind" />
         <TextInput mt="sm" label={t('workspaces.refusal')} value={form.refusalResponse} onChange={(e) => set('refusalResponse', e.currentTarget.value)} />

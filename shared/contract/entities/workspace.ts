@@ -47,6 +47,15 @@ export const workspaceSettingsSchema = z.object({
    * model calls per question. Everyone else always gets documents.
    */
   sqlRoute: z.boolean().default(false),
+  /**
+   * Seed 002's graph-RAG metadata: after a document is searchable, a model extracts its summary,
+   * entities and relations. Off by default: it costs model time per document.
+   */
+  graphExtraction: z.boolean().default(false),
+  /** The registered model that extracts them; null uses the loaded chat model. */
+  graphModelId: z.number().int().positive().nullable().default(null),
+  /** Entities named in a question bring in the documents that mention them and their relations. */
+  entityRetrieval: z.boolean().default(false),
 });
 
 export const workspaceSchema = workspaceSettingsSchema.extend({
@@ -79,6 +88,7 @@ export const sessionSettingsSchema = workspaceSettingsSchema.pick({
   refusalResponse: true,
   hybridSearch: true,
   sqlRoute: true,
+  entityRetrieval: true,
 }).extend({
   /**
    * The sampling seed; null draws one per answer. Batch runs freeze one (with temperature 0 by

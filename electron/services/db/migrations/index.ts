@@ -25,6 +25,7 @@ import * as sqlRoute from './024_sql_route.ts';
 import * as documentGraph from './025_document_graph.ts';
 import * as recordMetadata from './026_record_metadata.ts';
 import * as cacheData from './027_cache_data.ts';
+import * as graphOptions from './028_graph_options.ts';
 
 /**
  * Migrations are listed here explicitly (not read from a folder) so they survive bundling into the
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '025_document_graph': documentGraph,
   '026_record_metadata': recordMetadata,
   '027_cache_data': cacheData,
+  '028_graph_options': graphOptions,
 };
 
 export const migrationProvider: MigrationProvider = {
