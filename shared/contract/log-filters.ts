@@ -24,3 +24,4 @@ export const logFilters = z
     text: z.string().max(500).optional(),
   })
   .strict();
+export type LogFilters = z.output<typeof logFilters>;

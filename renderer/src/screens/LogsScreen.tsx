@@ -11,6 +11,7 @@ import { EvaluationPanel, type EvaluationPanelHandle } from '../components/Evalu
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { ToolCalls } from '../components/ToolCalls.tsx';
+import { LogFilterFields } from '../components/LogFilterFields.tsx';
 import { SqlAnswer, sqlAnswerOf } from '../components/SqlAnswer.tsx';
 import { Sources } from '../components/Sources.tsx';
 import { formatDate } from '../format.ts';
@@ -148,7 +149,6 @@ export function LogsScreen() {
   };
 
   const setFilter = <K extends keyof Filters>(key: K, value: Filters[K] | undefined) => setFilters((current) => ({ ...current, [key]: value }));
-  const numberOrUndefined = (value: string) => (value === '' ? undefined : Number(value));
 
   const afterSave = async (logId: number) => {
     void reload();
@@ -162,43 +162,8 @@ export function LogsScreen() {
     <div className="logs" tabIndex={-1} onKeyDown={onKeyDown} data-testid="logs-screen">
       <Group className="filters" data-testid="log-filters" gap="xs" align="flex-end" wrap="wrap">
         <EntitySelect kind="workspace" label={t('chat.workspace')} anyLabel={t('common.all')} value={filters.workspaceId ?? null} onChange={(id) => setFilters((current) => ({ ...current, workspaceId: id ?? undefined, promptVersionId: undefined }))} />
-        {filters.workspaceId !== undefined && promptVersions.length > 0 && (
-          <NativeSelect
-            label={t('logs.promptVersion')}
-            data-testid="filter-prompt-version"
-            value={String(filters.promptVersionId ?? '')}
-            onChange={(e) => setFilter('promptVersionId', numberOrUndefined(e.currentTarget.value))}
-            data={[{ value: '', label: t('common.all') }, ...promptVersions.map((v) => ({ value: String(v.id), label: t('logs.promptVersionOption', { version: v.version, date: formatDate(v.changedAt, language) }) }))]}
-          />
-        )}
         <EntitySelect kind="model" label={t('chat.model')} anyLabel={t('common.all')} value={filters.modelId ?? null} onChange={(id) => setFilter('modelId', id ?? undefined)} />
-        <NativeSelect
-          label={t('logs.evaluation')}
-          data-testid="filter-evaluation"
-          value={String(filters.evaluation ?? '')}
-          onChange={(e) => setFilter('evaluation', numberOrUndefined(e.currentTarget.value) as Filters['evaluation'])}
-          data={[
-            { value: '', label: t('common.all') },
-            { value: '0', label: t('logs.notEvaluated') },
-            { value: '1', label: `1 · ${t('eval.good')}` },
-            { value: '2', label: `2 · ${t('eval.insufficient')}` },
-            { value: '3', label: `3 · ${t('eval.wrong')}` },
-          ]}
-        />
-        <NativeSelect
-          label={t('logs.priority')}
-          value={String(filters.priority ?? '')}
-          onChange={(e) => setFilter('priority', numberOrUndefined(e.currentTarget.value) as Filters['priority'])}
-          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((p) => ({ value: String(p), label: t(`eval.priorities.${p}`) }))]}
-        />
-        <NativeSelect
-          label={t('logs.status')}
-          value={String(filters.status ?? '')}
-          onChange={(e) => setFilter('status', numberOrUndefined(e.currentTarget.value) as Filters['status'])}
-          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((s) => ({ value: String(s), label: t(`eval.statuses.${s}`) }))]}
-        />
-        <TextInput type="date" label={t('logs.from')} data-testid="filter-from" value={filters.from ?? ''} onChange={(e) => setFilter('from', e.currentTarget.value || undefined)} />
-        <TextInput type="date" label={t('logs.to')} data-testid="filter-to" value={filters.to ?? ''} onChange={(e) => setFilter('to', e.currentTarget.value || undefined)} />
+        <LogFilterFields filters={filters} set={setFilter} promptVersions={filters.workspaceId !== undefined ? promptVersions : []} testIdPrefix="filter" />
         <TextInput label={t('logs.search')} data-testid="filter-text" placeholder={t('logs.search')} value={text} onChange={(e) => setText(e.currentTarget.value)} />
         <NativeSelect
           label={t('logs.sort')}

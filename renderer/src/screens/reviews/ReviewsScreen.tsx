@@ -8,6 +8,7 @@ import type { PromptVersion } from '../../../../shared/contract/prompts.ts';
 import type { WorkspaceMember } from '../../../../shared/contract/people.ts';
 import type { BatchRun } from '../../../../shared/contract/reverify.ts';
 import type { AgreementReport, QueueEntry, ReviewQueue } from '../../../../shared/contract/reviews.ts';
+import { LogFilterFields } from '../../components/LogFilterFields.tsx';
 import { api, describeError } from '../../api.ts';
 import { EntitySelect } from '../../components/EntitySelect.tsx';
 import { EvaluationPanel, type EvaluationPanelHandle } from '../../components/EvaluationPanel.tsx';
@@ -663,7 +664,6 @@ function withoutBlanks(filters: QueueFilters): QueueFilters {
 /** The log browser's filters (the same fields and meaning), for the answers of a new queue. */
 function QueueFilterFields({ workspaceId, filters, onChange }: { workspaceId: number; filters: QueueFilters; onChange: (filters: QueueFilters) => void }) {
   const { t } = useTranslation();
-  const { language } = useApp();
   const [promptVersions, setPromptVersions] = useState<PromptVersion[]>([]);
   useEffect(() => {
     let cancelled = false;
@@ -683,42 +683,7 @@ function QueueFilterFields({ workspaceId, filters, onChange }: { workspaceId: nu
       </Text>
       <Group gap="xs" align="flex-end" wrap="wrap">
         <EntitySelect kind="model" label={t('chat.model')} anyLabel={t('common.all')} value={filters.modelId ?? null} onChange={(id) => set('modelId', id ?? undefined)} testId="queue-filter-model" />
-        {promptVersions.length > 0 && (
-          <NativeSelect
-            label={t('logs.promptVersion')}
-            data-testid="queue-filter-prompt-version"
-            value={String(filters.promptVersionId ?? '')}
-            onChange={(e) => set('promptVersionId', numberOrUndefined(e.currentTarget.value))}
-            data={[{ value: '', label: t('common.all') }, ...promptVersions.map((v) => ({ value: String(v.id), label: t('logs.promptVersionOption', { version: v.version, date: formatDate(v.changedAt, language) }) }))]}
-          />
-        )}
-        <NativeSelect
-          label={t('logs.evaluation')}
-          data-testid="queue-filter-evaluation"
-          value={String(filters.evaluation ?? '')}
-          onChange={(e) => set('evaluation', numberOrUndefined(e.currentTarget.value) as QueueFilters['evaluation'])}
-          data={[
-            { value: '', label: t('common.all') },
-            { value: '0', label: t('logs.notEvaluated') },
-            { value: '1', label: `1 · ${t('eval.good')}` },
-            { value: '2', label: `2 · ${t('eval.insufficient')}` },
-            { value: '3', label: `3 · ${t('eval.wrong')}` },
-          ]}
-        />
-        <NativeSelect
-          label={t('logs.priority')}
-          value={String(filters.priority ?? '')}
-          onChange={(e) => set('priority', numberOrUndefined(e.currentTarget.value) as QueueFilters['priority'])}
-          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((p) => ({ value: String(p), label: t(`eval.priorities.${p}`) }))]}
-        />
-        <NativeSelect
-          label={t('logs.status')}
-          value={String(filters.status ?? '')}
-          onChange={(e) => set('status', numberOrUndefined(e.currentTarget.value) as QueueFilters['status'])}
-          data={[{ value: '', label: t('common.all') }, ...([1, 2, 3] as const).map((v) => ({ value: String(v), label: t(`eval.statuses.${v}`) }))]}
-        />
-        <TextInput type="date" label={t('logs.from')} data-testid="queue-filter-from" value={filters.from ?? ''} onChange={(e) => set('from', e.currentTarget.value || undefined)} />
-        <TextInput type="date" label={t('logs.to')} data-testid="queue-filter-to" value={filters.to ?? ''} onChange={(e) => set('to', e.currentTarget.value || undefined)} />
+        <LogFilterFields filters={filters} set={set} promptVersions={promptVersions} testIdPrefix="queue-filter" />
         <TextInput label={t('logs.search')} data-testid="queue-filter-text" value={filters.text ?? ''} onChange={(e) => set('text', e.currentTarget.value || undefined)} />
       </Group>
     </Stack>
