@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import { docIdSchema } from '../../../shared/contract/entities.ts';
+import { readImportSource } from '../files/import-source.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import {
   recordEventTypes,
@@ -61,22 +61,11 @@ export interface ReadRecords {
 }
 
 function readRecordBytes(source: { path?: string | undefined; text?: string | undefined }): { text: string; encoding: string; name: string } {
-  if (source.text !== undefined) return { text: source.text.replace(/^\uFEFF/, ''), encoding: 'UTF-8', name: 'pasted text' };
-  if (!source.path) throw new ApiError('VALIDATION', 'Give a file path or the file text.', { field: 'path' });
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(source.path);
-  } catch {
-    throw new ApiError('NOT_FOUND', `The file ${source.path} does not exist.`, { entity: 'file', file: source.path });
-  }
-  if (!stat.isFile()) throw new ApiError('VALIDATION', `${source.path} is not a file.`, { field: 'path' });
-  if (stat.size > maxRecordFileBytes) {
-    throw new ApiError('DOCUMENT_TOO_LARGE', `${path.basename(source.path)} is larger than ${maxRecordFileBytes / 1024 / 1024} MB; split the records into smaller files.`, { file: source.path, limit: maxRecordFileBytes });
-  }
-  const name = path.basename(source.path);
+  const read = readImportSource(source, maxRecordFileBytes);
+  if (read.text !== null) return { text: read.text.replace(/^\uFEFF/, ''), encoding: 'UTF-8', name: read.name };
   // The same decoding as documents: BOMs, strict UTF-8, UTF-16, the legacy CJK encodings; a binary file is refused.
-  const { text, encoding } = decodeText(fs.readFileSync(source.path), name);
-  return { text, encoding, name };
+  const { text, encoding } = decodeText(read.bytes!, read.name);
+  return { text, encoding, name: read.name };
 }
 
 /** The 1-based line a JSON.parse error points at (V8 says "line L column C" or "position P"). */

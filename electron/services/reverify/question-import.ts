@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ImportFormat, ImportPreview, ImportProblem } from '../../../shared/contract/reverify.ts';
+import { readImportSource } from '../files/import-source.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { decodeText } from '../documents/decode-text.ts';
 
@@ -40,20 +40,6 @@ interface Table {
   columns: string[];
   records: SourceRecord[];
   problems: ImportProblem[];
-}
-
-export function readImportBytes(source: { path?: string | undefined; text?: string | undefined }): { bytes: Uint8Array | null; text: string | null; name: string } {
-  if (source.text !== undefined) return { bytes: null, text: source.text, name: 'pasted text' };
-  if (!source.path) throw new ApiError('VALIDATION', 'Give a file path or the file text.', { field: 'path' });
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(source.path);
-  } catch {
-    throw new ApiError('NOT_FOUND', `The file ${source.path} does not exist.`, { entity: 'file', file: source.path });
-  }
-  if (!stat.isFile()) throw new ApiError('VALIDATION', `${source.path} is not a file.`, { field: 'path' });
-  if (stat.size > maxImportBytes) throw new ApiError('DOCUMENT_TOO_LARGE', `${source.path} is larger than ${maxImportBytes / 1024 / 1024} MB.`, { file: source.path, limit: maxImportBytes });
-  return { bytes: fs.readFileSync(source.path), text: null, name: path.basename(source.path) };
 }
 
 function formatOf(name: string, text: string, declared?: ImportFormat): ImportFormat {
@@ -218,7 +204,7 @@ export interface ReadQuestions {
 
 /** Decodes, parses and maps a file; `mapping` null guesses it from the column names. */
 export function readQuestions(source: { path?: string | undefined; text?: string | undefined; format?: ImportFormat | undefined }, mapping: ColumnMapping | null): ReadQuestions {
-  const { bytes, text: given, name } = readImportBytes(source);
+  const { bytes, text: given, name } = readImportSource(source, maxImportBytes);
   let text: string;
   let encoding = 'UTF-8';
   if (bytes) {
