@@ -1,13 +1,32 @@
 import { NativeSelect, TextInput } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { LogFilters } from '../../../shared/contract/log-filters.ts';
 import type { PromptVersion } from '../../../shared/contract/prompts.ts';
+import { api } from '../api.ts';
 import { formatDate } from '../format.ts';
 import { useApp } from '../store.ts';
 
 type Fields = Pick<LogFilters, 'promptVersionId' | 'evaluation' | 'priority' | 'status' | 'from' | 'to'>;
 
 const numberOrUndefined = (value: string) => (value === '' ? undefined : Number(value));
+
+/** A workspace's prompt versions, for the prompt-version filter; none while no workspace is picked. */
+export function usePromptVersions(workspaceId: number | undefined): PromptVersion[] {
+  const [versions, setVersions] = useState<PromptVersion[]>([]);
+  useEffect(() => {
+    if (workspaceId === undefined) return setVersions([]);
+    let cancelled = false;
+    api.call('prompts.versions', { workspaceId }).then(
+      (found) => !cancelled && setVersions(found),
+      () => !cancelled && setVersions([]),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [workspaceId]);
+  return versions;
+}
 
 /**
  * The log browser's verdict, priority, status, date and prompt-version filters, one set of

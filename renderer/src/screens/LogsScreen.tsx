@@ -4,14 +4,13 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodInput } from '../../../shared/contract/api.ts';
 import type { LogDetail, LogListRow } from '../../../shared/contract/entities.ts';
-import type { PromptVersion } from '../../../shared/contract/prompts.ts';
 import { api, describeError } from '../api.ts';
 import { AnswerStats } from '../components/AnswerCard.tsx';
 import { EvaluationPanel, type EvaluationPanelHandle } from '../components/EvaluationPanel.tsx';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { ToolCalls } from '../components/ToolCalls.tsx';
-import { LogFilterFields } from '../components/LogFilterFields.tsx';
+import { LogFilterFields, usePromptVersions } from '../components/LogFilterFields.tsx';
 import { SqlAnswer, sqlAnswerOf } from '../components/SqlAnswer.tsx';
 import { Sources } from '../components/Sources.tsx';
 import { formatDate } from '../format.ts';
@@ -29,6 +28,8 @@ export function LogsScreen() {
   const { t } = useTranslation();
   const { language, user, openLogId, openLog } = useApp();
   const [filters, setFilters] = useState<Filters>({});
+  // Prompt versions belong to one workspace: the choice is offered only while one is picked.
+  const promptVersions = usePromptVersions(filters.workspaceId);
   const [text, setText] = useState('');
   const [sort, setSort] = useState<Sort>('newest');
   const [rows, setRows] = useState<LogListRow[]>([]);
@@ -38,7 +39,6 @@ export function LogsScreen() {
   const [error, setError] = useState<string | null>(null);
   const [detail, setDetail] = useState<LogDetail | null>(null);
   /** The prompt history of the workspace filtered on: answers can be narrowed to one version of it. */
-  const [promptVersions, setPromptVersions] = useState<PromptVersion[]>([]);
   const generation = useRef(0);
   const scroller = useRef<HTMLDivElement>(null);
   const panel = useRef<EvaluationPanelHandle>(null);
@@ -66,19 +66,6 @@ export function LogsScreen() {
     void reload();
   }, [reload]);
 
-  // Prompt versions belong to one workspace: the choice is offered (and kept) only while one is picked.
-  useEffect(() => {
-    const workspaceId = filters.workspaceId;
-    if (workspaceId === undefined) return setPromptVersions([]);
-    let cancelled = false;
-    api.call('prompts.versions', { workspaceId }).then(
-      (versions) => !cancelled && setPromptVersions(versions),
-      () => !cancelled && setPromptVersions([]),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [filters.workspaceId]);
 
   // Text search waits until typing pauses.
   useEffect(() => {
@@ -163,7 +150,7 @@ export function LogsScreen() {
       <Group className="filters" data-testid="log-filters" gap="xs" align="flex-end" wrap="wrap">
         <EntitySelect kind="workspace" label={t('chat.workspace')} anyLabel={t('common.all')} value={filters.workspaceId ?? null} onChange={(id) => setFilters((current) => ({ ...current, workspaceId: id ?? undefined, promptVersionId: undefined }))} />
         <EntitySelect kind="model" label={t('chat.model')} anyLabel={t('common.all')} value={filters.modelId ?? null} onChange={(id) => setFilter('modelId', id ?? undefined)} />
-        <LogFilterFields filters={filters} set={setFilter} promptVersions={filters.workspaceId !== undefined ? promptVersions : []} testIdPrefix="filter" />
+        <LogFilterFields filters={filters} set={setFilter} promptVersions={promptVersions} testIdPrefix="filter" />
         <TextInput label={t('logs.search')} data-testid="filter-text" placeholder={t('logs.search')} value={text} onChange={(e) => setText(e.currentTarget.value)} />
         <NativeSelect
           label={t('logs.sort')}

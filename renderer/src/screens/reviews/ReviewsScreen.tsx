@@ -4,11 +4,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodInput } from '../../../../shared/contract/api.ts';
 import type { LogDetail } from '../../../../shared/contract/entities.ts';
-import type { PromptVersion } from '../../../../shared/contract/prompts.ts';
 import type { WorkspaceMember } from '../../../../shared/contract/people.ts';
 import type { BatchRun } from '../../../../shared/contract/reverify.ts';
 import type { AgreementReport, QueueEntry, ReviewQueue } from '../../../../shared/contract/reviews.ts';
-import { LogFilterFields } from '../../components/LogFilterFields.tsx';
+import { LogFilterFields, usePromptVersions } from '../../components/LogFilterFields.tsx';
 import { api, describeError } from '../../api.ts';
 import { EntitySelect } from '../../components/EntitySelect.tsx';
 import { EvaluationPanel, type EvaluationPanelHandle } from '../../components/EvaluationPanel.tsx';
@@ -664,17 +663,7 @@ function withoutBlanks(filters: QueueFilters): QueueFilters {
 /** The log browser's filters (the same fields and meaning), for the answers of a new queue. */
 function QueueFilterFields({ workspaceId, filters, onChange }: { workspaceId: number; filters: QueueFilters; onChange: (filters: QueueFilters) => void }) {
   const { t } = useTranslation();
-  const [promptVersions, setPromptVersions] = useState<PromptVersion[]>([]);
-  useEffect(() => {
-    let cancelled = false;
-    api.call('prompts.versions', { workspaceId }).then(
-      (versions) => !cancelled && setPromptVersions(versions),
-      () => !cancelled && setPromptVersions([]),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [workspaceId]);
+  const promptVersions = usePromptVersions(workspaceId);
   const set = <K extends keyof QueueFilters>(key: K, value: QueueFilters[K] | undefined) => onChange({ ...filters, [key]: value });
   return (
     <Stack gap={6} pl="lg" data-testid="queue-filters">
