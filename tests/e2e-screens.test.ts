@@ -144,10 +144,16 @@ test('judging with the keyboard: a 3 without a correct answer asks once; the log
   await page.keyboard.press('1');
   await page.locator('[data-testid="log-detail"] [data-testid="verdict-1"][aria-pressed="true"]').waitFor();
   await page.keyboard.press('Control+Enter');
-  // The log was judged 3 in the chat, so its panel already reads "saved": wait for the stored verdict to become 1.
-  await page.locator('[data-testid="log-detail"] [data-testid="evaluation-panel"][data-state="saved"][data-verdict="1"]').first().waitFor();
-  const saved = await app.call('logs.get', { id: Number(firstId.replace('#', '')) });
-  assert.equal(saved.evaluations[0]?.evaluation, 1);
+  // The log was judged 3 in the chat, so its panel already read "saved"; and once saved the browser
+  // moves on to the next unjudged log, so the panel may be gone before it could be read. The
+  // stored verdict is what must change: poll it (bounded).
+  const id = Number(firstId.replace('#', ''));
+  let stored: number | undefined;
+  for (let waited = 0; waited < 15_000 && stored !== 1; waited += 100) {
+    stored = (await app.call('logs.get', { id })).evaluations[0]?.evaluation;
+    if (stored !== 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(stored, 1);
 });
 
 test('"Sync watched now" says what it did', { timeout: 30_000 }, async () => {
