@@ -83,6 +83,9 @@ function describePromptFormat(format: PromptFormat): RuntimePromptFormat {
     : { rule: format.rule, template: null, tokenization: null, fallbackReason: format.reason };
 }
 
+/** A version switch shorter than this never shows as a load in the status bar (no flicker). */
+const visibleSwitchMs = 100;
+
 /** Physical-ish core count: the default for generation threads (ENGINEERING: more threads than cores is ruinous). */
 export function defaultThreadCount(): number {
   const logical = os.availableParallelism();
@@ -244,13 +247,17 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       // Two lanes answering at once share the llama instance's threads (node-llama-cpp divides
       // its maxThreads between concurrent evaluations), so neither oversubscribes the cores.
       const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings) };
-      // Switching versions shows as a short load in the status bar: the adapters are read now.
+      // Switching versions shows in the status bar: as a load when it takes long enough to see (a
+      // large context on a big model), and then with the new adapters. Neither notification sits
+      // on the switch's own path.
       const switching = laneIndex === 0 && adapterKey !== lane.adapterKey;
-      if (switching) {
-        state = 'loading';
-        progress = 0;
-        await notify();
-      }
+      const showLoading = switching
+        ? setTimeout(() => {
+            state = 'loading';
+            progress = 0;
+            void notify();
+          }, visibleSwitchMs)
+        : undefined;
       try {
         lane.context = adapters.length ? await createContextWithAdapters(current.model, adapters, contextOptions) : await current.model.createContext(contextOptions);
         lane.adapterKey = adapterKey;
@@ -260,9 +267,10 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
         throw error;
       } finally {
         if (switching) {
+          clearTimeout(showLoading);
           state = 'loaded';
           progress = 1;
-          await notify();
+          setImmediate(() => void notify());
         }
       }
     }
