@@ -46,3 +46,44 @@ test('IPC calls are served only to EvalDesk frames, and events reach every windo
     await app.close();
   }
 });
+
+test('each desktop window has its own signed-in user: its calls run as that user and its events reach only it', async () => {
+  const app = await openTestApp();
+  const handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
+  const ipcMain = {
+    handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => Promise<unknown>) => handlers.set(channel, handler),
+    removeHandler: (channel: string) => handlers.delete(channel),
+  } as unknown as IpcMain;
+  const sent = new Map<number, unknown[][]>([[1, []], [2, []]]);
+  const window = (id: number) => ({ id, isDestroyed: () => false, send: (...args: unknown[]) => sent.get(id)!.push(args) }) as unknown as WebContents;
+  const dispose = registerIpcAdapter({ ipcMain, dispatch: app.core.dispatch, events: app.core.events, resolveCaller: app.core.resolveCaller, isTrustedUrl: () => true, windows: () => [window(1), window(2)] });
+  try {
+    await app.call('auth.enableMultiUser', { username: 'lead', displayName: 'Lead', password: 'long enough password 1' });
+    await app.call('users.create', { username: 'kai', displayName: 'Kai', role: 'evaluator', securityLevel: 1, password: 'correct horse battery 9' });
+    const call = handlers.get(ipcChannels.call)!;
+    const from = (id: number) => (method: string, input: unknown) => call({ senderFrame: { url: 'file:///app/renderer/index.html' }, sender: { id } }, method, input) as Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>;
+    const [lead, kai] = [from(1), from(2)];
+    // Before signing in, a window is nobody.
+    assert.equal((await kai('workspaces.list', {})).error?.code, 'UNAUTHENTICATED');
+    assert.equal((await lead('auth.signIn', { username: 'lead', password: 'long enough password 1' })).ok, true);
+    assert.equal((await kai('auth.signIn', { username: 'kai', password: 'correct horse battery 9' })).ok, true);
+    assert.equal(((await lead('users.current', {})).value as { username: string }).username, 'lead');
+    assert.equal(((await kai('users.current', {})).value as { username: string }).username, 'kai');
+    assert.equal((await kai('users.create', { username: 'eve', displayName: 'Eve', role: 'admin', securityLevel: 3, password: 'correct horse battery 9' })).error?.code, 'FORBIDDEN');
+
+    // An event of the lead's own work reaches the lead's window only.
+    for (const list of sent.values()) list.length = 0;
+    const workspace = (await lead('workspaces.create', { name: 'Lead PoC' })).value as { id: number };
+    await lead('documents.addText', { workspaceId: workspace.id, docId: 'x:1', title: 'x', text: 'private text', jobId: 'lead-job' });
+    const progressTo = (id: number) => sent.get(id)!.filter(([, name]) => name === 'job.progress' || name === 'document.progress').length;
+    assert.ok(progressTo(1) > 0, "the lead's window hears its job");
+    assert.equal(progressTo(2), 0, "Kai's window hears nothing of it");
+
+    // Signing out makes the window nobody again.
+    await kai('auth.signOut', {});
+    assert.equal((await kai('workspaces.list', {})).error?.code, 'UNAUTHENTICATED');
+  } finally {
+    dispose();
+    await app.close();
+  }
+});
