@@ -2,7 +2,7 @@
  * Several people, end to end in Chromium (issue 14): the admin signs in, creates an evaluator,
  * makes two evaluators members of a workspace and sets up a review queue with two evaluators per
  * answer; each evaluator signs in in their own browser context, sees only their workspace and
- * their queue and judges the same answer with the keyboard, differently; the admin sees the
+ * their queue and judges the same answer with the keyboard, differently; a manager sees the
  * disagreement in the agreement panel and settles it. Screens in English, Korean and Japanese
  * go to /tmp/review-shots.
  */
@@ -18,6 +18,7 @@ import { seedLogs } from './helpers/seed.ts';
 const shots = '/tmp/review-shots';
 const adminPassword = 'long enough password 1';
 const evaluatorPassword = 'correct horse battery 9';
+const managerPassword = 'manager keeps order 7';
 
 let app: TestApp;
 let ui: Awaited<ReturnType<typeof startUi>>;
@@ -54,6 +55,8 @@ before(async () => {
   await app.call('auth.enableMultiUser', { username: 'lead', displayName: 'Lead', password: adminPassword });
   const kai = await app.call('users.create', { username: 'kai', displayName: 'Kai', role: 'evaluator', securityLevel: 1, password: evaluatorPassword });
   kaiId = kai.user.id;
+  // The manager settles disputes; managers see every workspace (issue 14's roles).
+  await app.call('users.create', { username: 'mia', displayName: 'Mia', role: 'manager', securityLevel: 2, password: managerPassword });
   ui = await startUi(app);
   admin = ui.page;
   await admin.goto(ui.bridge.url);
@@ -149,42 +152,44 @@ test('each evaluator sees only their workspace and queue and judges the same ans
   await kai.getByTestId('language').selectOption('en');
 });
 
-test('the admin sees the disagreement in the agreement panel and adjudicates it', { timeout: 90_000 }, async () => {
-  await signIn(admin, 'lead', adminPassword);
-  await admin.getByTestId('nav-reviews').click();
-  await admin.getByTestId('reviews-workspace').selectOption({ label: 'Workspace 1' });
-  await admin.getByTestId('agreement-panel').waitFor();
-  await admin.getByTestId('disagreement-row').waitFor();
-  assert.equal(await admin.getByTestId('disagreement-row').count(), 1);
-  const verdicts = await admin.getByTestId('disagreement-verdict').allInnerTexts();
+test('the manager sees the disagreement in the agreement panel and adjudicates it', { timeout: 90_000 }, async () => {
+  const manager = await newPerson();
+  await signIn(manager, 'mia', managerPassword);
+  await manager.getByTestId('nav-reviews').click();
+  await manager.getByTestId('reviews-workspace').selectOption({ label: 'Workspace 1' });
+  await manager.getByTestId('agreement-panel').waitFor();
+  await manager.getByTestId('disagreement-row').waitFor();
+  assert.equal(await manager.getByTestId('disagreement-row').count(), 1);
+  const verdicts = await manager.getByTestId('disagreement-verdict').allInnerTexts();
   assert.deepEqual(verdicts.sort(), ['Eva: 1', 'Kai: 3']);
-  assert.deepEqual(await admin.getByTestId('queue-progress-count').allInnerTexts(), ['1 of 3', '1 of 3']);
-  assert.equal(await admin.getByTestId('kappa-row').count(), 1);
-  await shot(admin, 'agreement-en');
+  assert.deepEqual(await manager.getByTestId('queue-progress-count').allInnerTexts(), ['1 of 3', '1 of 3']);
+  assert.equal(await manager.getByTestId('kappa-row').count(), 1);
+  await shot(manager, 'agreement-en');
 
-  await admin.getByTestId('adjudicate').click();
-  await admin.getByTestId('adjudicate-verdict-2').check();
-  await admin.getByTestId('adjudicate-correction').fill('Final correction by the lead.');
-  await admin.getByTestId('adjudicate-reason').fill('partly right');
-  await shot(admin, 'adjudicate-en');
-  await admin.getByTestId('adjudicate-save').click();
-  await admin.getByTestId('final-verdict').filter({ hasText: 'Final: 2' }).waitFor();
-  assert.match(await admin.getByTestId('agreement-summary').innerText(), /1 adjudicated/);
+  await manager.getByTestId('adjudicate').click();
+  await manager.getByTestId('adjudicate-verdict-2').check();
+  await manager.getByTestId('adjudicate-correction').fill('Final correction by the manager.');
+  await manager.getByTestId('adjudicate-reason').fill('partly right');
+  await shot(manager, 'adjudicate-en');
+  await manager.getByTestId('adjudicate-save').click();
+  await manager.getByTestId('final-verdict').filter({ hasText: 'Final: 2' }).waitFor();
+  assert.match(await manager.getByTestId('agreement-summary').innerText(), /1 adjudicated/);
 
   for (const language of ['ko', 'ja'] as const) {
-    await admin.getByTestId('language').selectOption(language);
-    await admin.getByTestId('agreement-panel').waitFor();
-    await shot(admin, `reviews-admin-${language}`);
-    await admin.getByTestId('queue-new').click();
-    await admin.getByTestId('queue-dialog').getByTestId('queue-name').waitFor();
-    await shot(admin, `new-queue-${language}`);
-    await admin.keyboard.press('Escape');
-    await admin.getByTestId('queue-name').waitFor({ state: 'detached' });
+    await manager.getByTestId('language').selectOption(language);
+    await manager.getByTestId('agreement-panel').waitFor();
+    await shot(manager, `reviews-manager-${language}`);
+    await manager.getByTestId('queue-new').click();
+    await manager.getByTestId('queue-dialog').getByTestId('queue-name').waitFor();
+    await shot(manager, `new-queue-${language}`);
+    await manager.keyboard.press('Escape');
+    await manager.getByTestId('queue-name').waitFor({ state: 'detached' });
   }
-  await admin.getByTestId('language').selectOption('en');
+  await manager.getByTestId('language').selectOption('en');
 });
 
 test('prompt templates with variables, the history compared side by side, and the values asked before a session', { timeout: 90_000 }, async () => {
+  await signIn(admin, 'lead', adminPassword);
   await admin.getByTestId('nav-workspaces').click();
   await admin.getByTestId('workspace-item').filter({ hasText: 'Workspace 1' }).click();
   await admin.getByTestId('prompt-templates').waitFor();
