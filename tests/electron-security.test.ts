@@ -3,12 +3,13 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { IpcMain, Session, WebContents } from 'electron';
+import type { Session, WebContents } from 'electron';
 import { ipcChannels } from '../electron/adapters/ipc/channels.ts';
 import { registerIpcAdapter } from '../electron/adapters/ipc/ipc-adapter.ts';
 import { appSchemePrivileges, contentTypeFor, createAppRequestHandler, resolveAppRequest } from '../electron/main/app-protocol.ts';
 import { appEntryUrl, appProtocol, buildContentSecurityPolicy, createUrlTrust, externalLinkAllowed } from '../electron/main/security-policy.ts';
 import { guardWebContents, lockDownSession } from '../electron/main/web-contents-guards.ts';
+import { fakeIpcMain } from './helpers/fake-ipc.ts';
 import { openTestApp, tempDir } from './helpers/app.ts';
 
 /**
@@ -363,11 +364,7 @@ describe('webContents and session guards', () => {
 
 test('the IPC adapter serves only frames the URL trust accepts', async () => {
   const app = await openTestApp();
-  const handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
-  const ipcMain = {
-    handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => Promise<unknown>) => handlers.set(channel, handler),
-    removeHandler: (channel: string) => handlers.delete(channel),
-  } as unknown as IpcMain;
+  const { ipcMain, handlers } = fakeIpcMain();
   const dispose = registerIpcAdapter({
     ipcMain,
     dispatch: app.core.dispatch,

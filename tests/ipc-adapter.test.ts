@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IpcMain, WebContents } from 'electron';
+import type { WebContents } from 'electron';
 import { ipcChannels } from '../electron/adapters/ipc/channels.ts';
 import { registerIpcAdapter } from '../electron/adapters/ipc/ipc-adapter.ts';
+import { fakeIpcMain } from './helpers/fake-ipc.ts';
 import { openTestApp } from './helpers/app.ts';
 
 /**
@@ -11,11 +12,7 @@ import { openTestApp } from './helpers/app.ts';
  */
 test('IPC calls are served only to EvalDesk frames, and events reach every window', async () => {
   const app = await openTestApp();
-  const handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
-  const ipcMain = {
-    handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => Promise<unknown>) => handlers.set(channel, handler),
-    removeHandler: (channel: string) => handlers.delete(channel),
-  } as unknown as IpcMain;
+  const { ipcMain, handlers } = fakeIpcMain();
   const sent: unknown[][] = [];
   const contents = { id: 1, isDestroyed: () => false, send: (...args: unknown[]) => sent.push(args) } as unknown as WebContents;
   const dispose = registerIpcAdapter({
@@ -49,11 +46,7 @@ test('IPC calls are served only to EvalDesk frames, and events reach every windo
 
 test('each desktop window has its own signed-in user: its calls run as that user and its events reach only it', async () => {
   const app = await openTestApp();
-  const handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
-  const ipcMain = {
-    handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => Promise<unknown>) => handlers.set(channel, handler),
-    removeHandler: (channel: string) => handlers.delete(channel),
-  } as unknown as IpcMain;
+  const { ipcMain, handlers } = fakeIpcMain();
   const sent = new Map<number, unknown[][]>([[1, []], [2, []]]);
   const window = (id: number) => ({ id, isDestroyed: () => false, send: (...args: unknown[]) => sent.get(id)!.push(args) }) as unknown as WebContents;
   const dispose = registerIpcAdapter({ ipcMain, dispatch: app.core.dispatch, events: app.core.events, resolveCaller: app.core.resolveCaller, isTrustedUrl: () => true, windows: () => [window(1), window(2)] });
