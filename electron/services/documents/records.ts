@@ -2,7 +2,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import { docIdSchema } from '../../../shared/contract/entities.ts';
-import { readImportSource } from '../files/import-source.ts';
+import { readImportSource, requireConfirmedProblems } from '../files/import-source.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import {
   recordEventTypes,
@@ -363,14 +363,7 @@ export function createRecordService(db: Db, deps: { documents: DocumentService }
     /** Applies the valid records' events in file order; refused while problems are unconfirmed. */
     async import(input: ParsedInput<'documents.importRecords'>, userId: number, job: Job): Promise<RecordImportResult> {
       const { records, problems } = readRecords(input);
-      if (problems.length > 0 && !input.acceptProblems) {
-        throw new ApiError('CONFLICT', `${problems.length} record(s) of the file cannot be imported (first: line ${problems[0]!.line}). Confirm to import the other ${records.length}.`, {
-          reason: 'import_problems',
-          problems: problems.length,
-          firstLine: problems[0]!.line,
-          valid: records.length,
-        });
-      }
+      requireConfirmedProblems(problems, records.length, input.acceptProblems);
       if (records.length === 0) throw new ApiError('EMPTY_INPUT', 'The file holds no record that can be imported.', { reason: 'empty_records' });
       // No embedder: one error for the call, not one per record.
       if (records.some((record) => record.eventType !== 'delete')) await deps.documents.embedderFor(input.workspaceId);

@@ -20,3 +20,17 @@ export function readImportSource(source: { path?: string | undefined; text?: str
   if (stat.size > maxBytes) throw new ApiError('DOCUMENT_TOO_LARGE', `${path.basename(source.path)} is larger than ${maxBytes / 1024 / 1024} MB; split it into smaller files.`, { file: source.path, limit: maxBytes });
   return { bytes: fs.readFileSync(source.path), text: null, name: path.basename(source.path) };
 }
+
+/**
+ * An import with unreadable lines goes ahead only once the person has seen them: CONFLICT
+ * (`import_problems`, with the counts and the first line) until `accepted`.
+ */
+export function requireConfirmedProblems(problems: ReadonlyArray<{ line: number }>, valid: number, accepted: boolean | undefined): void {
+  if (problems.length === 0 || accepted) return;
+  throw new ApiError('CONFLICT', `${problems.length} line(s) of the file cannot be imported (first: line ${problems[0]!.line}). Confirm to import the other ${valid}.`, {
+    reason: 'import_problems',
+    problems: problems.length,
+    firstLine: problems[0]!.line,
+    valid,
+  });
+}

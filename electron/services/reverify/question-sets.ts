@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import type { ImportPreview, ImportProblem, QuestionOrigin, QuestionSet, QuestionSetItem } from '../../../shared/contract/reverify.ts';
+import { requireConfirmedProblems } from '../files/import-source.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import type { QuestionSetItemsTable, QuestionSetsTable } from '../db/schema.ts';
@@ -183,14 +184,7 @@ export function createQuestionSetService(db: Db, deps: { workspaces: Pick<Worksp
     async import(input: ParsedInput<'questionSets.import'>): Promise<{ set: QuestionSet; imported: number; problems: ImportProblem[] }> {
       await getRow(input.setId);
       const { questions, problems } = readQuestions(input, input.mapping);
-      if (problems.length > 0 && !input.acceptProblems) {
-        throw new ApiError('CONFLICT', `${problems.length} line(s) of the file cannot be imported (first: line ${problems[0]!.line}). Confirm to import the other ${questions.length}.`, {
-          reason: 'import_problems',
-          problems: problems.length,
-          firstLine: problems[0]!.line,
-          valid: questions.length,
-        });
-      }
+      requireConfirmedProblems(problems, questions.length, input.acceptProblems);
       if (questions.length === 0) throw new ApiError('EMPTY_INPUT', 'The file holds no question that can be imported.', { reason: 'empty_import' });
       await appendItems(input.setId, typed(questions.map((q) => ({ question: q.question, expectedAnswer: q.expectedAnswer, tags: q.tags })), 'imported'));
       return { set: await toSet(await getRow(input.setId)), imported: questions.length, problems };
