@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
 import { callAs, openTestApp, tempDir } from './helpers/app.ts';
+import { evaldesk, evaldeskWithEnv } from './helpers/cli.ts';
 
-const run = promisify(execFile);
 const fixtures = await ensureFixtures();
-const bin = path.resolve(import.meta.dirname, '..', 'bin', 'evaldesk.mjs');
-
-async function evaldesk(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, '--data-dir', dataDir, '--threads', '1', '--cpu', ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 test('the CLI runs the whole loop: model, workspace, ask, evaluate, logs, export, mark trained', async () => {
   const dataDir = tempDir();
@@ -180,13 +167,7 @@ test('in multi-user mode the CLI signs in with --user and EVALDESK_PASSWORD: a w
     const env = { ...process.env };
     delete env['EVALDESK_PASSWORD'];
     if (password !== undefined) env['EVALDESK_PASSWORD'] = password;
-    try {
-      const { stdout, stderr } = await run(process.execPath, [bin, '--data-dir', dataDir, '--threads', '1', '--cpu', ...args], { encoding: 'utf8', env });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
+    return evaldeskWithEnv(env, dataDir, ...args);
   };
 
   const signedIn = await as('평가자의 긴 비밀번호 7', '--user', '김평가', '--json', 'call', 'users.current', '{}');

@@ -6,14 +6,13 @@
  * vector), as tests/rag.test.ts.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import iconv from 'iconv-lite';
 import type { RetrievalFilter } from '../shared/contract/records.ts';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
+import { evaldesk } from './helpers/cli.ts';
 import { addUser, callAs, openTestApp, rejectsWithCode, tempDir, type TestApp } from './helpers/app.ts';
 
 const fixtures = await ensureFixtures();
@@ -370,17 +369,6 @@ test('bad records: malformed lines by number, missing doc_id or content, unknown
 });
 
 test('the CLI imports records: problems listed by line, nothing imported unless --accept-problems', async () => {
-  const run = promisify(execFile);
-  const bin = path.resolve(import.meta.dirname, '..', 'bin', 'evaldesk.mjs');
-  const evaldesk = async (dataDir: string, ...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [bin, '--data-dir', dataDir, '--threads', '1', '--cpu', ...args], { encoding: 'utf8' });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
   const dataDir = tempDir();
   assert.equal((await evaldesk(dataDir, 'call', 'settings.update', JSON.stringify({ embedder: `gguf:${fixtures.tinyChat}` }))).code, 0);
   await evaldesk(dataDir, 'workspaces', 'create', '--name', 'Records');
