@@ -100,13 +100,13 @@ export function cachingRetriever(
       if (!(await deps.enabled())) return retriever.retrieve(request, signal);
       const visible = await deps.documents.visibleDocuments(request.workspaceId, request.userId);
       // Nothing to search (a workspace without documents, as in most batch runs): no key to make.
-      if (!visible.some((doc) => doc.status === 'ready')) return retriever.retrieve(request, signal);
+      if (!visible.some((doc) => doc.status === 'ready')) return retriever.retrieve(request, signal, { visible });
       const hidden = await deps.documents.hiddenByLevel(request.workspaceId, request.userId);
       const documents = visible.map((d) => [d.id, d.updatedAt, d.status, d.pinned, d.chunkCount, d.embedderId, d.scope, d.title]);
       const key = hash(JSON.stringify({ request, documents, hidden, version: (await deps.version?.(request)) ?? null }));
       const cached = memory.get(key);
       if (cached) return { ...cached, passages: [...cached.passages] };
-      const result = await retriever.retrieve(request, signal);
+      const result = await retriever.retrieve(request, signal, { visible, hidden });
       memory.set(key, result);
       return { ...result, passages: [...result.passages] };
     },

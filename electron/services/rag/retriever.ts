@@ -1,4 +1,4 @@
-import type { DocumentService } from '../documents/document-service.ts';
+import type { DocumentRecord, DocumentService } from '../documents/document-service.ts';
 import type { IngestRunner } from '../documents/ingest-runner.ts';
 import { filterLimits, type RecordService } from '../documents/records.ts';
 import type { RetrievalFilter } from '../../../shared/contract/records.ts';
@@ -65,8 +65,9 @@ export function createRetriever(deps: {
   graph?: Pick<GraphService, 'expand'>;
 }) {
   return {
-    async retrieve(request: RetrievalRequest, signal?: AbortSignal): Promise<Retrieval> {
-      const visible = await deps.documents.visibleDocuments(request.workspaceId, request.userId);
+    /** `known`: what the caller already read of the user's documents for this request (the cache's key). */
+    async retrieve(request: RetrievalRequest, signal?: AbortSignal, known?: { visible: DocumentRecord[]; hidden?: number[] }): Promise<Retrieval> {
+      const visible = known?.visible ?? (await deps.documents.visibleDocuments(request.workspaceId, request.userId));
       // A metadata filter narrows the documents searched (pinned ones included): the ids it lets
       // through are resolved in SQLite and handed to the vector search.
       const allowed = filterLimits(request.filter) ? await (deps.records?.matchingDocumentIds(request.workspaceId, request.filter) ?? Promise.resolve(new Set<number>())) : null;
@@ -90,7 +91,7 @@ export function createRetriever(deps: {
       // never answers, even when LanceDB already holds some of them.
       // Documents above the user's security level are not in `visible`; LanceDB's rows do not
       // carry the level, so they are excluded by id like the ones not ready.
-      const hidden = await deps.documents.hiddenByLevel(request.workspaceId, request.userId);
+      const hidden = known?.hidden ?? (await deps.documents.hiddenByLevel(request.workspaceId, request.userId));
       const notReady = [...visible.filter((doc) => doc.status !== 'ready').map((doc) => doc.id), ...hidden];
       const hits = await deps.vectors.search(query.embedderId, query.dimensions, {
         vector: query.vector,
