@@ -54,8 +54,12 @@ for (const size of sizes) {
         source_type: 'file',
         title: `Document ${Math.floor(i / 20)}`,
         updated_at: '2026-11-01T00:00:00Z',
-        summary: null,
-        entities: null,
+        ai_summary: null,
+        entity_nodes: null,
+        entity_relations: null,
+        entity_names: null,
+        entity_count: null,
+        relation_count: null,
         vector: vectorNear(centers[i % centers.length]!, 0.6),
       });
     }

@@ -15,7 +15,9 @@ import { addUser, callAs, openTestApp, rejectsWithCode } from './helpers/app.ts'
 const fixtures = await ensureFixtures();
 
 /** Reads the entities named in the document text it is shown, as a model would (deterministically). */
+let readerCalls = 0;
 const reader: JsonGenerator = async (prompt) => {
+  readerCalls++;
   const entities = ['N2SQL', 'A프로젝트', '経費システム'].filter((name) => prompt.includes(name));
   const relations = entities.includes('A프로젝트') && entities.includes('N2SQL') ? [{ source: 'A프로젝트', relation: 'uses', target: 'N2SQL' }] : [];
   const summary = prompt.includes('version two') ? 'Second version summary.' : `Summary naming ${entities.join(', ') || 'nothing'}.`;
@@ -49,11 +51,12 @@ test('graph metadata is extracted after ingest, stored in SQLite and LanceDB, re
 
     // Seed 002's top-level metadata on the document's LanceDB rows.
     const table = await app.core.internals!.vectors.rawTableForBenchmarks(project.document!.embedderId!, 64);
-    const rows = (await table.query().where("doc_id = 'project_document:7'").select(['summary', 'entities']).toArray()) as Array<{ summary: string; entities: string }>;
+    const columns = ['ai_summary', 'entity_nodes', 'entity_relations', 'entity_names', 'entity_count', 'relation_count'];
+    const rowsOf = async (docId: string) => ((await table.query().where(`doc_id = '${docId}'`).select(columns).toArray()) as Array<{ toJSON(): unknown }>).map((row) => JSON.parse(JSON.stringify(row.toJSON())) as Record<string, unknown>);
+    const rows = await rowsOf('project_document:7');
     assert.ok(rows.length > 0);
     for (const row of rows) {
-      assert.equal(row.summary, 'Summary naming N2SQL, A프로젝트.');
-      assert.deepEqual(JSON.parse(row.entities), { ai_summary: 'Summary naming N2SQL, A프로젝트.', entity_nodes: graph!.entities, entity_relations: graph!.relations, entity_names: ['N2SQL', 'A프로젝트'], entity_count: 2, relation_count: 1 });
+      assert.deepEqual(row, { ai_summary: 'Summary naming N2SQL, A프로젝트.', entity_nodes: graph!.entities, entity_relations: graph!.relations, entity_names: ['N2SQL', 'A프로젝트'], entity_count: 2, relation_count: 1 });
     }
 
     // The entity view counts only what the caller may see: the private note's entity is not listed for the owner of the workspace.
@@ -77,6 +80,13 @@ test('graph metadata is extracted after ingest, stored in SQLite and LanceDB, re
     await app.call('documents.addText', { workspaceId: workspace.id, docId: 'project_document:7', title: 'A프로젝트 계획', text: 'A프로젝트 version two: N2SQL 없이 진행합니다.' });
     await graphIdle();
     assert.equal((await app.call('documents.graph', { documentId: project.document!.id }))!.summary, 'Second version summary.');
+    for (const row of await rowsOf('project_document:7')) assert.equal(row['ai_summary'], 'Second version summary.', 'the re-ingested rows carry the new extraction');
+    // Re-embedding rewrites the rows with the same content: the stored extraction goes back on them, no model call.
+    const callsBefore = readerCalls;
+    await app.call('documents.reembed', { workspaceId: workspace.id });
+    await graphIdle();
+    assert.equal(readerCalls, callsBefore);
+    for (const row of await rowsOf('project_document:7')) assert.deepEqual([row['ai_summary'], row['entity_count']], ['Second version summary.', 2]);
   } finally {
     await app.close();
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createVectorStore, similarityFromDistance, type ChunkOwner, type NewChunk } from '../electron/services/vectors/vector-store.ts';
+import { createVectorStore, similarityFromDistance, tableNameFor, type ChunkOwner, type NewChunk } from '../electron/services/vectors/vector-store.ts';
 import { tempDir } from './helpers/app.ts';
 
 const dims = 8;
@@ -77,6 +78,62 @@ test('hybrid search adds full-text matches (n-grams, so CJK without spaces works
     assert.deepEqual(hybrid.map((h) => h.chunkId).sort(), ['1:rules:0', '1:rules:1']);
     assert.ok(hybrid.every((h) => h.scope === 'shared'), 'the private chunk matching the words is still filtered out');
     assert.equal(hybrid.find((h) => h.chunkId === '1:rules:0')!.score, 0, 'full-text hits keep their true cosine score');
+  } finally {
+    await store.close();
+  }
+});
+
+test("seed 002's graph-RAG fields are top-level columns, set on all of a document's chunks and queryable; an older table is upgraded in place", async () => {
+  const dir = path.join(tempDir(), 'vectors');
+  // A table as EvalDesk wrote it before these columns: one `summary` and one `entities` JSON column.
+  const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+  const lancedb = await import('@lancedb/lancedb');
+  const legacy = await (await lancedb.connect(dir)).createEmptyTable(
+    tableNameFor('test-embedder', dims),
+    new arrow.Schema([
+      ...['chunk_id', 'doc_id', 'scope', 'text', 'source_type', 'title', 'updated_at'].map((name) => new arrow.Field(name, new arrow.Utf8(), false)),
+      ...['workspace_id', 'document_id', 'chunk_index', 'owner_id'].map((name) => new arrow.Field(name, new arrow.Int32(), false)),
+      new arrow.Field('page', new arrow.Int32(), true),
+      new arrow.Field('section', new arrow.Utf8(), true),
+      new arrow.Field('summary', new arrow.Utf8(), true),
+      new arrow.Field('entities', new arrow.Utf8(), true),
+      new arrow.Field('vector', new arrow.FixedSizeList(dims, new arrow.Field('item', new arrow.Float32(), true)), false),
+    ]),
+  );
+  await legacy.add([{ chunk_id: '1:old:0', workspace_id: 1, doc_id: 'old', document_id: 9, chunk_index: 0, scope: 'shared', owner_id: 1, text: 'older row', page: null, section: null, source_type: 'file', title: 'Old', updated_at: '2026-10-01T00:00:00Z', summary: null, entities: null, vector: unit(3) }]);
+  legacy.close();
+
+  const store = createVectorStore({ dir });
+  try {
+    assert.equal(await store.countRows('test-embedder', dims), 1, 'the older row is still there');
+    const table = await store.rawTableForBenchmarks('test-embedder', dims);
+    const columns = (await table.schema()).fields.map((field) => field.name);
+    for (const name of ['ai_summary', 'entity_nodes', 'entity_relations', 'entity_names', 'entity_count', 'relation_count']) assert.ok(columns.includes(name), name);
+    assert.ok(!columns.includes('summary') && !columns.includes('entities'));
+
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'project_document:7', documentId: 7 }), [chunk(0, unit(0), 'A'), chunk(1, unit(1), 'B')]);
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'board_post:12', documentId: 12 }), [chunk(0, unit(2), 'C')]);
+    const metadata = {
+      ai_summary: "A프로젝트 uses N2SQL; it's due in March.",
+      entity_nodes: [{ name: 'A프로젝트', type: 'project', description: '2차 과제' }, { name: 'N2SQL', type: 'technology', description: 'text to SQL' }],
+      entity_relations: [{ source: 'A프로젝트', relation: 'uses', target: 'N2SQL' }],
+      entity_names: ['A프로젝트', 'N2SQL'],
+      entity_count: 2,
+      relation_count: 1,
+    };
+    await store.setDocumentMetadata('test-embedder', dims, 1, 'project_document:7', metadata);
+
+    const rows = (await table.query().where("array_has_any(entity_names, ['N2SQL'])").select(['chunk_id', 'text', 'vector', ...Object.keys(metadata)]).toArray()).map((row) => (row as { toJSON(): Record<string, unknown> }).toJSON());
+    assert.deepEqual(rows.map((row) => row['chunk_id']).sort(), ['1:project_document:7:0', '1:project_document:7:1'], 'both chunks of the document, and only them');
+    for (const row of rows) {
+      assert.deepEqual(JSON.parse(JSON.stringify({ ...row, chunk_id: undefined, text: undefined, vector: undefined })), metadata);
+    }
+    assert.deepEqual(Array.from(rows.find((row) => row['text'] === 'B')!['vector'] as ArrayLike<number>), unit(1), 'the vectors are kept');
+    assert.equal(await table.countRows('entity_count IS NULL'), 2, 'the other documents carry no metadata yet');
+
+    // Re-ingesting the document rewrites its rows without metadata until the extraction runs again.
+    await store.replaceDocument('test-embedder', dims, doc({ docId: 'project_document:7', documentId: 7 }), [chunk(0, unit(0), 'A2')]);
+    assert.equal(await table.countRows("doc_id = 'project_document:7' AND ai_summary IS NULL"), 1);
   } finally {
     await store.close();
   }

@@ -7,7 +7,7 @@ import { createLlamaJsonGenerator, type JsonGenerator } from '../runtime/json-ge
 import type { LlamaRuntime } from '../runtime/llama-runtime.ts';
 import type { VectorStore } from '../vectors/vector-store.ts';
 import { extractDocumentGraph, toTopLevelMetadata, type DocumentGraphResult } from './extract.ts';
-import { documentsMentioning, matchEntitiesInQuestion, needsExtraction, oneHopRelations, saveDocumentGraph } from './store.ts';
+import { documentGraph, documentsMentioning, matchEntitiesInQuestion, needsExtraction, oneHopRelations, saveDocumentGraph } from './store.ts';
 
 /** The extraction model's context: room for a part of the document, the prompt and the JSON answer. */
 const extractionContextSize = 4096;
@@ -58,13 +58,19 @@ export function createGraphService(
     const workspace = await deps.workspace(document.workspaceId);
     const modelId = workspace.graphModelId ?? deps.runtime.loadedModelId();
     if (!workspace.graphExtraction || modelId === null || !document.contentHash || !document.embedderId || !document.dimensions) return 'skipped';
-    if (!(await needsExtraction(db, document.id, document.contentHash))) return 'skipped';
     const { embedderId, dimensions, contentHash } = document;
+    if (!(await needsExtraction(db, document.id, contentHash))) {
+      // Same content re-indexed (its rows were rewritten without metadata), or a table whose graph
+      // columns were just added: the stored extraction goes back onto the rows without the model.
+      const stored = await documentGraph(db, document.id);
+      if (stored) await deps.vectors.setDocumentMetadata(embedderId, dimensions, document.workspaceId, document.docId, toTopLevelMetadata(stored));
+      return 'skipped';
+    }
     return deps.jobs.run('graph-extract', `graph:${document.id}`, async (job) => {
       const chunks = await deps.vectors.documentChunks(embedderId, dimensions, document.id);
       const result = await extractWith(document, chunks.map((chunk) => chunk.text).join('\n'), modelId, job.signal, (fraction) => job.progress(fraction, document.title));
       await saveDocumentGraph(db, { workspaceId: document.workspaceId, documentId: document.id, contentHash, modelId, result });
-      await deps.vectors.setDocumentMetadata(embedderId, dimensions, document.workspaceId, document.docId, { summary: result.summary, entities: JSON.stringify(toTopLevelMetadata(result)) });
+      await deps.vectors.setDocumentMetadata(embedderId, dimensions, document.workspaceId, document.docId, toTopLevelMetadata(result));
       return 'extracted' as const;
     });
   }

@@ -1,8 +1,16 @@
-import * as arrow from 'apache-arrow';
+import { createRequire } from 'node:module';
 import type { Connection, Table } from '@lancedb/lancedb';
+import type { DataType, Schema } from 'apache-arrow';
 import type { DocumentScope } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { ensureDir } from '../files/safe-fs.ts';
+import type { TopLevelGraphMetadata } from '../graph/extract.ts';
+
+/**
+ * LanceDB loads apache-arrow with `require`; its schema calls (`addColumns`) test `instanceof` against
+ * those classes, so the store builds its fields from the same CommonJS copy, not the ESM one.
+ */
+const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
 
 export type Scope = DocumentScope;
 
@@ -25,8 +33,13 @@ export interface ChunkRow {
   source_type: string;
   title: string;
   updated_at: string;
-  summary: string | null;
-  entities: string | null;
+  /** Seed 002's graph-RAG fields, null until the document's extraction ran (see setDocumentMetadata). */
+  ai_summary: string | null;
+  entity_nodes: TopLevelGraphMetadata['entity_nodes'] | null;
+  entity_relations: TopLevelGraphMetadata['entity_relations'] | null;
+  entity_names: string[] | null;
+  entity_count: number | null;
+  relation_count: number | null;
   vector: number[] | Float32Array;
 }
 
@@ -155,12 +168,13 @@ function toRows(owner: ChunkOwner, chunks: NewChunk[]) {
     source_type: owner.sourceType,
     title: owner.title,
     updated_at: owner.updatedAt,
-    summary: null,
-    entities: null,
+    ...noGraphMetadata,
     // LanceDB's writer takes plain arrays.
     vector: Array.from(chunk.vector),
   }) satisfies ChunkRow);
 }
+
+const noGraphMetadata = { ai_summary: null, entity_nodes: null, entity_relations: null, entity_names: null, entity_count: null, relation_count: null } satisfies Partial<ChunkRow>;
 
 const storedChunkColumns = ['chunk_id', 'chunk_index', 'text', 'page', 'section'];
 
@@ -199,7 +213,38 @@ export function similarityFromDistance(distance: number): number {
   return Math.max(-1, Math.min(1, 1 - distance));
 }
 
-function schemaFor(dimensions: number, embedderId: string): arrow.Schema {
+const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), true);
+const listOf = (name: string, item: DataType) => new arrow.Field(name, new arrow.List(new arrow.Field('item', item, true)), true);
+
+/** Seed 002's top-level graph-RAG columns: a summary, entity and relation lists, names, counts. */
+function graphMetadataFields() {
+  return [
+    utf8('ai_summary'),
+    listOf('entity_nodes', new arrow.Struct([utf8('name'), utf8('type'), utf8('description')])),
+    listOf('entity_relations', new arrow.Struct([utf8('source'), utf8('relation'), utf8('target')])),
+    listOf('entity_names', new arrow.Utf8()),
+    new arrow.Field('entity_count', new arrow.Int32(), true),
+    new arrow.Field('relation_count', new arrow.Int32(), true),
+  ];
+}
+
+/**
+ * Tables written before the graph-RAG columns existed held a `summary` and an `entities` JSON
+ * column, never filled by a release: the summary column is renamed, the JSON one dropped, and the
+ * missing columns are added empty (an extraction or re-extraction fills them).
+ */
+async function upgradeSchema(target: Table): Promise<void> {
+  const names = new Set((await target.schema()).fields.map((field) => field.name));
+  if (names.has('summary') && !names.has('ai_summary')) {
+    await target.alterColumns([{ path: 'summary', rename: 'ai_summary' }]);
+    names.add('ai_summary');
+  }
+  if (names.has('entities')) await target.dropColumns(['entities']);
+  const missing = graphMetadataFields().filter((field) => !names.has(field.name));
+  if (missing.length > 0) await target.addColumns(missing);
+}
+
+function schemaFor(dimensions: number, embedderId: string): Schema {
   const fields = [
     new arrow.Field('chunk_id', new arrow.Utf8(), false),
     new arrow.Field('workspace_id', new arrow.Int32(), false),
@@ -214,8 +259,7 @@ function schemaFor(dimensions: number, embedderId: string): arrow.Schema {
     new arrow.Field('source_type', new arrow.Utf8(), false),
     new arrow.Field('title', new arrow.Utf8(), false),
     new arrow.Field('updated_at', new arrow.Utf8(), false),
-    new arrow.Field('summary', new arrow.Utf8(), true),
-    new arrow.Field('entities', new arrow.Utf8(), true),
+    ...graphMetadataFields(),
     new arrow.Field('vector', new arrow.FixedSizeList(dimensions, new arrow.Field('item', new arrow.Float32(), true)), false),
   ];
   // The embedder and vector size travel with the table itself, not only in SQLite.
@@ -279,7 +323,11 @@ export function createVectorStore(options: VectorStoreOptions) {
     if (!pending) {
       pending = (async () => {
         const db = await connect();
-        if ((await db.tableNames()).includes(name)) return db.openTable(name);
+        if ((await db.tableNames()).includes(name)) {
+          const existing = await db.openTable(name);
+          await upgradeSchema(existing);
+          return existing;
+        }
         return db.createEmptyTable(name, schemaFor(dimensions, embedderId), { existOk: true });
       })();
       tables.set(name, pending);
@@ -367,12 +415,19 @@ export function createVectorStore(options: VectorStoreOptions) {
     },
 
     /**
-     * Seed 002's graph-RAG metadata on every chunk of a document: the summary and, as one JSON
-     * object, its entity_nodes, entity_relations, entity_names, entity_count and relation_count.
-     * One commit; a search sees the document's chunks with the old metadata or the new.
+     * Seed 002's graph-RAG metadata, as top-level columns, on every chunk of a document. The rows
+     * are read and merged back in one commit: a search sees the document's chunks with the old
+     * metadata or the new, and nested lists keep the table's types (an SQL update cannot build them).
      */
-    async setDocumentMetadata(embedderId: string, dimensions: number, workspaceId: number, docId: string, metadata: { summary: string | null; entities: string | null }): Promise<void> {
-      await withTable(embedderId, dimensions, (target) => target.update({ where: documentFilter(workspaceId, docId), values: metadata }));
+    async setDocumentMetadata(embedderId: string, dimensions: number, workspaceId: number, docId: string, metadata: TopLevelGraphMetadata): Promise<void> {
+      await withTable(embedderId, dimensions, async (target) => {
+        const rows = (await target.query().where(documentFilter(workspaceId, docId)).limit(maxChunksPerDocument).toArray()) as Array<{ toJSON(): Record<string, unknown>; vector: ArrayLike<number> }>;
+        if (rows.length === 0) return;
+        await target
+          .mergeInsert('chunk_id')
+          .whenMatchedUpdateAll()
+          .execute(rows.map((row) => ({ ...row.toJSON(), vector: Array.from(row.vector), ...metadata })));
+      });
     },
 
     async deleteDocument(embedderId: string, dimensions: number, workspaceId: number, docId: string): Promise<void> {
