@@ -1,15 +1,38 @@
-import { Badge, Button, Group, Modal, Table, Text } from '@mantine/core';
-import { useCallback, useEffect, useState } from 'react';
+import { Badge, Button, Group, Modal, SegmentedControl, Table, Text } from '@mantine/core';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DocumentGraphView, WorkspaceGraphView } from '../../../shared/contract/graph.ts';
 import { api, describeError } from '../api.ts';
+import { EntityGraph, type EntityGraphEdge, type EntityGraphNode } from '../components/EntityGraph.tsx';
 import { ErrorText } from '../components/Field.tsx';
+
+/** A document's entities and relations (named by entity name) as graph nodes and edges. */
+function documentDrawing(graph: DocumentGraphView): { nodes: EntityGraphNode[]; edges: EntityGraphEdge[] } {
+  const ids = new Map(graph.entities.map((entity, i) => [entity.name, `n${i}`]));
+  return {
+    nodes: graph.entities.map((entity, i) => ({ id: `n${i}`, label: entity.name, type: entity.type, description: entity.description })),
+    edges: graph.relations.flatMap((relation) => {
+      const source = ids.get(relation.source);
+      const target = ids.get(relation.target);
+      return source && target ? [{ source, target, label: relation.relation }] : [];
+    }),
+  };
+}
+
+/** The workspace's entities and relations as graph nodes (sized by mentions) and edges. */
+function workspaceDrawing(graph: WorkspaceGraphView): { nodes: EntityGraphNode[]; edges: EntityGraphEdge[] } {
+  return {
+    nodes: graph.entities.map((entity) => ({ id: `e${entity.id}`, label: entity.name, type: entity.type, description: entity.description, mentions: entity.mentions })),
+    edges: graph.relations.map((relation) => ({ source: `e${relation.sourceId}`, target: `e${relation.targetId}`, label: relation.relation })),
+  };
+}
 
 /** One document's extracted summary, entities and relations (seed 002), or why there are none. */
 export function DocumentGraphDialog({ document, onClose }: { document: { id: number; title: string } | null; onClose: () => void }) {
   const { t } = useTranslation();
   const [graph, setGraph] = useState<DocumentGraphView | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  const drawing = useMemo(() => (graph ? documentDrawing(graph) : null), [graph]);
   useEffect(() => {
     setGraph(undefined);
     setError(null);
@@ -31,6 +54,11 @@ export function DocumentGraphDialog({ document, onClose }: { document: { id: num
           <Text fw={600}>{t('graph.summary')}</Text>
           <Text mb="sm" data-testid="graph-summary">{graph.summary ?? '–'}</Text>
           <Text fw={600}>{t('graph.entities')}</Text>
+          {drawing && drawing.nodes.length > 0 && (
+            <div style={{ marginBottom: 12 }}>
+              <EntityGraph nodes={drawing.nodes} edges={drawing.edges} height={260} details={false} />
+            </div>
+          )}
           {graph.entities.length === 0 ? (
             <Text c="dimmed" mb="sm">–</Text>
           ) : (
@@ -68,6 +96,8 @@ export function WorkspaceEntities({ workspaceId, extraction }: { workspaceId: nu
   const [graph, setGraph] = useState<WorkspaceGraphView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<'graph' | 'list'>('graph');
+  const drawing = useMemo(() => (graph ? workspaceDrawing(graph) : null), [graph]);
   const load = useCallback(async () => {
     try {
       setGraph(await api.call('graph.entities', { workspaceId, limit: 100 }));
@@ -91,6 +121,18 @@ export function WorkspaceEntities({ workspaceId, extraction }: { workspaceId: nu
       <Group justify="space-between" mb="xs">
         <Text fw={600}>{t('graph.workspaceEntities')}</Text>
         <Group gap="xs">
+          {graph && graph.entities.length > 0 && (
+            <SegmentedControl
+              size="xs"
+              value={view}
+              onChange={(value) => setView(value === 'list' ? 'list' : 'graph')}
+              data={[
+                { value: 'graph', label: <span data-testid="entity-view-graph">{t('graph.views.graph')}</span> },
+                { value: 'list', label: <span data-testid="entity-view-list">{t('graph.views.list')}</span> },
+              ]}
+              data-testid="entity-view"
+            />
+          )}
           <Button size="xs" variant="default" onClick={() => void load()}>{t('graph.refresh')}</Button>
           {extraction && <Button size="xs" variant="light" onClick={() => void extract()} data-testid="graph-extract">{t('graph.extractNow')}</Button>}
         </Group>
@@ -98,7 +140,8 @@ export function WorkspaceEntities({ workspaceId, extraction }: { workspaceId: nu
       {!extraction && <Text size="sm" c="dimmed">{t('graph.off')}</Text>}
       {notice && <Text size="sm" c="teal">{notice}</Text>}
       <ErrorText error={error} />
-      {graph && graph.entities.length > 0 && (
+      {view === 'graph' && drawing && drawing.nodes.length > 0 && <EntityGraph nodes={drawing.nodes} edges={drawing.edges} />}
+      {view === 'list' && graph && graph.entities.length > 0 && (
         <Table striped withTableBorder verticalSpacing="xs" data-testid="entity-list">
           <Table.Thead>
             <Table.Tr>
