@@ -136,6 +136,7 @@ const inputs: { [M in MethodName]: (ids: WorkspaceIds) => MethodInput<M> } = {
   'documents.previewRecords': (ids) => ({ workspaceId: ids.workspace, text: '{"doc_id":"d","content":"x"}' }),
   'documents.importRecords': (ids) => ({ workspaceId: ids.workspace, text: '{"doc_id":"d","content":"x"}' }),
   'documents.recordHistory': (ids) => ({ workspaceId: ids.workspace, docId: 'doc' }),
+  'documents.sourceTypes': (ids) => ({ workspaceId: ids.workspace }),
   'reviews.createQueue': (ids) => ({ workspaceId: ids.workspace, name: 'queue', evaluatorIds: [ids.user] }),
   'reviews.queues': (ids) => ({ workspaceId: ids.workspace }),
   'reviews.myQueue': (ids) => ({ queueId: ids.queue }),

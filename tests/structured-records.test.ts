@@ -192,6 +192,40 @@ test('seed 002 records (board_post.v2, coaching_note.v2, project_document.v1) ar
   }
 });
 
+test("documents.sourceTypes lists the source types of the documents the caller may see, with their counts, for the chat's filter", async () => {
+  const { app, workspace } = await recordsApp();
+  try {
+    assert.deepEqual(await app.call('documents.sourceTypes', { workspaceId: workspace.id }), [], 'an empty workspace has none');
+    await app.call('documents.importRecords', { workspaceId: workspace.id, text: jsonl(boardPost, coachingNote, { ...coachingNote, doc_id: 'coaching_note:6', content: `${coachingText} 4주차` }) });
+    await app.call('documents.addText', { workspaceId: workspace.id, docId: 'memo', title: 'memo', text: '그냥 메모입니다.' });
+    await app.call('documents.importRecords', { workspaceId: workspace.id, text: jsonl({ ...projectDocument, doc_id: 'project_document:40' }), scope: 'private' });
+    assert.deepEqual(await app.call('documents.sourceTypes', { workspaceId: workspace.id }), [
+      { sourceType: 'api', documents: 1 },
+      { sourceType: 'board_post', documents: 1 },
+      { sourceType: 'coaching_note', documents: 2 },
+      { sourceType: 'project_document', documents: 1 },
+    ]);
+
+    // Another member does not learn of the private document's type; a stranger is refused.
+    const other = await addUser(app, { username: 'member-b', memberOf: [workspace.id] });
+    assert.deepEqual((await callAs(app.core, other)('documents.sourceTypes', { workspaceId: workspace.id })).map((row) => row.sourceType), ['api', 'board_post', 'coaching_note']);
+    const stranger = await addUser(app, { username: 'stranger-b' });
+    await rejectsWithCode(callAs(app.core, stranger)('documents.sourceTypes', { workspaceId: workspace.id }), 'FORBIDDEN');
+
+    // A deleted record's type goes with it.
+    await app.call('documents.importRecords', { workspaceId: workspace.id, text: jsonl({ doc_id: 'board_post:12', event_type: 'delete' }) });
+    assert.deepEqual((await app.call('documents.sourceTypes', { workspaceId: workspace.id })).map((row) => row.sourceType), ['api', 'coaching_note', 'project_document']);
+
+    await rejectsWithCode(app.call('documents.sourceTypes', { workspaceId: 9999 }), 'NOT_FOUND');
+    for (const bad of [{}, { workspaceId: 'one' }, { workspaceId: -1 }, { workspaceId: workspace.id, extra: true }]) {
+      const refused = await app.raw('documents.sourceTypes', bad);
+      assert.ok(!refused.ok && refused.error.code === 'VALIDATION', JSON.stringify(refused));
+    }
+  } finally {
+    await app.close();
+  }
+});
+
 test('seed 002 sync events: each one but delete re-ingests under the same doc_id, delete removes it from search, and the history keeps each event and its time', async () => {
   const { app, workspace, userId } = await recordsApp();
   const vectors = app.core.internals!.vectors;

@@ -145,6 +145,7 @@ export const accessRules: { [M in MethodName]: AccessRule<M> } = {
   'documents.previewRecords': workspace((input) => input.workspaceId),
   'documents.importRecords': workspace((input) => input.workspaceId),
   'documents.recordHistory': workspace((input) => input.workspaceId),
+  'documents.sourceTypes': workspace((input) => input.workspaceId),
 
   'reviews.createQueue': workspace((input) => input.workspaceId),
   'reviews.queues': workspace((input) => input.workspaceId),

@@ -510,6 +510,10 @@ export async function createAppCore(options: AppCoreOptions) {
     'documents.previewRecords': (input) => records.preview(input),
     'documents.importRecords': (input, caller) => jobs.run('ingest', input.jobId, (job) => records.import(input, caller.user.id, job)),
     'documents.recordHistory': ({ workspaceId, docId }, caller) => records.history(workspaceId, docId, caller.user.id),
+    'documents.sourceTypes': async ({ workspaceId }, caller) => {
+      await workspaces.get(workspaceId);
+      return records.sourceTypes(workspaceId, caller.user.id);
+    },
 
     'downloads.catalog': () => downloads.catalog(),
     'downloads.start': ({ catalogId, jobId }) => jobs.run('download', jobId ?? `download:${catalogId}`, (job) => downloads.start(catalogId, job)),

@@ -78,6 +78,11 @@ export interface RecordHistory {
   events: RecordEvent[];
 }
 
+export interface SourceTypeCount {
+  sourceType: string;
+  documents: number;
+}
+
 /** Metadata keys a filter may name: a top-level field of the record. */
 export const metadataKey = z
   .string()
@@ -132,6 +137,15 @@ export const recordMethods = {
       })
       .strict(),
     permission: 'ask',
+  }),
+  /**
+   * The source types of the workspace's documents the caller may see (a record's `source_type`,
+   * else how it was added: `file`, `api`), each with how many documents have it, by name: what
+   * a retrieval filter offers.
+   */
+  'documents.sourceTypes': method<SourceTypeCount[]>()({
+    input: z.object({ workspaceId: entityId }).strict(),
+    permission: 'read',
   }),
   /** A doc_id's sync events (newest first) and its current metadata. */
   'documents.recordHistory': method<RecordHistory>()({

@@ -15,6 +15,7 @@ import {
   type RecordPreview,
   type RecordProblem,
   type RetrievalFilter,
+  type SourceTypeCount,
 } from '../../../shared/contract/records.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import type { Job } from '../jobs/jobs.ts';
@@ -407,6 +408,25 @@ export function createRecordService(db: Db, deps: { documents: DocumentService }
         userId: row.user_id,
       }));
       return { docId, document, metadata: metadataRow ? (JSON.parse(metadataRow.metadata) as Record<string, unknown>) : null, events };
+    },
+
+    /**
+     * The source types of the workspace's documents `userId` may see (the rule of `visibleRows`),
+     * as `matchingDocumentIds` reads them, each with its number of documents, by name.
+     */
+    async sourceTypes(workspaceId: number, userId: number): Promise<SourceTypeCount[]> {
+      const sourceType = sql<string>`coalesce(r.source_type, d.source_type)`;
+      const rows = await db
+        .selectFrom('documents as d')
+        .leftJoin('document_records as r', 'r.document_id', 'd.id')
+        .select([sourceType.as('source_type'), (eb) => eb.fn.countAll<number>().as('documents')])
+        .where('d.workspace_id', '=', workspaceId)
+        .where((eb) => eb.or([eb('d.scope', '=', 'shared'), eb('d.owner_id', '=', userId)]))
+        .where('d.min_security_level', '<=', (eb) => eb.selectFrom('users').select('security_level').where('id', '=', userId))
+        .groupBy(sourceType)
+        .orderBy(sourceType)
+        .execute();
+      return rows.map((row) => ({ sourceType: row.source_type, documents: Number(row.documents) }));
     },
 
     /**

@@ -4,6 +4,7 @@ import type { ConversationLog, Evaluation } from '../../../shared/contract/entit
 import { api } from '../api.ts';
 import { useApp } from '../store.ts';
 import { EvaluationPanel } from './EvaluationPanel.tsx';
+import { FilterNote } from './RetrievalFilter.tsx';
 import { Sources } from './Sources.tsx';
 import { SqlAnswer, sqlAnswerOf } from './SqlAnswer.tsx';
 
@@ -50,6 +51,8 @@ export function AnswerCard({ log, focus, onSaved }: { log: ConversationLog; focu
         )}
         <AnswerStats log={log} />
         <Sources sources={log.sources} retrievalOutcome={log.retrievalOutcome} />
+        {/* A search limited by the chat's filter says so under its sources. */}
+        <FilterNote filter={log.toolCalls.find((call) => call.toolName === 'retrieve')?.arguments['filter']} testId="answer-filter" />
       </div>
       {existing !== undefined && <EvaluationPanel log={log} existing={existing} autoFocus={focus} onSaved={() => onSaved(log)} />}
     </article>

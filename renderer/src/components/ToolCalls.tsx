@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { ToolCall } from '../../../shared/contract/entities.ts';
+import { FilterNote } from './RetrievalFilter.tsx';
 
 /** The steps an answer took before the model wrote it, in order, as the log recorded them. */
 export function ToolCalls({ calls }: { calls: ToolCall[] }) {
@@ -18,6 +19,7 @@ export function ToolCalls({ calls }: { calls: ToolCall[] }) {
               {call.success ? t('toolCalls.ok') : t('toolCalls.failed', { code: call.errorCode ?? '?', reason: reasonOf(call.errorCode) })}
             </span>{' '}
             <span className="muted">{t('toolCalls.time', { ms: call.executionTimeMs.toFixed(1) })}</span>
+            {call.toolName === 'retrieve' && <FilterNote filter={call.arguments['filter']} testId="tool-call-filter" />}
             {/* Arguments and results are data (SQL, counts), shown as recorded, not translated. */}
             {Object.keys(call.arguments).length > 0 && <pre className="passage">{JSON.stringify(call.arguments, null, 1)}</pre>}
             {call.resultSummary && <pre className="passage">{call.resultSummary}</pre>}

@@ -7,10 +7,12 @@ import { api, describeError, newRequestId } from '../api.ts';
 import { AnswerCard } from '../components/AnswerCard.tsx';
 import { EntitySelect } from '../components/EntitySelect.tsx';
 import { ErrorText } from '../components/Field.tsx';
+import { FilterButton, FilterChips, filterIsActive } from '../components/RetrievalFilter.tsx';
 import { useDraft } from '../components/useDraft.ts';
 import { isComposing } from '../keyboard.ts';
 import { useApp } from '../store.ts';
 import type { TemplateVariable } from '../../../shared/prompt-template.ts';
+import type { RetrievalFilter } from '../../../shared/contract/records.ts';
 import { VariablesDialog } from './prompts/VariablesDialog.tsx';
 
 export function ChatScreen() {
@@ -36,6 +38,8 @@ export function ChatScreen() {
   const [needsLoad, setNeedsLoad] = useState(false);
   /** "n of m evaluated" for this session, by the current user. */
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  /** Limits this session's retrieval (source types, updated_at, record fields) while set; sent with every question. */
+  const [filter, setFilter] = useState<RetrievalFilter | null>(null);
   const streamText = useRef('');
   const transcriptEnd = useRef<HTMLDivElement>(null);
   const draftKey = session ? `question:${session.id}` : null;
@@ -63,6 +67,11 @@ export function ChatScreen() {
       cancelled = true;
     };
   }, [sessionId]);
+
+  // A filter belongs to its session (and its workspace's documents): a new session starts unlimited.
+  useEffect(() => {
+    setFilter(null);
+  }, [session?.id]);
 
   useEffect(() => {
     if (modelId === null) return setVersions([]);
@@ -170,7 +179,8 @@ export function ChatScreen() {
     setNeedsLoad(false);
     setStreaming({ requestId, question: asked, text: '' });
     try {
-      const log = await api.call('chat.ask', { sessionId: session.id, question: asked, requestId });
+      const limits = session.settingsSnapshot.useDocuments && filterIsActive(filter);
+      const log = await api.call('chat.ask', { sessionId: session.id, question: asked, requestId, ...(limits && { filter }) });
       setHistory((current) => [...current, log]);
       setQuestion('');
       setQuestionDirty(false);
@@ -282,6 +292,12 @@ export function ChatScreen() {
                 {t('chat.loadNow')}
               </button>
             </p>
+          )}
+          {session.settingsSnapshot.useDocuments && (
+            <div className="filter-bar" data-testid="filter-bar">
+              <FilterButton workspaceId={session.workspaceId} filter={filter} onChange={setFilter} />
+              {filterIsActive(filter) && <FilterChips filter={filter} onChange={setFilter} />}
+            </div>
           )}
           <div className="composer">
             <Textarea

@@ -10,9 +10,11 @@ import { FileBrowserDialog } from '../components/FileBrowserDialog.tsx';
 import { ErrorText } from '../components/Field.tsx';
 import { formatBytes } from '../format.ts';
 import { useApp } from '../store.ts';
-import { RecordsImportDialog } from './RecordsImportDialog.tsx';
+import { RecordHistoryDialog, RecordsImportDialog } from './RecordsImportDialog.tsx';
 import { DocumentGraphDialog, WorkspaceEntities } from './DocumentGraph.tsx';
 
+/** How documents that are no structured record came in: files, and text added through the API. */
+const plainSourceTypes = new Set(['file', 'api']);
 
 export function DocumentsScreen() {
   const { t } = useTranslation();
@@ -33,6 +35,7 @@ export function DocumentsScreen() {
   const [removing, setRemoving] = useState<DocumentInfo | null>(null);
   const [importingRecords, setImportingRecords] = useState(false);
   const [graphOf, setGraphOf] = useState<DocumentInfo | null>(null);
+  const [historyOf, setHistoryOf] = useState<string | null>(null);
   const workspace = workspaces.find((w) => w.id === workspaceId);
 
   const refresh = useCallback(async () => {
@@ -239,7 +242,21 @@ export function DocumentsScreen() {
               <Table.Tr key={doc.id} data-testid="document-row" data-status={doc.status}>
                 <Table.Td>
                   <strong>{doc.title}</strong>
+                  {/* A structured record's type (what the chat's filter picks) and its sync history. */}
+                  {!plainSourceTypes.has(doc.sourceType) && (
+                    <>
+                      {' '}
+                      <span className="badge" data-testid="document-source-type">
+                        {doc.sourceType}
+                      </span>
+                    </>
+                  )}
                   <div className="muted path">{doc.docId}</div>
+                  {!plainSourceTypes.has(doc.sourceType) && (
+                    <button className="link small" data-testid="document-record-history" onClick={() => setHistoryOf(doc.docId)}>
+                      {t('documents.records.history')}
+                    </button>
+                  )}{' '}
                   {workspace?.graphExtraction && doc.status === 'ready' && (
                     <button className="link small" data-testid="document-graph-open" onClick={() => setGraphOf(doc)}>
                       {t('graph.open')}
@@ -276,6 +293,7 @@ export function DocumentsScreen() {
       )}
       {workspaceId !== null && documents.length > 0 && <WorkspaceEntities workspaceId={workspaceId} extraction={Boolean(workspace?.graphExtraction)} />}
       <DocumentGraphDialog document={graphOf} onClose={() => setGraphOf(null)} />
+      <RecordHistoryDialog workspaceId={workspaceId} docId={historyOf} onClose={() => setHistoryOf(null)} />
       <RecordsImportDialog opened={importingRecords} workspaceId={workspaceId} scope={scope} onClose={() => setImportingRecords(false)} onImported={() => void refresh()} />
       <ConfirmDialog
         opened={removing !== null}

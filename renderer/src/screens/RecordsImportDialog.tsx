@@ -3,10 +3,12 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DocumentScope } from '../../../shared/contract/entities.ts';
 import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
-import type { RecordOutcome, RecordPreview, RecordProblem } from '../../../shared/contract/records.ts';
+import type { RecordHistory, RecordOutcome, RecordPreview, RecordProblem } from '../../../shared/contract/records.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { ErrorText } from '../components/Field.tsx';
 import { PathInput } from '../components/PathInput.tsx';
+import { formatDate } from '../format.ts';
+import { useApp } from '../store.ts';
 
 interface Props {
   opened: boolean;
@@ -26,6 +28,7 @@ const shownProblems = 200;
  */
 export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImported }: Props) {
   const { t } = useTranslation();
+  const language = useApp((state) => state.language);
   const [path, setPath] = useState('');
   const [preview, setPreview] = useState<RecordPreview | null>(null);
   const [outcomes, setOutcomes] = useState<RecordOutcome[] | null>(null);
@@ -122,7 +125,7 @@ export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImp
                       </Table.Td>
                       <Table.Td>{row.eventType}</Table.Td>
                       <Table.Td>{row.sourceType}</Table.Td>
-                      <Table.Td>{row.updatedAt ? new Date(row.updatedAt).toLocaleString() : '–'}</Table.Td>
+                      <Table.Td>{formatDate(row.updatedAt, language)}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -164,6 +167,86 @@ export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImp
               ))}
             </ul>
           </Stack>
+        )}
+      </Stack>
+    </Modal>
+  );
+}
+
+/**
+ * One doc_id's sync events (newest first), as `documents.recordHistory` keeps them, and the
+ * record's metadata as it was imported last.
+ */
+export function RecordHistoryDialog({ workspaceId, docId, onClose }: { workspaceId: number | null; docId: string | null; onClose: () => void }) {
+  const { t } = useTranslation();
+  const language = useApp((state) => state.language);
+  const [history, setHistory] = useState<RecordHistory | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    setHistory(null);
+    setError(null);
+    if (workspaceId === null || docId === null) return;
+    let cancelled = false;
+    api.call('documents.recordHistory', { workspaceId, docId }).then(
+      (next) => !cancelled && setHistory(next),
+      (caught) => !cancelled && setError(describeError(caught)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [workspaceId, docId]);
+
+  const metadata = Object.entries(history?.metadata ?? {});
+  return (
+    <Modal opened={docId !== null} onClose={onClose} size="lg" title={t('documents.records.historyTitle', { docId: docId ?? '' })}>
+      <Stack gap="sm" data-testid="record-history">
+        <ErrorText error={error} />
+        {history && history.events.length === 0 && <Text size="sm" c="dimmed">{t('documents.records.noEvents')}</Text>}
+        {history && history.events.length > 0 && (
+          <Table withTableBorder striped fz="xs" data-testid="record-events">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('documents.records.event')}</Table.Th>
+                <Table.Th>{t('documents.records.eventAt')}</Table.Th>
+                <Table.Th>{t('documents.records.recordedAt')}</Table.Th>
+                <Table.Th>{t('documents.records.result')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {history.events.map((event) => (
+                <Table.Tr key={event.id} data-testid="record-event" data-event={event.eventType} data-result={event.result}>
+                  <Table.Td>{event.eventType}</Table.Td>
+                  <Table.Td>{formatDate(event.eventAt, language)}</Table.Td>
+                  <Table.Td>{formatDate(event.recordedAt, language)}</Table.Td>
+                  <Table.Td>
+                    {t(`documents.records.results.${event.result}`)}
+                    {event.errorCode && <span className="error-text small"> {t(`errors.${event.errorCode}`, { defaultValue: event.errorCode })}</span>}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+        {metadata.length > 0 && (
+          <>
+            <Text size="sm" fw={600}>
+              {t('documents.records.metadata')}
+            </Text>
+            {/* The record's own fields: data, shown as imported. */}
+            <Table withTableBorder fz="xs" data-testid="record-metadata">
+              <Table.Tbody>
+                {metadata.map(([key, value]) => (
+                  <Table.Tr key={key}>
+                    <Table.Td className="path" style={{ whiteSpace: 'nowrap', verticalAlign: 'top' }}>
+                      {key}
+                    </Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{typeof value === 'string' ? value : JSON.stringify(value)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </>
         )}
       </Stack>
     </Modal>
