@@ -76,6 +76,16 @@ test('first run: empty data folder to a cited answer, choosing everything with t
   await page.getByRole('option', { name: /multilingual-e5-small · q8/ }).waitFor();
   await page.keyboard.press('Escape');
   await shot('03-settings');
+  // Runtime fields, the caching switch among them, change only when saved.
+  await page.getByTestId('settings-caching').uncheck();
+  assert.equal((await app.call('settings.get', {})).caching, true, 'not saved before Save');
+  await page.getByTestId('settings-runtime-save').click();
+  await page.getByText('Runtime settings saved', { exact: false }).first().waitFor();
+  assert.equal((await app.call('settings.get', {})).caching, false);
+  await page.getByTestId('settings-caching').check();
+  await page.getByTestId('settings-runtime-save').click();
+  for (let i = 0; i < 50 && !(await app.call('settings.get', {})).caching; i++) await page.waitForTimeout(100);
+  assert.equal((await app.call('settings.get', {})).caching, true);
 
   // Load the model.
   await page.getByTestId('nav-models').click();

@@ -29,7 +29,7 @@ export function SettingsScreen() {
   const { t } = useTranslation();
   const { settings, updateSettings, setLanguage, language, go, refreshModels } = useApp();
   const [embedders, setEmbedders] = useState<EmbedderOption[] | null>(null);
-  const [runtime, setRuntime] = useState({ gpu: settings?.gpu ?? 'auto', gpuLayers: String(settings?.gpuLayers ?? 'auto'), threads: settings?.threads ?? 0 });
+  const [runtime, setRuntime] = useState({ gpu: settings?.gpu ?? 'auto', gpuLayers: String(settings?.gpuLayers ?? 'auto'), threads: settings?.threads ?? 0, caching: settings?.caching ?? true });
   const [modelsDir, setModelsDir] = useState(settings?.modelsDir ?? '');
   const [error, setError] = useState<string | null>(null);
 
@@ -135,15 +135,15 @@ export function SettingsScreen() {
           <Checkbox
             label={t('settings.runtime.caching')}
             description={t('settings.runtime.cachingHint')}
-            checked={settings?.caching ?? true}
-            onChange={(event) => void save({ caching: event.currentTarget.checked }, t('settings.runtime.saved'))}
+            checked={runtime.caching}
+            onChange={(event) => setRuntime({ ...runtime, caching: event.currentTarget.checked })}
             data-testid="settings-caching"
           />
           <Group>
             <Button
               data-testid="settings-runtime-save"
               disabled={gpuLayers !== 'auto' && gpuLayers !== 'max' && !(Number.isInteger(gpuLayers) && gpuLayers >= 0)}
-              onClick={() => void save({ gpu: runtime.gpu, threads: runtime.threads, gpuLayers }, t('settings.runtime.saved'))}
+              onClick={() => void save({ gpu: runtime.gpu, threads: runtime.threads, gpuLayers, caching: runtime.caching }, t('settings.runtime.saved'))}
             >
               {t('common.save')}
             </Button>
