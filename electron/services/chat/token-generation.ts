@@ -1,4 +1,5 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { trackGeneration } from '../runtime/decode-schedule.ts';
 
 export interface TokenGenerationOptions {
   maxTokens: number;
@@ -51,23 +52,29 @@ export async function generateFromTokens(sequence: LlamaContextSequence, prompt:
   if (options.signal.aborted) return { text: '', tokens, stopReason: 'abort' };
 
   let stopReason: GeneratedAnswer['stopReason'] = 'maxTokens';
-  for await (const token of sequence.evaluate(pending, { temperature: options.temperature, ...(options.seed != null && { seed: options.seed }), yieldEogToken: true })) {
-    if (options.stopTokens.has(token) || model.isEogToken(token)) {
-      stopReason = 'endOfTurn';
-      break;
+  // Sequences generating together are decoded together (decode-schedule.ts).
+  const generationEnded = trackGeneration(sequence);
+  try {
+    for await (const token of sequence.evaluate(pending, { temperature: options.temperature, ...(options.seed != null && { seed: options.seed }), yieldEogToken: true })) {
+      if (options.stopTokens.has(token) || model.isEogToken(token)) {
+        stopReason = 'endOfTurn';
+        break;
+      }
+      tokens.push(token);
+      options.onToken();
+      emit(text.push(token));
+      if (options.signal.aborted) {
+        stopReason = 'abort';
+        break;
+      }
+      if (tokens.length >= options.maxTokens) break;
+      if (sequence.nextTokenIndex >= contextSize - 1) {
+        stopReason = 'contextFull';
+        break;
+      }
     }
-    tokens.push(token);
-    options.onToken();
-    emit(text.push(token));
-    if (options.signal.aborted) {
-      stopReason = 'abort';
-      break;
-    }
-    if (tokens.length >= options.maxTokens) break;
-    if (sequence.nextTokenIndex >= contextSize - 1) {
-      stopReason = 'contextFull';
-      break;
-    }
+  } finally {
+    generationEnded();
   }
   // A model that ended its turn inside a character wrote those bytes: keep them (as U+FFFD). An
   // answer cut from outside lost the rest of its last character: drop the incomplete bytes.

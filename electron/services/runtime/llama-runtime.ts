@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import { createContextWithAdapters, type AdapterToApply } from '../lora/runtime-probe.ts';
 import { loadLlamaModule } from './llama-module.ts';
+import { decodeWhenAllGenerating } from './decode-schedule.ts';
 import { resolvePromptFormat, tokenizationRule, type PromptFormat } from './chat-template.ts';
 import type { GpuBackend, RuntimePromptFormat, RuntimeSettings, RuntimeStatus } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
@@ -246,7 +247,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       const settings = await options.getSettings();
       // Two lanes answering at once share the llama instance's threads (node-llama-cpp divides
       // its maxThreads between concurrent evaluations), so neither oversubscribes the cores.
-      const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings) };
+      const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings), batching: { dispatchSchedule: decodeWhenAllGenerating(() => lane.context) } };
       // Switching versions shows in the status bar: as a load when it takes long enough to see (a
       // large context on a big model), and then with the new adapters. Neither notification sits
       // on the switch's own path.
