@@ -117,6 +117,13 @@ const coldBare = await bareSwitch(true);
 const coldEvaldesk = await evaldeskSwitch(true);
 await bareSwitch(false);
 await evaldeskSwitch(false);
+// Warm-up, untimed: both paths run often enough to be compiled before anything is measured.
+for (let i = 0; i < 20; i++) {
+  for (const withAdapter of [true, false]) {
+    await bareSwitch(withAdapter);
+    await evaldeskSwitch(withAdapter);
+  }
+}
 
 const switches = { bareToVersion: [] as number[], bareToBase: [] as number[], evaldeskToVersion: [] as number[], evaldeskToBase: [] as number[] };
 for (let i = 0; i < runs; i++) {
