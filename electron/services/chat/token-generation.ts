@@ -53,7 +53,7 @@ export async function generateFromTokens(sequence: LlamaContextSequence, prompt:
 
   let stopReason: GeneratedAnswer['stopReason'] = 'maxTokens';
   // Sequences generating together are decoded together (decode-schedule.ts).
-  const generationEnded = trackGeneration(sequence);
+  const turn = trackGeneration(sequence);
   try {
     for await (const token of sequence.evaluate(pending, { temperature: options.temperature, ...(options.seed != null && { seed: options.seed }), yieldEogToken: true })) {
       if (options.stopTokens.has(token) || model.isEogToken(token)) {
@@ -72,9 +72,11 @@ export async function generateFromTokens(sequence: LlamaContextSequence, prompt:
         stopReason = 'contextFull';
         break;
       }
+      const otherAnswers = turn.nextToken();
+      if (otherAnswers) await otherAnswers;
     }
   } finally {
-    generationEnded();
+    turn.end();
   }
   // A model that ended its turn inside a character wrote those bytes: keep them (as U+FFFD). An
   // answer cut from outside lost the rest of its last character: drop the incomplete bytes.
