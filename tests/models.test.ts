@@ -131,6 +131,27 @@ test('loading reports progress, backend and memory; unloading frees the model', 
   }
 });
 
+test("the flash attention setting reaches llama.cpp's next context; a value it does not know is refused", async () => {
+  const app = await openTestApp();
+  try {
+    const model = await app.call('models.add', { path: fixtures.tinyChat });
+    assert.equal((await app.call('settings.get', {})).flashAttention, 'auto', 'llama.cpp decides by default');
+    await rejectsWithCode(app.call('settings.update', { flashAttention: 'yes' } as never), 'VALIDATION');
+    const contextWith = async (flashAttention: 'on' | 'off') => {
+      await app.call('settings.update', { flashAttention });
+      await app.call('runtime.load', { modelId: model.id });
+      const { context } = await app.core.internals!.runtime.acquireContext(model.id, 512);
+      const value = context.flashAttention;
+      await app.call('runtime.unload', {});
+      return value;
+    };
+    assert.equal(await contextWith('off'), false);
+    assert.equal(await contextWith('on'), true);
+  } finally {
+    await app.close();
+  }
+});
+
 test('removing a model: forgotten when unused; hidden but kept for its logs when used; back when added again', async () => {
   const app = await openTestApp();
   try {

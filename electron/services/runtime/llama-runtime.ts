@@ -93,6 +93,11 @@ export function defaultThreadCount(): number {
   return Math.max(1, logical >= 4 ? Math.floor(logical / 2) : logical);
 }
 
+/** The setting as node-llama-cpp's context option (settings stored before it existed are 'auto'). */
+function flashAttentionOption(settings: RuntimeSettings): 'auto' | boolean {
+  return settings.flashAttention === 'on' ? true : settings.flashAttention === 'off' ? false : 'auto';
+}
+
 function resolveThreads(settings: RuntimeSettings): number {
   return settings.threads > 0 ? settings.threads : defaultThreadCount();
 }
@@ -247,7 +252,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       const settings = await options.getSettings();
       // Two lanes answering at once share the llama instance's threads (node-llama-cpp divides
       // its maxThreads between concurrent evaluations), so neither oversubscribes the cores.
-      const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings), batching: { dispatchSchedule: decodeWhenAllGenerating(() => lane.context) } };
+      const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings), flashAttention: flashAttentionOption(settings), batching: { dispatchSchedule: decodeWhenAllGenerating(() => lane.context) } };
       // Switching versions shows in the status bar: as a load when it takes long enough to see (a
       // large context on a big model), and then with the new adapters. Neither notification sits
       // on the switch's own path.
@@ -373,7 +378,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       const controller = new AbortController();
       const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
       const done = (async () => {
-        const context = await model.createContext({ contextSize: Math.min(contextSize, model.trainContextSize || contextSize), sequences: 1, threads: resolveThreads(settings) });
+        const context = await model.createContext({ contextSize: Math.min(contextSize, model.trainContextSize || contextSize), sequences: 1, threads: resolveThreads(settings), flashAttention: flashAttentionOption(settings) });
         try {
           return await work({ llama: instance, model, sequence: context.getSequence() }, signal);
         } finally {

@@ -29,7 +29,7 @@ export function SettingsScreen() {
   const { t } = useTranslation();
   const { settings, updateSettings, setLanguage, language, go, refreshModels } = useApp();
   const [embedders, setEmbedders] = useState<EmbedderOption[] | null>(null);
-  const [runtime, setRuntime] = useState({ gpu: settings?.gpu ?? 'auto', gpuLayers: String(settings?.gpuLayers ?? 'auto'), threads: settings?.threads ?? 0, caching: settings?.caching ?? true });
+  const [runtime, setRuntime] = useState({ gpu: settings?.gpu ?? 'auto', gpuLayers: String(settings?.gpuLayers ?? 'auto'), threads: settings?.threads ?? 0, flashAttention: settings?.flashAttention ?? 'auto', caching: settings?.caching ?? true });
   const [modelsDir, setModelsDir] = useState(settings?.modelsDir ?? '');
   const [error, setError] = useState<string | null>(null);
 
@@ -132,6 +132,15 @@ export function SettingsScreen() {
               data-testid="settings-gpu-layers"
             />
           </Group>
+          <NativeSelect
+            label={t('settings.runtime.flashAttention')}
+            description={t('settings.runtime.flashAttentionHint')}
+            value={runtime.flashAttention}
+            data={(['auto', 'on', 'off'] as const).map((value) => ({ value, label: t(`settings.runtime.flashAttentionOptions.${value}`) }))}
+            onChange={(event) => setRuntime({ ...runtime, flashAttention: event.currentTarget.value as 'auto' | 'on' | 'off' })}
+            maw={420}
+            data-testid="settings-flash-attention"
+          />
           <Checkbox
             label={t('settings.runtime.caching')}
             description={t('settings.runtime.cachingHint')}
@@ -143,7 +152,7 @@ export function SettingsScreen() {
             <Button
               data-testid="settings-runtime-save"
               disabled={gpuLayers !== 'auto' && gpuLayers !== 'max' && !(Number.isInteger(gpuLayers) && gpuLayers >= 0)}
-              onClick={() => void save({ gpu: runtime.gpu, threads: runtime.threads, gpuLayers, caching: runtime.caching }, t('settings.runtime.saved'))}
+              onClick={() => void save({ gpu: runtime.gpu, threads: runtime.threads, gpuLayers, flashAttention: runtime.flashAttention, caching: runtime.caching }, t('settings.runtime.saved'))}
             >
               {t('common.save')}
             </Button>

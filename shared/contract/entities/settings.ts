@@ -23,6 +23,12 @@ export const appSettingsSchema = z.object({
   /** 'auto' tries CUDA, Metal and Vulkan before falling back to the CPU. */
   gpu: z.enum(['auto', 'cpu']).default('auto'),
   /**
+   * llama.cpp's flash attention for new contexts: 'auto' lets llama.cpp decide (on where the
+   * backend supports it). On some CPUs it is several times slower over a long context (a long
+   * system prompt or many passages): bench/caches.ts measures both.
+   */
+  flashAttention: z.enum(['auto', 'on', 'off']).default('auto'),
+  /**
    * Questions a batch run answers at once on parallel context sequences (llama.cpp decodes them
    * in one batch). Each sequence holds a whole context of KV cache, so memory grows with it.
    */
@@ -36,7 +42,7 @@ export const appSettingsSchema = z.object({
   hubUrl: z.url({ protocol: /^https?$/ }).max(2000).default('https://huggingface.co'),
 });
 export type AppSettings = z.output<typeof appSettingsSchema>;
-export type RuntimeSettings = Pick<AppSettings, 'threads' | 'gpuLayers' | 'gpu'>;
+export type RuntimeSettings = Pick<AppSettings, 'threads' | 'gpuLayers' | 'gpu' | 'flashAttention'>;
 
 export const appSettingsPatchInput = patchOf(appSettingsSchema);
 export type AppSettingsPatch = z.output<typeof appSettingsPatchInput>;
