@@ -172,9 +172,18 @@ test('records imported through the dialog, then the chat limited to coaching not
   await page.keyboard.press('Escape');
   await form.waitFor({ state: 'hidden' });
 
+  // The filter is part of what the person set for this session: a reload (as after a restart) keeps it.
+  await page.reload();
+  await page.getByTestId('nav-chat').click();
+  await page.getByTestId('exchange').first().waitFor();
+  await page.getByTestId('filter-chip').first().waitFor();
+  assert.deepEqual(await page.getByTestId('filter-chip').allInnerTexts(), ['Source type: coaching_note']);
+
   // Cleared in one click: the next question draws on every document again.
   await page.getByTestId('filter-clear').click();
   assert.equal(await page.getByTestId('filter-chips').count(), 0);
+  for (let i = 0; i < 50 && (await app.call('drafts.get', { key: `filter:${limited!.sessionId}` })) !== null; i++) await page.waitForTimeout(100);
+  assert.equal(await app.call('drafts.get', { key: `filter:${limited!.sessionId}` }), null, 'a cleared filter is not brought back');
   await question.fill('And the dashboard?');
   await page.getByTestId('send').click();
   await page.getByTestId('exchange').nth(1).waitFor();

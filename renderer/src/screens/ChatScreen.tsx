@@ -12,7 +12,7 @@ import { useDraft } from '../components/useDraft.ts';
 import { isComposing } from '../keyboard.ts';
 import { useApp } from '../store.ts';
 import type { TemplateVariable } from '../../../shared/prompt-template.ts';
-import type { RetrievalFilter } from '../../../shared/contract/records.ts';
+import { retrievalFilterSchema, type RetrievalFilter } from '../../../shared/contract/records.ts';
 import { VariablesDialog } from './prompts/VariablesDialog.tsx';
 
 export function ChatScreen() {
@@ -68,10 +68,31 @@ export function ChatScreen() {
     };
   }, [sessionId]);
 
-  // A filter belongs to its session (and its workspace's documents): a new session starts unlimited.
+  // A filter belongs to its session (and its workspace's documents): a new session starts
+  // unlimited, and a session opened again (after a restart too) gets back the filter it had.
+  const sessionKey = session?.id;
   useEffect(() => {
     setFilter(null);
-  }, [session?.id]);
+    if (sessionKey === undefined) return;
+    let cancelled = false;
+    api.call('drafts.get', { key: `filter:${sessionKey}` }).then(
+      (draft) => {
+        // A stored filter that no longer fits the contract is dropped rather than sent and refused.
+        const stored = retrievalFilterSchema.safeParse(draft?.value);
+        if (!cancelled && stored.success && filterIsActive(stored.data)) setFilter(stored.data);
+      },
+      () => {},
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [sessionKey]);
+  const changeFilter = (next: RetrievalFilter | null) => {
+    setFilter(next);
+    if (sessionKey === undefined) return;
+    const key = `filter:${sessionKey}`;
+    (filterIsActive(next) ? api.call('drafts.save', { key, value: next }) : api.call('drafts.discard', { key })).catch((caught: unknown) => setError(describeError(caught)));
+  };
 
   useEffect(() => {
     if (modelId === null) return setVersions([]);
@@ -295,8 +316,8 @@ export function ChatScreen() {
           )}
           {session.settingsSnapshot.useDocuments && (
             <div className="filter-bar" data-testid="filter-bar">
-              <FilterButton workspaceId={session.workspaceId} filter={filter} onChange={setFilter} />
-              {filterIsActive(filter) && <FilterChips filter={filter} onChange={setFilter} />}
+              <FilterButton workspaceId={session.workspaceId} filter={filter} onChange={changeFilter} />
+              {filterIsActive(filter) && <FilterChips filter={filter} onChange={changeFilter} />}
             </div>
           )}
           <div className="composer">
