@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ensureFixtures } from './fixtures/tiny-models.ts';
 import { callAs, openTestApp, tempDir } from './helpers/app.ts';
 import { evaldesk, evaldeskWithEnv } from './helpers/cli.ts';
+import { runtimeOverrides } from '../electron/core/runtime-flags.ts';
 
 const fixtures = await ensureFixtures();
 
@@ -193,4 +195,31 @@ test('in multi-user mode the CLI signs in with --user and EVALDESK_PASSWORD: a w
   const users = await as('팀장의 비밀 문구 2026!', '--user', 'lead', '--json', 'call', 'users.list', '{}');
   assert.equal(users.code, 0, users.stderr);
   assert.deepEqual((JSON.parse(users.stdout) as Array<{ username: string }>).map((user) => user.username).sort(), ['lead', '김평가'], 'nobody was added');
+});
+
+test('the runtime switches (--threads, --cpu, --flash-attention) are checked before anything runs; a bad value is a usage error naming it', async () => {
+  assert.deepEqual(runtimeOverrides({ threads: '0', cpu: true, 'flash-attention': 'off' }), { threads: 0, gpu: 'cpu', flashAttention: 'off' });
+  assert.deepEqual(runtimeOverrides({}), {});
+  for (const [values, pattern] of [
+    [{ threads: 'abc' }, /--threads must be a whole number/],
+    [{ threads: '1.5' }, /--threads/],
+    [{ threads: '-1' }, /--threads/],
+    [{ threads: ' ' }, /--threads/],
+    [{ 'flash-attention': 'sometimes' }, /--flash-attention must be auto, on or off, got "sometimes"/],
+  ] as const) {
+    assert.throws(() => runtimeOverrides(values), pattern);
+  }
+  const dataDir = tempDir();
+  const refused = await evaldesk(dataDir, '--flash-attention', 'yes', 'models', 'list');
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--flash-attention must be auto, on or off, got "yes"/);
+  assert.ok(!fs.existsSync(path.join(dataDir, 'evaldesk.sqlite')), 'nothing was opened');
+  const listed = await evaldesk(dataDir, '--flash-attention', 'off', 'models', 'list');
+  assert.equal(listed.code, 0, listed.stderr);
+  // `npm run web` reads the same switches the same way.
+  const webDir = tempDir();
+  const web = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '..', 'electron', 'adapters', 'web', 'start.ts'), '--data-dir', webDir, '--threads', 'many'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(web.status, 2);
+  assert.match(web.stderr, /--threads must be a whole number from 0 to 512/);
+  assert.ok(!fs.existsSync(path.join(webDir, 'evaldesk.sqlite')));
 });

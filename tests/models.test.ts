@@ -150,6 +150,16 @@ test("the flash attention setting reaches llama.cpp's next context; a value it d
   } finally {
     await app.close();
   }
+  // A front end's switch (--flash-attention) overrides the stored setting for its process.
+  const pinned = await openTestApp({ flashAttention: 'off' });
+  try {
+    const model = await pinned.call('models.add', { path: fixtures.tinyChat });
+    await pinned.call('settings.update', { flashAttention: 'on' });
+    await pinned.call('runtime.load', { modelId: model.id });
+    assert.equal((await pinned.core.internals!.runtime.acquireContext(model.id, 512)).context.flashAttention, false);
+  } finally {
+    await pinned.close();
+  }
 });
 
 test('removing a model: forgotten when unused; hidden but kept for its logs when used; back when added again', async () => {

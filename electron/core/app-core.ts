@@ -67,6 +67,8 @@ export interface AppCoreOptions {
   /** Overrides the stored thread setting (tests and benchmarks pin it). */
   threads?: number;
   gpu?: 'auto' | 'cpu';
+  /** Overrides the stored flash attention setting (`--flash-attention`). */
+  flashAttention?: 'auto' | 'on' | 'off';
   /** The ingestion worker's entry file when bundled (electron-vite); the .ts source otherwise. */
   ingestWorkerPath?: string;
   /** How often watched documents are checked for changes; 0 turns the background sync off. */
@@ -137,7 +139,7 @@ export async function createAppCore(options: AppCoreOptions) {
   const runtime = createLlamaRuntime({
     getSettings: async () => {
       const stored = await settings.get();
-      return { ...stored, ...(options.threads !== undefined && { threads: options.threads }), ...(options.gpu && { gpu: options.gpu }) };
+      return { ...stored, ...(options.threads !== undefined && { threads: options.threads }), ...(options.gpu && { gpu: options.gpu }), ...(options.flashAttention && { flashAttention: options.flashAttention }) };
     },
     onChange: (status) => events.emit('runtime.changed', status),
   });

@@ -23,7 +23,7 @@ export interface TestApp {
 
 /** A real app core on a fresh temp data folder, CPU only with one thread (see ENGINEERING.md). */
 export async function openTestApp(
-  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs' | 'sqlRouteGenerator' | 'graphGenerator'> = {},
+  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs' | 'sqlRouteGenerator' | 'graphGenerator' | 'flashAttention'> = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
   const core = await createAppCore({
@@ -37,6 +37,7 @@ export async function openTestApp(
     ...(options.embedderLoadTimeoutMs !== undefined && { embedderLoadTimeoutMs: options.embedderLoadTimeoutMs }),
     ...(options.sqlRouteGenerator && { sqlRouteGenerator: options.sqlRouteGenerator }),
     ...(options.graphGenerator && { graphGenerator: options.graphGenerator }),
+    ...(options.flashAttention && { flashAttention: options.flashAttention }),
   });
   return {
     core,

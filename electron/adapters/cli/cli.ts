@@ -8,6 +8,7 @@ import type { ChatTaskInput } from '../../../shared/contract/threads.ts';
 import { decodeText } from '../../services/documents/decode-text.ts';
 import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
 import { createAppCore, type AppCore } from '../../core/app-core.ts';
+import { runtimeFlagOptions, runtimeFlagsUsage, runtimeOverrides, type RuntimeOverrides } from '../../core/runtime-flags.ts';
 import { closeOnSignals } from '../../core/shutdown.ts';
 import type { Caller } from '../../core/dispatcher.ts';
 import type { WireResult } from '../../../shared/contract/transport.ts';
@@ -15,7 +16,7 @@ import { appVersion, defaultDataDir } from '../../core/paths.ts';
 
 const usage = `evaldesk — EvalDesk from the command line (same data and rules as the app)
 
-Usage: evaldesk [--data-dir DIR] [--threads N] [--cpu] [--json] [--user NAME] <command> [options]
+Usage: evaldesk [--data-dir DIR] ${runtimeFlagsUsage} [--json] [--user NAME] <command> [options]
 
 In multi-user mode every command runs as a signed-in user: --user NAME, with the password in
 EVALDESK_PASSWORD (never on the command line, where other users of the machine could read it).
@@ -115,8 +116,7 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
     allowPositionals: true,
     options: {
       'data-dir': { type: 'string' },
-      threads: { type: 'string' },
-      cpu: { type: 'boolean' },
+      ...runtimeFlagOptions,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       name: { type: 'string' },
@@ -169,12 +169,14 @@ export async function runCli(argv: string[], io = { out: process.stdout, err: pr
     return command || values.help ? 0 : 2;
   }
 
-  const core: AppCore = await createAppCore({
-    dataDir: values['data-dir'] ?? defaultDataDir(),
-    appVersion: appVersion(),
-    ...(values.threads !== undefined && { threads: numberOption(values.threads, 'threads')! }),
-    ...(values.cpu && { gpu: 'cpu' as const }),
-  });
+  let overrides: RuntimeOverrides;
+  try {
+    overrides = runtimeOverrides(values);
+  } catch (error) {
+    io.err.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const core: AppCore = await createAppCore({ dataDir: values['data-dir'] ?? defaultDataDir(), appVersion: appVersion(), ...overrides });
   const unwrap = (result: WireResult) => {
     if (result.ok) return result.value;
     throw isApiErrorPayload(result.error) ? ApiError.fromPayload(result.error) : new Error(result.error.message);

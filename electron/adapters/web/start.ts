@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAppCore } from '../../core/app-core.ts';
 import { appVersion, defaultDataDir, projectRoot } from '../../core/paths.ts';
+import { runtimeFlagOptions, runtimeOverrides, type RuntimeOverrides } from '../../core/runtime-flags.ts';
 import { closeOnSignals } from '../../core/shutdown.ts';
 import { loadBridgeIdentity, saveBridgeIdentity } from './bridge-identity.ts';
 import { startWebBridge, type WebBridge } from './web-bridge.ts';
@@ -11,19 +12,24 @@ const { values } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
-    threads: { type: 'string' },
-    cpu: { type: 'boolean' },
+    ...runtimeFlagOptions,
     /** A new token: tabs opened with the old address stop working. */
     'new-token': { type: 'boolean' },
   },
 });
 
+let overrides: RuntimeOverrides;
+try {
+  overrides = runtimeOverrides(values);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 const core = await createAppCore({
   dataDir: values['data-dir'] ?? defaultDataDir(),
   appVersion: appVersion(),
   lockDataDir: true,
-  ...(values.threads !== undefined && { threads: Number(values.threads) }),
-  ...(values.cpu && { gpu: 'cpu' as const }),
+  ...overrides,
 });
 if (core.startupError?.code === 'INSTANCE_RUNNING') {
   console.error(core.startupError.message);
