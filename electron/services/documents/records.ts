@@ -411,22 +411,25 @@ export function createRecordService(db: Db, deps: { documents: DocumentService }
     },
 
     /**
-     * The source types of the workspace's documents `userId` may see (the rule of `visibleRows`),
-     * as `matchingDocumentIds` reads them, each with its number of documents, by name.
+     * The source types of the workspace's documents `userId` may see (the document service's
+     * rule), as `matchingDocumentIds` reads them (a record's, else the document's own), each with
+     * its number of documents, by name.
      */
     async sourceTypes(workspaceId: number, userId: number): Promise<SourceTypeCount[]> {
-      const sourceType = sql<string>`coalesce(r.source_type, d.source_type)`;
-      const rows = await db
-        .selectFrom('documents as d')
-        .leftJoin('document_records as r', 'r.document_id', 'd.id')
-        .select([sourceType.as('source_type'), (eb) => eb.fn.countAll<number>().as('documents')])
+      const visible = await deps.documents.visibleDocuments(workspaceId, userId);
+      const recordTypes = await db
+        .selectFrom('document_records as r')
+        .innerJoin('documents as d', 'd.id', 'r.document_id')
+        .select(['r.document_id', 'r.source_type'])
         .where('d.workspace_id', '=', workspaceId)
-        .where((eb) => eb.or([eb('d.scope', '=', 'shared'), eb('d.owner_id', '=', userId)]))
-        .where('d.min_security_level', '<=', (eb) => eb.selectFrom('users').select('security_level').where('id', '=', userId))
-        .groupBy(sourceType)
-        .orderBy(sourceType)
         .execute();
-      return rows.map((row) => ({ sourceType: row.source_type, documents: Number(row.documents) }));
+      const ofRecord = new Map(recordTypes.map((row) => [row.document_id, row.source_type]));
+      const counts = new Map<string, number>();
+      for (const document of visible) {
+        const type = ofRecord.get(document.id) ?? document.sourceType;
+        counts.set(type, (counts.get(type) ?? 0) + 1);
+      }
+      return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sourceType, documents]) => ({ sourceType, documents }));
     },
 
     /**
