@@ -83,7 +83,8 @@ export function trackGeneration(sequence: LlamaContextSequence): GenerationTurn 
       }
       return new Promise<void>((resume) => {
         state.waiting.push(resume);
-        state.watchdog ??= setTimeout(() => release(state), turnTimeoutMs);
+        // Unreferenced: a turn left waiting never keeps a closing process alive.
+        state.watchdog ??= setTimeout(() => release(state), turnTimeoutMs).unref();
       });
     },
     end() {
