@@ -427,10 +427,13 @@ console.log(
         bareToVersionMs: round(switchBare, 3),
         evaldeskToVersionMs: round(switchEvaldesk, 3),
         ratio: round(switchEvaldesk / switchBare, 3),
+        // Each switch against the bare switch of the same iteration: the machine's drift cancels out.
+        pairedRatio: round(median(switches.evaldeskToVersion.map((ms, i) => ms / switches.bareToVersion[i]!)), 3),
         extraMs: round(switchEvaldesk - switchBare, 3),
         bareToBaseMs: med(switches.bareToBase, 3),
         evaldeskToBaseMs: med(switches.evaldeskToBase, 3),
         toBaseRatio: round(median(switches.evaldeskToBase) / median(switches.bareToBase), 3),
+        toBasePairedRatio: round(median(switches.evaldeskToBase.map((ms, i) => ms / switches.bareToBase[i]!)), 3),
         coldFirstToVersionMs: { bare: round(coldBare, 3), evaldesk: round(coldEvaldesk, 3) },
         parts: {
           disposeMs: med(parts.dispose, 3),
