@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { methodNames } from '../../shared/contract/api.ts';
-import type { AppInfo, User } from '../../shared/contract/entities.ts';
+import type { AppInfo, FlashAttentionMode, User } from '../../shared/contract/entities.ts';
 import { ApiError } from '../../shared/contract/errors.ts';
 import { createChatService } from '../services/chat/chat-service.ts';
 import { openDatabase, type OpenedDatabase } from '../services/db/database.ts';
@@ -68,7 +68,7 @@ export interface AppCoreOptions {
   threads?: number;
   gpu?: 'auto' | 'cpu';
   /** Overrides the stored flash attention setting (`--flash-attention`). */
-  flashAttention?: 'auto' | 'on' | 'off';
+  flashAttention?: FlashAttentionMode;
   /** The ingestion worker's entry file when bundled (electron-vite); the .ts source otherwise. */
   ingestWorkerPath?: string;
   /** How often watched documents are checked for changes; 0 turns the background sync off. */

@@ -1,4 +1,4 @@
-import type { AppSettings } from '../../shared/contract/entities.ts';
+import { flashAttentionModes, type AppSettings, type FlashAttentionMode } from '../../shared/contract/entities.ts';
 
 /**
  * The command-line switches of the front ends that run models (the CLI, `npm run web`): each
@@ -15,8 +15,6 @@ export const runtimeFlagsUsage = '[--threads N] [--cpu] [--flash-attention auto|
 
 export type RuntimeOverrides = Partial<Pick<AppSettings, 'threads' | 'flashAttention'>> & { gpu?: 'cpu' };
 
-const flashAttentionValues = ['auto', 'on', 'off'] as const;
-
 /** The overrides the switches ask for; a value out of range throws a RangeError that says which and why. */
 export function runtimeOverrides(values: { threads?: string | undefined; cpu?: boolean | undefined; 'flash-attention'?: string | undefined }): RuntimeOverrides {
   const overrides: RuntimeOverrides = {};
@@ -28,8 +26,8 @@ export function runtimeOverrides(values: { threads?: string | undefined; cpu?: b
   if (values.cpu) overrides.gpu = 'cpu';
   const flashAttention = values['flash-attention'];
   if (flashAttention !== undefined) {
-    if (!(flashAttentionValues as readonly string[]).includes(flashAttention)) throw new RangeError(`--flash-attention must be auto, on or off, got "${flashAttention}".`);
-    overrides.flashAttention = flashAttention as (typeof flashAttentionValues)[number];
+    if (!(flashAttentionModes as readonly string[]).includes(flashAttention)) throw new RangeError(`--flash-attention must be auto, on or off, got "${flashAttention}".`);
+    overrides.flashAttention = flashAttention as FlashAttentionMode;
   }
   return overrides;
 }

@@ -2,6 +2,7 @@ import { Alert, Anchor, Button, Card, Checkbox, Group, NativeSelect, NumberInput
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { flashAttentionModes, type FlashAttentionMode } from '../../../shared/contract/entities.ts';
 import type { EmbedderOption } from '../../../shared/contract/embedders.ts';
 import { api, describeError } from '../api.ts';
 import { embedderLabel } from '../components/embedder-label.ts';
@@ -136,8 +137,8 @@ export function SettingsScreen() {
             label={t('settings.runtime.flashAttention')}
             description={t('settings.runtime.flashAttentionHint')}
             value={runtime.flashAttention}
-            data={(['auto', 'on', 'off'] as const).map((value) => ({ value, label: t(`settings.runtime.flashAttentionOptions.${value}`) }))}
-            onChange={(event) => setRuntime({ ...runtime, flashAttention: event.currentTarget.value as 'auto' | 'on' | 'off' })}
+            data={flashAttentionModes.map((value) => ({ value, label: t(`settings.runtime.flashAttentionOptions.${value}`) }))}
+            onChange={(event) => setRuntime({ ...runtime, flashAttention: event.currentTarget.value as FlashAttentionMode })}
             maw={420}
             data-testid="settings-flash-attention"
           />

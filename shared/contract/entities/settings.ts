@@ -3,6 +3,10 @@ import { defaultsOf, patchOf } from './derive.ts';
 import { absolutePath } from './fields.ts';
 
 export const languages = ['en', 'ko', 'ja'] as const;
+
+/** llama.cpp's flash attention for new contexts: llama.cpp decides, always on, always off. */
+export const flashAttentionModes = ['auto', 'on', 'off'] as const;
+export type FlashAttentionMode = (typeof flashAttentionModes)[number];
 export type Language = (typeof languages)[number];
 
 /**
@@ -27,7 +31,7 @@ export const appSettingsSchema = z.object({
    * backend supports it). On some CPUs it is several times slower over a long context (a long
    * system prompt or many passages): bench/caches.ts measures both.
    */
-  flashAttention: z.enum(['auto', 'on', 'off']).default('auto'),
+  flashAttention: z.enum(flashAttentionModes).default('auto'),
   /**
    * Questions a batch run answers at once on parallel context sequences (llama.cpp decodes them
    * in one batch). Each sequence holds a whole context of KV cache, so memory grows with it.
