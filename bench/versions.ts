@@ -27,6 +27,12 @@ import { inspectGguf } from '../electron/services/models/gguf-inspector.ts';
 import { median, round } from './lib.ts';
 
 const runs = Number(process.argv[2] ?? 15);
+/**
+ * A switch takes under 2 ms on the tiny base, so the 5 % target is a tenth of a millisecond, the
+ * size of this shared machine's jitter: the switch medians take ten times the runs (at least 150
+ * rounds of four switches, about a second).
+ */
+const switchRuns = Math.max(150, runs * 10);
 const contextSize = 512;
 const maxTokens = 64;
 /** A/B rows: the 64 tokens per answer, and longer answers (per-answer fixed costs weigh less). */
@@ -135,7 +141,7 @@ for (let i = 0; i < 20; i++) {
 }
 
 const switches = { bareToVersion: [] as number[], bareToBase: [] as number[], evaldeskToVersion: [] as number[], evaldeskToBase: [] as number[] };
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < switchRuns; i++) {
   // Alternate which side goes first, so neither always runs right after the other's allocation.
   if (i % 2 === 0) {
     switches.bareToVersion.push(await bareSwitch(true));
@@ -428,6 +434,7 @@ console.log(
       benchmark: 'model-versions',
       threads: 1,
       runs,
+      switchRuns,
       model: path.basename(lora.base),
       adapter: { file: path.basename(adapterPath), bytes: fs.statSync(adapterPath).size, scale: stored.scale },
       contextSize: { requested: contextSize, evaldesk: evaldeskContextSize, bare: bareContextSize },

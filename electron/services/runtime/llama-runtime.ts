@@ -84,6 +84,25 @@ function describePromptFormat(format: PromptFormat): RuntimePromptFormat {
     : { rule: format.rule, template: null, tokenization: null, fallbackReason: format.reason };
 }
 
+/**
+ * The status bar's memory figures, read at most once per `maxAgeMs`: each reading is a system
+ * call or a /proc read (about 5 µs apiece on Linux), and a load or a version switch notifies
+ * several times within a second, where fresher figures would show nothing new.
+ */
+function memoryReadings(maxAgeMs = 1000): () => RuntimeStatus['ram'] {
+  let last: RuntimeStatus['ram'] | null = null;
+  let readAt = 0;
+  return () => {
+    const time = performance.now();
+    if (!last || time - readAt > maxAgeMs) {
+      const total = os.totalmem();
+      last = { total, used: total - os.freemem(), processRss: process.memoryUsage.rss() };
+      readAt = time;
+    }
+    return last;
+  };
+}
+
 /** A version switch shorter than this never shows as a load in the status bar (no flicker). */
 const visibleSwitchMs = 100;
 
@@ -117,6 +136,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
   let pendingLoad: Promise<void> | null = null;
   const activeGenerations = new Set<{ abort: () => void; done: Promise<unknown> }>();
   let contextLock: Promise<unknown> = Promise.resolve();
+  const ram = memoryReadings();
 
   async function ensureLlama(settings: RuntimeSettings): Promise<Llama> {
     const key = `${settings.gpu}:${resolveThreads(settings)}`;
@@ -144,7 +164,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       progress,
       gpuLayers: loaded ? loaded.model.gpuLayers : null,
       vram: vram ? { total: vram.total, used: vram.used } : null,
-      ram: { total: os.totalmem(), used: os.totalmem() - os.freemem(), processRss: process.memoryUsage.rss() },
+      ram: ram(),
       modelBytes: loaded ? loaded.model.size : null,
       chatWrapper: loaded?.chatWrapper.wrapperName ?? null,
       promptFormat: loaded ? describePromptFormat(loaded.promptFormat) : null,
