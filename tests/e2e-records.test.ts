@@ -204,3 +204,41 @@ test('records imported through the dialog, then the chat limited to coaching not
   }
   await page.getByTestId('language').selectOption('en');
 });
+
+test('records uploaded from the browser: an update event re-indexes the record; a file that is not UTF-8 is refused with the way out', { timeout: 120_000 }, async () => {
+  const { page } = ui;
+  await page.getByTestId('nav-documents').click();
+  await page.getByTestId('documents-workspace').selectOption({ label: '코칭 기록' });
+  await page.getByTestId('documents-import-records').click();
+  const dialog = page.getByTestId('records-import');
+  await dialog.getByText('Upload a file').click();
+  assert.equal(await page.getByTestId('records-picked').innerText(), 'No file chosen');
+  assert.equal(await page.getByTestId('records-preview').isDisabled(), true, 'nothing to preview before a file is picked');
+
+  // A Korean file in CP949 (what Excel on a Korean Windows saves): only the path route detects it.
+  const iconv = (await import('iconv-lite')).default;
+  const legacy = iconv.encode(`${JSON.stringify({ ...boardPost, event_type: 'update', content: '게시글: 진행률은 매주 금요일에 갱신합니다.' })}\n`, 'cp949');
+  await dialog.locator('input[type=file]').setInputFiles({ name: 'board.jsonl', mimeType: 'application/json', buffer: legacy });
+  assert.match(await page.getByTestId('records-error').innerText(), /not UTF-8\. Give its path instead/);
+  assert.equal(await page.getByTestId('records-picked').innerText(), 'No file chosen', 'nothing half-read was kept');
+
+  const update = { ...boardPost, event_type: 'update', content: '게시글: 진행률은 매주 금요일에 갱신합니다.', updated_at: '2026-03-10T10:00:00+09:00' };
+  await dialog.locator('input[type=file]').setInputFiles({ name: 'board.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${JSON.stringify(update)}\n`) });
+  assert.equal(await page.getByTestId('records-picked').innerText(), 'board.ndjson');
+  assert.equal(await page.getByTestId('records-error').count(), 0, 'the earlier refusal is gone with the new file');
+  await page.getByTestId('records-preview').click();
+  await page.getByTestId('records-preview-result').waitFor();
+  assert.deepEqual(await page.getByTestId('records-sample').locator('tbody tr td:nth-child(4)').allInnerTexts(), ['update']);
+  for (const language of ['en', 'ko', 'ja'] as const) {
+    await page.getByTestId('language').selectOption(language);
+    await ui.shot(`records-upload-${language}`);
+  }
+  await page.getByTestId('language').selectOption('en');
+  await page.getByTestId('records-confirm').click();
+  await page.getByTestId('records-outcomes').waitFor();
+  assert.deepEqual(await page.getByTestId('records-outcome').evaluateAll((items) => items.map((item) => item.getAttribute('data-result'))), ['updated']);
+  const history = await app.call('documents.recordHistory', { workspaceId, docId: 'board_post:12' });
+  assert.deepEqual(history.events.map((event) => [event.eventType, event.result]), [['update', 'updated'], ['create', 'added']]);
+  assert.equal((await app.call('documents.list', { workspaceId })).length, 2, 'replaced under the same doc_id, not added beside it');
+  await page.keyboard.press('Escape');
+});

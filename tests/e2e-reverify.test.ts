@@ -101,7 +101,7 @@ test('importing a file: malformed lines by number, the rest only once confirmed;
 
   // Excel's "Unicode text": UTF-16LE with a BOM, tab-separated, picked in the browser.
   await page.getByTestId('set-import').click();
-  await page.getByTestId('import-form').getByText('Pick in the browser').click();
+  await page.getByTestId('import-form').getByText('Upload a file').click();
   const tsv = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('question\texpected\n휴가 신청은?\t사흘 전까지\n', 'utf16le')]);
   await page.locator('[data-testid="import-form"] input[type="file"]').setInputFiles({ name: 'unicode.txt', mimeType: 'text/plain', buffer: tsv });
   await page.getByText('unicode.txt').waitFor();

@@ -3,10 +3,10 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DocumentScope } from '../../../shared/contract/entities.ts';
 import { ApiError, isApiErrorPayload } from '../../../shared/contract/errors.ts';
-import type { RecordHistory, RecordOutcome, RecordPreview, RecordProblem } from '../../../shared/contract/records.ts';
+import type { RecordFormat, RecordHistory, RecordOutcome, RecordPreview, RecordProblem } from '../../../shared/contract/records.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { ErrorText } from '../components/Field.tsx';
-import { PathInput } from '../components/PathInput.tsx';
+import { emptyFileSource, fileSourceInput, fileSourceName, FileSourceInput, type FileSource } from '../components/FileSourceInput.tsx';
 import { formatDate } from '../format.ts';
 import { useApp } from '../store.ts';
 
@@ -21,6 +21,12 @@ interface Props {
 
 const shownProblems = 200;
 
+/** A picked file's format from its extension (a path's is found by the main process itself). */
+const formatOf = (name: string): RecordFormat | undefined => {
+  const extension = name.toLowerCase().split('.').pop();
+  return extension === 'json' ? 'json' : extension === 'jsonl' || extension === 'ndjson' ? 'jsonl' : undefined;
+};
+
 /**
  * Structured records (seed 002's board posts, coaching notes, project documents) from a JSON or
  * JSONL file: a preview with the records that cannot be imported by line, and the import of the
@@ -29,7 +35,7 @@ const shownProblems = 200;
 export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImported }: Props) {
   const { t } = useTranslation();
   const language = useApp((state) => state.language);
-  const [path, setPath] = useState('');
+  const [file, setFile] = useState<FileSource>(emptyFileSource);
   const [preview, setPreview] = useState<RecordPreview | null>(null);
   const [outcomes, setOutcomes] = useState<RecordOutcome[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -37,19 +43,29 @@ export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImp
   const [error, setError] = useState<string | null>(null);
   const generation = useRef(0);
 
-  // Another file is another preview.
+  // Another file is another preview; a dialog opened again starts from its file, not from the last outcome.
   useEffect(() => {
     setPreview(null);
     setOutcomes(null);
-  }, [path, workspaceId]);
+    setError(null);
+  }, [file, workspaceId, opened]);
+
+  /** The API's source: the path, or the picked file's text with its format. */
+  const source = () => {
+    const input = fileSourceInput(file);
+    if (!input || 'path' in input) return input;
+    const format = formatOf(fileSourceName(file));
+    return { ...input, ...(format && { format }) };
+  };
 
   const load = async () => {
-    if (workspaceId === null || !path.trim()) return;
+    const from = source();
+    if (workspaceId === null || !from) return;
     const mine = ++generation.current;
     setBusy(true);
     setError(null);
     try {
-      const next = await api.call('documents.previewRecords', { workspaceId, path: path.trim() });
+      const next = await api.call('documents.previewRecords', { workspaceId, ...from });
       if (mine === generation.current) setPreview(next);
     } catch (caught) {
       if (mine === generation.current) {
@@ -62,12 +78,13 @@ export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImp
   };
 
   const confirm = async () => {
-    if (workspaceId === null || !preview) return;
+    const from = source();
+    if (workspaceId === null || !preview || !from) return;
     const jobId = newRequestId();
     setJob(jobId);
     setError(null);
     try {
-      const result = await api.call('documents.importRecords', { workspaceId, path: path.trim(), scope, acceptProblems: preview.problems.length > 0, jobId });
+      const result = await api.call('documents.importRecords', { workspaceId, ...from, scope, acceptProblems: preview.problems.length > 0, jobId });
       setOutcomes(result.outcomes);
       onImported();
     } catch (caught) {
@@ -90,9 +107,9 @@ export function RecordsImportDialog({ opened, workspaceId, scope, onClose, onImp
       <Stack gap="sm" data-testid="records-import">
         <Group align="flex-end" gap="sm" wrap="nowrap">
           <div style={{ flex: 1 }}>
-            <PathInput label={t('documents.records.file')} kind="file" extensions={['json', 'jsonl', 'ndjson']} value={path} onChange={setPath} testId="records-path" />
+            <FileSourceInput label={t('documents.records.file')} extensions={['json', 'jsonl', 'ndjson']} value={file} onChange={setFile} onError={setError} testId="records" />
           </div>
-          <Button variant="default" onClick={() => void load()} loading={busy} disabled={workspaceId === null || !path.trim()} data-testid="records-preview">
+          <Button variant="default" onClick={() => void load()} loading={busy} disabled={workspaceId === null || !source()} data-testid="records-preview">
             {t('documents.records.preview')}
           </Button>
         </Group>

@@ -1,13 +1,11 @@
-import { Alert, Button, FileButton, Group, NativeSelect, SegmentedControl, Stack, Table, Text } from '@mantine/core';
-import { IconUpload } from '@tabler/icons-react';
+import { Alert, Button, Group, NativeSelect, Stack, Table, Text } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ImportFormat, ImportPreview } from '../../../../shared/contract/reverify.ts';
 import { api, describeError } from '../../api.ts';
 import { describeProblemDetail } from './describe.ts';
 import { ErrorText } from '../../components/Field.tsx';
-import { PathInput } from '../../components/PathInput.tsx';
-import { readFileText } from './download.ts';
+import { emptyFileSource, fileSourceInput, fileSourceName, FileSourceInput, type FileSource } from '../../components/FileSourceInput.tsx';
 
 export interface ImportSource {
   path?: string;
@@ -21,7 +19,6 @@ export interface ImportMapping {
   tags: string | null;
 }
 
-const maxBrowserBytes = 20_000_000;
 const formatOf = (name: string): ImportFormat | undefined => {
   const extension = name.toLowerCase().split('.').pop();
   return extension === 'csv' || extension === 'tsv' || extension === 'jsonl' ? extension : undefined;
@@ -40,9 +37,7 @@ interface Props {
  */
 export function ImportForm({ onConfirm, disabled }: Props) {
   const { t } = useTranslation();
-  const [mode, setMode] = useState<'path' | 'browser'>('path');
-  const [path, setPath] = useState('');
-  const [picked, setPicked] = useState<{ name: string; text: string } | null>(null);
+  const [file, setFile] = useState<FileSource>(emptyFileSource);
   const [format, setFormat] = useState<ImportFormat | ''>('');
   const [mapping, setMapping] = useState<ImportMapping | null>(null);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
@@ -51,10 +46,9 @@ export function ImportForm({ onConfirm, disabled }: Props) {
   const generation = useRef(0);
 
   const source = (): ImportSource | null => {
-    const chosenFormat = format || (mode === 'browser' && picked ? formatOf(picked.name) : formatOf(path));
-    const withFormat = chosenFormat ? { format: chosenFormat } : {};
-    if (mode === 'path') return path.trim() ? { path: path.trim(), ...withFormat } : null;
-    return picked ? { text: picked.text, ...withFormat } : null;
+    const input = fileSourceInput(file);
+    const chosenFormat = format || formatOf(fileSourceName(file));
+    return input && { ...input, ...(chosenFormat && { format: chosenFormat }) };
   };
 
   const load = async (withMapping: ImportMapping | null) => {
@@ -82,17 +76,7 @@ export function ImportForm({ onConfirm, disabled }: Props) {
   useEffect(() => {
     setPreview(null);
     setMapping(null);
-  }, [mode, path, picked, format]);
-
-  const pick = async (file: File | null) => {
-    if (!file) return;
-    if (file.size > maxBrowserBytes) return setError(t('reverify.import.tooLarge'));
-    try {
-      setPicked({ name: file.name, text: await readFileText(file) });
-    } catch (caught) {
-      setError(describeError(caught));
-    }
-  };
+  }, [file, format]);
 
   const remap = (patch: Partial<ImportMapping>) => {
     if (!mapping) return;
@@ -121,32 +105,9 @@ export function ImportForm({ onConfirm, disabled }: Props) {
 
   return (
     <Stack gap="sm" data-testid="import-form">
-      <SegmentedControl
-        value={mode}
-        onChange={(value) => setMode(value as 'path' | 'browser')}
-        data={[
-          { value: 'path', label: t('reverify.import.fromPath') },
-          { value: 'browser', label: t('reverify.import.fromBrowser') },
-        ]}
-      />
       <Group align="flex-end" gap="sm" wrap="nowrap">
         <div style={{ flex: 1 }}>
-          {mode === 'path' ? (
-            <PathInput label={t('reverify.import.file')} kind="file" extensions={['csv', 'tsv', 'txt', 'jsonl']} value={path} onChange={setPath} testId="import-path" />
-          ) : (
-            <Group gap="sm">
-              <FileButton onChange={(file) => void pick(file)} accept=".csv,.tsv,.txt,.jsonl,text/csv,text/plain">
-                {(props) => (
-                  <Button {...props} variant="default" leftSection={<IconUpload size={16} />} data-testid="import-pick">
-                    {t('reverify.import.pick')}
-                  </Button>
-                )}
-              </FileButton>
-              <Text size="sm" c="dimmed">
-                {picked?.name ?? t('reverify.import.nothingPicked')}
-              </Text>
-            </Group>
-          )}
+          <FileSourceInput label={t('reverify.import.file')} extensions={['csv', 'tsv', 'txt', 'jsonl']} value={file} onChange={setFile} onError={setError} testId="import" />
         </div>
         <NativeSelect
           label={t('reverify.import.format')}

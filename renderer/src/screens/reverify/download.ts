@@ -11,14 +11,3 @@ export function downloadText(fileName: string, text: string, type = 'text/csv;ch
   // Some browsers start the download after the click handler returns.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
-
-/**
- * Reads a file picked in the browser as text. Excel's "Unicode text" is UTF-16 with a BOM; other
- * files are taken as UTF-8 (a BOM is dropped by the decoder).
- */
-export async function readFileText(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
-  return new TextDecoder('utf-8').decode(bytes);
-}
