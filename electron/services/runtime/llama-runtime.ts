@@ -260,16 +260,21 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
     // after a version) means a new context on the same loaded model, not a reload.
     const adapterKey = adapters.length ? JSON.stringify(adapters.map((a) => [a.filePath, a.scale ?? 1])) : '';
     const needed = Math.max(placement.sequences, slot + 1);
-    if (lane.context && (lane.context.contextSize !== wanted || lane.adapterKey !== adapterKey || lane.context.totalSequences < needed)) {
+    const replacing = lane.context !== null && (lane.context.contextSize !== wanted || lane.adapterKey !== adapterKey || lane.context.totalSequences < needed);
+    // Settings are read only when a context is created (an answer that reuses the context pays
+    // no read), and while the old one is disposed: a version switch waits for neither twice.
+    const settingsRead = replacing || !lane.context ? options.getSettings() : null;
+    // Awaited below; a dispose that throws first must not leave its rejection unhandled.
+    settingsRead?.catch(() => {});
+    if (replacing) {
       // Whatever still runs on a context being replaced is stopped first. Within an A/B round
       // nothing else can run (the chat claims the model for the pair), and the other lane's
       // answer must go on.
-      if (laneIndex === 0 && !placement.keepSideLane) await stopGenerations();
+      if (laneIndex === 0 && !placement.keepSideLane && activeGenerations.size > 0) await stopGenerations();
       await disposeLane(lane);
     }
     if (!lane.context) {
-      // Settings are read only here: an answer that reuses the context pays no database read.
-      const settings = await options.getSettings();
+      const settings = await settingsRead!;
       // Two lanes answering at once share the llama instance's threads (node-llama-cpp divides
       // its maxThreads between concurrent evaluations), so neither oversubscribes the cores.
       const contextOptions = { contextSize: wanted, sequences: needed, threads: resolveThreads(settings), flashAttention: flashAttentionOption(settings), batching: { dispatchSchedule: decodeWhenAllGenerating(() => lane.context) } };
