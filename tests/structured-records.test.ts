@@ -140,6 +140,17 @@ test('seed 002 records (board_post.v2, coaching_note.v2, project_document.v1) ar
     assert.deepEqual(history.metadata?.['image_descriptions'], boardPost.image_descriptions);
     assert.equal(history.metadata?.['content'], undefined, 'the content is the document, not metadata');
     assert.deepEqual(history.events.map((e) => [e.eventType, e.result, e.eventAt]), [['create', 'added', '2026-02-27T15:12:00.000Z']]);
+    // The list says which documents are records (their history is kept): not a text an API caller
+    // added with a source type of its own, which the chat's filter can still pick.
+    await app.call('documents.addText', { workspaceId: workspace.id, docId: 'wiki:7', title: 'Wiki page', text: 'A wiki page added through the API.', sourceType: 'wiki' });
+    const listed = await app.call('documents.list', { workspaceId: workspace.id });
+    assert.deepEqual(listed.map((doc) => [doc.docId, doc.sourceType, doc.isRecord]).sort(), [
+      ['board_post:12', 'board_post', true],
+      ['coaching_note:5', 'coaching_note', true],
+      ['project_document:31', 'project_document', true],
+      ['wiki:7', 'wiki', false],
+    ]);
+    await app.call('documents.remove', { id: listed.find((doc) => doc.docId === 'wiki:7')!.id });
 
     // Unlimited, every record is reachable; each filter lets through exactly what it names.
     const all = ['board_post:12', 'coaching_note:5', 'project_document:31'];

@@ -31,6 +31,7 @@ import {
   type ConversationLog,
   type Dataset,
   type DocumentInfo,
+  type DocumentListItem,
   type Draft,
   type Evaluation,
   type ExportResult,
@@ -253,7 +254,7 @@ export const api = {
   }),
   'datasets.list': method<Dataset[]>()({ input: empty, permission: 'read' }),
 
-  'documents.list': method<DocumentInfo[]>()({ input: z.object({ workspaceId: id }).strict(), permission: 'read' }),
+  'documents.list': method<DocumentListItem[]>()({ input: z.object({ workspaceId: id }).strict(), permission: 'read' }),
   'documents.addFiles': method<IngestOutcome[]>()({
     input: z
       .object({

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Selectable } from 'kysely';
 import type { ParsedInput } from '../../../shared/contract/api.ts';
 import { pickFields } from '../../../shared/contract/entities/derive.ts';
-import { documentFormatOf, documentSchema, type DocumentInfo, type IngestOutcome, type PassageView, type SyncRun } from '../../../shared/contract/entities.ts';
+import { documentFormatOf, documentSchema, type DocumentInfo, type DocumentListItem, type IngestOutcome, type PassageView, type SyncRun } from '../../../shared/contract/entities.ts';
 import { ApiError } from '../../../shared/contract/errors.ts';
 import { nowIso, type Db } from '../db/database.ts';
 import { fromRow, toColumns, type RecordOf } from '../db/rows.ts';
@@ -407,9 +407,12 @@ export function createDocumentService(db: Db, deps: DocumentServiceDeps) {
   });
 
   return {
-    async list(workspaceId: number, userId: number): Promise<DocumentInfo[]> {
+    async list(workspaceId: number, userId: number): Promise<DocumentListItem[]> {
       await deps.workspaces.get(workspaceId);
-      return (await visibleRows(workspaceId, userId)).map(toDocumentInfo);
+      const rows = await visibleRows(workspaceId, userId);
+      const records = await db.selectFrom('document_records').select('document_id').where('workspace_id', '=', workspaceId).execute();
+      const recordIds = new Set(records.map((record) => record.document_id));
+      return rows.map((row) => ({ ...toDocumentInfo(row), isRecord: recordIds.has(row.id) }));
     },
 
     /** The documents of a workspace that the user may see: the workspace's shared ones and their own private ones. */

@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Group, NativeSelect, Progress, Table, Text, Textarea } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { documentExtensions, textDocumentFormats, type DocumentInfo, type DocumentScope, type IngestOutcome, type TextDocumentFormat } from '../../../shared/contract/entities.ts';
+import { documentExtensions, textDocumentFormats, type DocumentInfo, type DocumentListItem, type DocumentScope, type IngestOutcome, type TextDocumentFormat } from '../../../shared/contract/entities.ts';
 import { ApiError, type ApiErrorPayload } from '../../../shared/contract/errors.ts';
 import { api, describeError, newRequestId } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
@@ -21,7 +21,7 @@ export function DocumentsScreen() {
   const workspaces = useApp((state) => state.workspaces);
   const language = useApp((state) => state.language);
   const [workspaceId, setWorkspaceId] = useState<number | null>(workspaces[0]?.id ?? null);
-  const [documents, setDocuments] = useState<DocumentInfo[]>([]);
+  const [documents, setDocuments] = useState<DocumentListItem[]>([]);
   const [paths, setPaths] = useState('');
   const [scope, setScope] = useState<DocumentScope>('shared');
   const [watched, setWatched] = useState(false);
@@ -242,7 +242,7 @@ export function DocumentsScreen() {
               <Table.Tr key={doc.id} data-testid="document-row" data-status={doc.status}>
                 <Table.Td>
                   <strong>{doc.title}</strong>
-                  {/* A structured record's type (what the chat's filter picks) and its sync history. */}
+                  {/* A source type the chat's filter can pick (a record's, or one an API caller chose), and a record's sync history. */}
                   {!plainSourceTypes.has(doc.sourceType) && (
                     <>
                       {' '}
@@ -252,7 +252,7 @@ export function DocumentsScreen() {
                     </>
                   )}
                   <div className="muted path">{doc.docId}</div>
-                  {!plainSourceTypes.has(doc.sourceType) && (
+                  {doc.isRecord && (
                     <button className="link small" data-testid="document-record-history" onClick={() => setHistoryOf(doc.docId)}>
                       {t('documents.records.history')}
                     </button>

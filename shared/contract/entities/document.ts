@@ -70,6 +70,13 @@ export const documentSchema = z.object({
 });
 export type DocumentInfo = z.output<typeof documentSchema>;
 
+/** A row of the Documents list: the document, and whether it came in as a structured record. */
+export const documentListItemSchema = documentSchema.extend({
+  /** Imported as a structured record (seed 002): its sync events are kept (`documents.recordHistory`). */
+  isRecord: z.boolean(),
+});
+export type DocumentListItem = z.output<typeof documentListItemSchema>;
+
 export const syncRunSchema = z.object({
   id: entityId,
   documentId: entityId,
