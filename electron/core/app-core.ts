@@ -137,9 +137,10 @@ export async function createAppCore(options: AppCoreOptions) {
   const workspaces = createWorkspaceService(db);
   const jobs = createJobRegistry((payload) => events.emit('job.progress', payload), { currentUserId: callContext.currentUserId });
   const runtime = createLlamaRuntime({
+    // The runtime's four settings, with the command line's overrides (--threads, --cpu, --flash-attention).
     getSettings: async () => {
       const stored = await settings.get();
-      return { ...stored, ...(options.threads !== undefined && { threads: options.threads }), ...(options.gpu && { gpu: options.gpu }), ...(options.flashAttention && { flashAttention: options.flashAttention }) };
+      return { threads: options.threads ?? stored.threads, gpuLayers: stored.gpuLayers, gpu: options.gpu || stored.gpu, flashAttention: options.flashAttention || stored.flashAttention };
     },
     onChange: (status) => events.emit('runtime.changed', status),
   });

@@ -28,6 +28,8 @@ interface Lane {
   sequences: LlamaContextSequence[];
   /** The adapters the context was created with (a model version); '' for the base alone. */
   adapterKey: string;
+  /** The same adapters as the status bar names them. */
+  adapterLabels: string[];
 }
 
 /**
@@ -49,9 +51,14 @@ interface Loaded {
   chatWrapper: ChatWrapper;
   /** How prompts are made for this model: its own template tokenized as whole text, or the wrapper above. */
   promptFormat: PromptFormat;
+  /** The same, as the status bar and the version screen show it. */
+  promptFormatInfo: RuntimePromptFormat;
 }
 
-const emptyLane = (): Lane => ({ context: null, sequences: [], adapterKey: '' });
+const emptyLane = (): Lane => ({ context: null, sequences: [], adapterKey: '', adapterLabels: [] });
+
+/** An adapter as the status bar names it: the start of its content-addressed file name and its scale. */
+const adapterLabel = (adapter: AdapterToApply) => `${path.basename(adapter.filePath).slice(0, 12)}… ×${adapter.scale ?? 1}`;
 
 /** A model of its own context for side work (a judge), beside whatever the chat has loaded. */
 export interface SideModel {
@@ -167,8 +174,8 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       ram: ram(),
       modelBytes: loaded ? loaded.model.size : null,
       chatWrapper: loaded?.chatWrapper.wrapperName ?? null,
-      promptFormat: loaded ? describePromptFormat(loaded.promptFormat) : null,
-      adapters: loaded?.lanes[0].adapterKey ? (JSON.parse(loaded.lanes[0].adapterKey) as Array<[string, number]>).map(([file, scale]) => `${path.basename(file).slice(0, 12)}… ×${scale}`) : [],
+      promptFormat: loaded?.promptFormatInfo ?? null,
+      adapters: loaded?.lanes[0].adapterLabels ?? [],
       error: lastError,
     };
   }
@@ -225,7 +232,8 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       throw new ApiError('RUNTIME_FAILED', `llama.cpp could not load the model: ${message}`, undefined, { cause: error });
     }
     const { resolveChatWrapper } = await loadLlamaModule();
-    loaded = { modelId: request.modelId, model, lanes: [emptyLane(), emptyLane()], chatWrapper: resolveChatWrapper(model), promptFormat: resolvePromptFormat(model) };
+    const promptFormat = resolvePromptFormat(model);
+    loaded = { modelId: request.modelId, model, lanes: [emptyLane(), emptyLane()], chatWrapper: resolveChatWrapper(model), promptFormat, promptFormatInfo: describePromptFormat(promptFormat) };
   }
 
   async function disposeLane(lane: Lane): Promise<void> {
@@ -292,6 +300,7 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       try {
         lane.context = adapters.length ? await createContextWithAdapters(current.model, adapters, contextOptions) : await current.model.createContext(contextOptions);
         lane.adapterKey = adapterKey;
+        lane.adapterLabels = adapters.map(adapterLabel);
       } catch (error) {
         const { InsufficientMemoryError } = await loadLlamaModule();
         if (error instanceof InsufficientMemoryError) throw new ApiError('MODEL_TOO_BIG', `Not enough memory for another context of this model: ${error.message}`, undefined, { cause: error });
