@@ -5,8 +5,9 @@
  * One thread, CPU, temperature 0, medians of `runs` interleaved runs (argv[2], default 15).
  *
  * Targets (issue 12):
- * 1. Version switch (context recreated with an adapter) vs creating the same context with bare
- *    node-llama-cpp: ratio <= 1.05.
+ * 1. Version switch vs creating the same context with bare node-llama-cpp: ratio <= 1.05. EvalDesk
+ *    replaces the adapters of a context that already fits; `recreated` measures its path when the
+ *    context must be created anew (another context size) against bare doing the same.
  * 2. A/B answering throughput (two answers to one question) vs two sequential bare generations on
  *    the same prompts: ratio >= 0.95; and whether running both sequences in one batch is faster.
  *
@@ -61,8 +62,8 @@ const runtime = app.core.internals!.runtime;
 // logLevel error and no progress logs, as EvalDesk's runtime creates its Llama (same native log filtering).
 const llama = await getLlama({ gpu: false, maxThreads: 1, build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath: lora.base });
-const bareOptions = (withAdapter: boolean) => ({
-  contextSize,
+const bareOptions = (withAdapter: boolean, size = contextSize) => ({
+  contextSize: size,
   sequences: 1,
   threads: 1,
   ...(withAdapter && { lora: { adapters: [{ filePath: adapterPath, scale: 1 }] } }),
@@ -97,11 +98,11 @@ let bareContext: LlamaContext | null = null;
 let bareSequence: LlamaContextSequence | null = null;
 let bareHasAdapter = false;
 
-/** Bare switch: dispose the current context, create the other one, take its sequence (what acquireContext does). */
-async function bareSwitch(withAdapter: boolean): Promise<number> {
+/** Bare switch: dispose the current context, create the other one, take its sequence (what acquireContext does when it recreates). */
+async function bareSwitch(withAdapter: boolean, size = contextSize): Promise<number> {
   const started = now();
   if (bareContext) await bareContext.dispose();
-  bareContext = await model.createContext(bareOptions(withAdapter));
+  bareContext = await model.createContext(bareOptions(withAdapter, size));
   bareSequence = bareContext.getSequence();
   bareHasAdapter = withAdapter;
   await nextTick();
@@ -115,9 +116,9 @@ async function bareSwitch(withAdapter: boolean): Promise<number> {
  */
 const nextTick = () => new Promise((resolve) => setImmediate(resolve));
 
-async function evaldeskSwitch(withAdapter: boolean): Promise<number> {
+async function evaldeskSwitch(withAdapter: boolean, size = contextSize): Promise<number> {
   const started = now();
-  await runtime.acquireContext(base.id, contextSize, withAdapter ? versionAdapters : []);
+  await runtime.acquireContext(base.id, size, withAdapter ? versionAdapters : []);
   await nextTick();
   return now() - started;
 }
@@ -155,6 +156,22 @@ for (let i = 0; i < switchRuns; i++) {
     switches.bareToBase.push(await bareSwitch(false));
   }
 }
+
+// The same when the version's context has another size than the base's, so both sides must build a
+// new context (what EvalDesk's version switch was before it replaced adapters in place).
+const recreatedSize = contextSize / 2;
+const recreated = { bareToVersion: [] as number[], evaldeskToVersion: [] as number[], bareToBase: [] as number[], evaldeskToBase: [] as number[] };
+for (let i = -20; i < switchRuns; i++) {
+  const sides = i % 2 === 0 ? (['bare', 'evaldesk'] as const) : (['evaldesk', 'bare'] as const);
+  for (const withAdapter of [true, false]) {
+    for (const side of sides) {
+      const ms = side === 'bare' ? await bareSwitch(withAdapter, withAdapter ? contextSize : recreatedSize) : await evaldeskSwitch(withAdapter, withAdapter ? contextSize : recreatedSize);
+      if (i >= 0) recreated[`${side}To${withAdapter ? 'Version' : 'Base'}`].push(ms);
+    }
+  }
+}
+await bareSwitch(false);
+await evaldeskSwitch(false);
 
 // Where a switch's time goes (on the bare model, so only the measured step differs): disposing a
 // context; creating it without/with the adapter; the same through createContextWithAdapters (the
@@ -451,6 +468,15 @@ console.log(
         toBaseRatio: round(median(switches.evaldeskToBase) / median(switches.bareToBase), 3),
         toBasePairedRatio: round(median(switches.evaldeskToBase.map((ms, i) => ms / switches.bareToBase[i]!)), 3),
         coldFirstToVersionMs: { bare: round(coldBare, 3), evaldesk: round(coldEvaldesk, 3) },
+        recreated: {
+          baseContextSize: recreatedSize,
+          bareToVersionMs: med(recreated.bareToVersion, 3),
+          evaldeskToVersionMs: med(recreated.evaldeskToVersion, 3),
+          ratio: round(median(recreated.evaldeskToVersion) / median(recreated.bareToVersion), 3),
+          pairedRatio: round(median(recreated.evaldeskToVersion.map((ms, i) => ms / recreated.bareToVersion[i]!)), 3),
+          toBaseRatio: round(median(recreated.evaldeskToBase) / median(recreated.bareToBase), 3),
+          toBasePairedRatio: round(median(recreated.evaldeskToBase.map((ms, i) => ms / recreated.bareToBase[i]!)), 3),
+        },
         parts: {
           disposeMs: med(parts.dispose, 3),
           createWithoutAdapterMs: med(parts.createPlain, 3),
@@ -482,7 +508,7 @@ console.log(
       },
       target: { switchRatio: '<= 1.05', abThroughputRatio: '>= 0.95 (the maxTokens 64 row)', batching: 'report whether two sequences in one batch are faster' },
       notes: [
-        'switch: time to replace the loaded context by one with the version adapter (…ToVersion) or without it (…ToBase). EvalDesk = runtime.acquireContext(modelId, 512, adapters) (settings, dispose, createContextWithAdapters, getSequence, and two runtime.changed notifications per switch for the status bar); bare = context.dispose() + model.createContext({ lora }) + getSequence() on its own model of the same file. ratio = EvalDesk / bare (target <= 1.05). Medians of interleaved runs; the adapter is the stored GGUF of the registered version on both sides.',
+        'switch: time from the base to the version (…ToVersion) and back (…ToBase) on a loaded model. EvalDesk = runtime.acquireContext(modelId, 512, adapters): the context has the size needed, so llama.cpp replaces its adapters in place (llama_set_adapters_lora through node-llama-cpp, the step its createContext({ lora }) takes after creating a context) and the sequences are cleared, plus the status-bar notification; the compute graph is re-planned at the next decode, which the ttft rows include. Bare = context.dispose() + model.createContext({ lora }) + getSequence() on its own model of the same file: creating the same context. ratio = EvalDesk / bare (target <= 1.05). recreated: the version at 512 and the base at 256 tokens, so both sides dispose and create a context each switch: EvalDesk\'s own overhead on that path (settings, the logger tap, the lock, the notification). Medians of interleaved runs; the adapter is the stored GGUF of the registered version on both sides.',
         'coldFirstToVersionMs: the first switch to the version on each model, which also reads the adapter file and loads it into the model (node-llama-cpp keeps it per model afterwards); not in the medians.',
         "parts: on the bare model, dispose, createContext without/with the adapter, and the same through EvalDesk's createContextWithAdapters; loggerTapMs = createContextWithAdapters - createContext({ lora }). acquireContextWithoutSwitchMs: acquireContext when the context already fits (its fixed cost). runtimeStatusMs: one runtime.status(), which each of the two notifications of a switch computes (process.memoryUsage(), os memory, prompt format; VRAM state on a GPU build).",
         'ttft: EvalDesk chat.ask of a version session right after a base session (and the reverse), from the call to the first chat.token event: log row, adapter file check, context switch, prompt build, prompt evaluation, first token, and the streaming text waiting for whole characters (these tiny-vocabulary answers start with byte tokens, held back up to 3 tokens). …LoggedMs: the log timeToFirstTokenMs, EvalDesk own clock from the start of answering (after dispatch and the session read) to the first sampled token; extraLoggedMs compares that with bare. Bare reference: dispose + createContext({ lora }) + evaluate the same prompt tokens to the first token; bareVersionWithoutSwitchMs is the same on a cleared sequence of an existing version context (the difference is the switch). sessionStartMs: sessions.start (ab.ask starts two per round; a version start re-reads the base GGUF header, fingerprints the base file and checks the adapter files). parts: promptBuildMs = buildPromptTokens for this prompt (EvalDesk, per answer); inspectBaseGgufMs = inspectGguf(base), which checkRunnable runs on every sessions.start of a version.',

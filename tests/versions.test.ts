@@ -9,6 +9,10 @@ import { test } from 'node:test';
 import { ensureLoraFixtures, peftConfig } from './fixtures/tiny-lora.ts';
 import { openTestApp, rejectsWithCode, tempDir } from './helpers/app.ts';
 import { seedLogs } from './helpers/seed.ts';
+import { resolvePromptFormat } from '../electron/services/runtime/chat-template.ts';
+import { buildPromptTokens } from '../electron/services/chat/prompt-tokens.ts';
+import { generateFromTokens } from '../electron/services/chat/token-generation.ts';
+import type { LlamaContextSequence } from 'node-llama-cpp';
 
 const lora = await ensureLoraFixtures();
 
@@ -64,6 +68,63 @@ test('an adapter naming another base model is registered only when confirmed; a 
     const raw = app.core.internals!.db.raw;
     assert.equal(raw.prepare('SELECT count(*) FROM model_versions').pluck().get(), 1);
     assert.equal(raw.prepare('SELECT count(*) FROM fine_tune_jobs').pluck().get(), 1);
+  } finally {
+    await app.close();
+  }
+});
+
+test('a version switch replaces the adapters of the live context: the same tokens as a context created with the adapter, and back; a refused adapter leaves the context as it was', async () => {
+  const app = await openTestApp();
+  try {
+    const base = await app.call('models.add', { path: lora.base });
+    const version = await app.call('versions.register', { baseModelId: base.id, name: 'v1', adapterPath: lora.gguf, confirmBaseName: true });
+    const adapters = [{ filePath: version.adapters[0]!.filePath, scale: 1 }];
+    await app.call('runtime.load', { modelId: base.id });
+    const runtime = app.core.internals!.runtime;
+    const model = runtime.internals().loaded!.model;
+    const format = resolvePromptFormat(model);
+    assert.equal(format.rule, 'jinja-whole-text');
+    if (format.rule !== 'jinja-whole-text') return;
+    const prompt = buildPromptTokens(model, format.template, [{ role: 'user', content: 'Which notice period applies to this contract?' }]).tokens;
+    const greedy = async (sequence: LlamaContextSequence) =>
+      (await generateFromTokens(sequence, prompt, { maxTokens: 24, temperature: 0, signal: new AbortController().signal, stopTokens: format.stopTokens, onToken: () => {}, onText: () => {} })).tokens;
+    /** What a context created for the purpose generates: the reference. */
+    const fresh = async (withAdapter: boolean) => {
+      const context = await model.createContext({ contextSize: 512, sequences: 1, threads: 1, ...(withAdapter && { lora: { adapters } }) });
+      try {
+        return await greedy(context.getSequence());
+      } finally {
+        await context.dispose();
+      }
+    };
+    const baseReference = await fresh(false);
+    const versionReference = await fresh(true);
+    assert.notDeepEqual(versionReference, baseReference, 'the adapter changes the greedy answer');
+
+    const onBase = await runtime.acquireContext(base.id, 512, []);
+    assert.deepEqual(await greedy(onBase.sequence), baseReference);
+    const onVersion = await runtime.acquireContext(base.id, 512, adapters);
+    assert.equal(onVersion.context, onBase.context, 'the same context: no new KV cache');
+    assert.equal(onVersion.sequence.nextTokenIndex, 0, 'what the base evaluated is cleared');
+    assert.deepEqual(await greedy(onVersion.sequence), versionReference, 'the same tokens as a context created with the adapter');
+    assert.equal((await runtime.status()).adapters?.length, 1, 'the status bar shows the applied adapter');
+    const backOnBase = await runtime.acquireContext(base.id, 512, []);
+    assert.equal(backOnBase.context, onBase.context);
+    assert.deepEqual(await greedy(backOnBase.sequence), baseReference, 'and the base again');
+    assert.deepEqual((await runtime.status()).adapters, []);
+
+    // A truncated adapter (not registered: handed to the runtime directly) is refused with
+    // llama.cpp's reason, and the context goes on as the base with what it had evaluated.
+    const truncated = path.join(tempDir(), 'truncated.gguf');
+    const bytes = fs.readFileSync(adapters[0]!.filePath);
+    fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const refused = await rejectsWithCode(runtime.acquireContext(base.id, 512, [{ filePath: truncated, scale: 1 }]), 'ADAPTER_INVALID');
+    assert.equal(refused.params?.['reason'], 'runtime_refused');
+    assert.match(String(refused.params?.['detail']), /bounds|truncat|size|failed/i);
+    const after = await runtime.acquireContext(base.id, 512, []);
+    assert.equal(after.context, onBase.context);
+    assert.ok(after.sequence.nextTokenIndex > 0, 'the base\'s evaluated tokens were kept');
+    assert.deepEqual(await greedy(after.sequence), baseReference);
   } finally {
     await app.close();
   }

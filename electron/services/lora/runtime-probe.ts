@@ -29,7 +29,37 @@ export async function createContextWithAdapters(
   adapters: AdapterToApply[],
   options: Omit<LlamaContextOptions, 'lora'> = {},
 ): Promise<LlamaContext> {
-  const llama = model.llama;
+  return withAdapterReasons(model.llama, adapters, () => model.createContext({ ...options, lora: { adapters: adapters.map(({ filePath, scale }) => ({ filePath, scale: scale ?? 1 })) } }));
+}
+
+/** A context whose adapters can be replaced in place (node-llama-cpp's own step after creating one with `lora`). */
+interface AdapterSettableContext {
+  _setLoras(adapters: Array<{ filePath: string; scale?: number }>): Promise<void>;
+}
+
+function adapterSettable(context: LlamaContext): context is LlamaContext & AdapterSettableContext {
+  return typeof (context as unknown as Partial<AdapterSettableContext>)._setLoras === 'function';
+}
+
+/** Whether `replaceContextAdapters` can work on this node-llama-cpp (it uses an internal method, looked up, never assumed). */
+export function canReplaceAdapters(context: LlamaContext): boolean {
+  return adapterSettable(context);
+}
+
+/**
+ * Replaces the adapters applied to a live context: what node-llama-cpp does itself right after
+ * creating a context with `lora` (llama.cpp's llama_set_adapters_lora, which re-plans the compute
+ * graph before the next decode), here without reallocating the KV cache. All adapters are loaded
+ * before any is applied, so a refused one leaves the context with the adapters it had. The caller
+ * clears what the sequences evaluated under the previous ones.
+ */
+export async function replaceContextAdapters(context: LlamaContext, adapters: AdapterToApply[]): Promise<void> {
+  if (!adapterSettable(context)) throw new Error('This node-llama-cpp cannot replace the adapters of a context.');
+  await withAdapterReasons(context.model.llama, adapters, () => context._setLoras(adapters.map(({ filePath, scale }) => ({ filePath, scale: scale ?? 1 }))));
+}
+
+/** Runs `work` (which loads `adapters`) with the llama logger tapped, so a refusal carries llama.cpp's reason. */
+async function withAdapterReasons<T>(llama: LlamaModel['llama'], adapters: AdapterToApply[], work: () => Promise<T>): Promise<T> {
   const previous = llama.logger;
   const errors: string[] = [];
   llama.logger = (level: LlamaLogLevel, message: string) => {
@@ -37,7 +67,7 @@ export async function createContextWithAdapters(
     previous(level, message);
   };
   try {
-    return await model.createContext({ ...options, lora: { adapters: adapters.map(({ filePath, scale }) => ({ filePath, scale: scale ?? 1 })) } });
+    return await work();
   } catch (error) {
     if (!/lora/i.test(String((error as Error)?.message ?? error))) throw error;
     // Log lines are delivered through a microtask; let them arrive.

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import os from 'node:os';
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
-import { createContextWithAdapters, type AdapterToApply } from '../lora/runtime-probe.ts';
+import { canReplaceAdapters, createContextWithAdapters, replaceContextAdapters, type AdapterToApply } from '../lora/runtime-probe.ts';
 import { loadLlamaModule } from './llama-module.ts';
 import { decodeWhenAllGenerating } from './decode-schedule.ts';
 import { resolvePromptFormat, tokenizationRule, type PromptFormat } from './chat-template.ts';
@@ -236,6 +236,25 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
     loaded = { modelId: request.modelId, model, lanes: [emptyLane(), emptyLane()], chatWrapper: resolveChatWrapper(model), promptFormat, promptFormatInfo: describePromptFormat(promptFormat) };
   }
 
+  /**
+   * A version switch on a context that already has the size and sequences needed: llama.cpp
+   * replaces the adapters of the live context (re-planning its compute graph before the next
+   * decode), so the KV cache is not allocated again. What the sequences evaluated under the
+   * previous adapters is cleared: it is not what the new ones would have computed. A refused
+   * adapter leaves the lane as it was; a lane that cannot be cleared is disposed (rebuilt next time).
+   */
+  async function switchAdaptersInPlace(lane: Lane, adapters: AdapterToApply[], adapterKey: string): Promise<void> {
+    await replaceContextAdapters(lane.context!, adapters);
+    lane.adapterKey = adapterKey;
+    lane.adapterLabels = adapters.map(adapterLabel);
+    try {
+      await Promise.all(lane.sequences.filter((sequence) => !sequence.disposed).map((sequence) => sequence.clearHistory()));
+    } catch (error) {
+      await disposeLane(lane);
+      throw error;
+    }
+  }
+
   async function disposeLane(lane: Lane): Promise<void> {
     const context = lane.context;
     lane.context = null;
@@ -264,21 +283,28 @@ export function createLlamaRuntime(options: { getSettings: () => Promise<Runtime
       lane.context = null;
       lane.sequences = [];
     }
-    // llama.cpp applies LoRA adapters when a context is created: another version (or the base
-    // after a version) means a new context on the same loaded model, not a reload.
+    // Another version (or the base after a version) is other adapters on the same loaded model,
+    // not a reload: applied to the live context when it fits, else on a new context.
     const adapterKey = adapters.length ? JSON.stringify(adapters.map((a) => [a.filePath, a.scale ?? 1])) : '';
     const needed = Math.max(placement.sequences, slot + 1);
-    const replacing = lane.context !== null && (lane.context.contextSize !== wanted || lane.adapterKey !== adapterKey || lane.context.totalSequences < needed);
+    const fits = lane.context !== null && lane.context.contextSize === wanted && lane.context.totalSequences >= needed;
+    // Whatever still runs on a context being replaced or switched is stopped first. Within an A/B
+    // round nothing else can run (the chat claims the model for the pair), and the other lane's
+    // answer must go on.
+    const stopOthers = laneIndex === 0 && !placement.keepSideLane && activeGenerations.size > 0;
+    if (fits && lane.adapterKey !== adapterKey && canReplaceAdapters(lane.context!)) {
+      if (stopOthers) await stopGenerations();
+      await switchAdaptersInPlace(lane, adapters, adapterKey);
+      if (laneIndex === 0) setImmediate(() => void notify());
+    }
+    const replacing = lane.context !== null && (!fits || lane.adapterKey !== adapterKey);
     // Settings are read only when a context is created (an answer that reuses the context pays
-    // no read), and while the old one is disposed: a version switch waits for neither twice.
+    // no read), and while the old one is disposed: a new context waits for neither twice.
     const settingsRead = replacing || !lane.context ? options.getSettings() : null;
     // Awaited below; a dispose that throws first must not leave its rejection unhandled.
     settingsRead?.catch(() => {});
     if (replacing) {
-      // Whatever still runs on a context being replaced is stopped first. Within an A/B round
-      // nothing else can run (the chat claims the model for the pair), and the other lane's
-      // answer must go on.
-      if (laneIndex === 0 && !placement.keepSideLane && activeGenerations.size > 0) await stopGenerations();
+      if (stopOthers) await stopGenerations();
       await disposeLane(lane);
     }
     if (!lane.context) {
