@@ -182,7 +182,7 @@ export function createBatchRunService(
     }
   }
 
-  /** Runs `runIds` one after the other (the loaded base has one context, recreated per version). */
+  /** Runs `runIds` one after the other (the loaded base has one context; each version replaces its adapters). */
   function schedule(runIds: number[]): Promise<void> {
     const chain = (async () => {
       for (const id of runIds) {
