@@ -18,15 +18,19 @@ import { buildPromptTokens } from '../electron/services/chat/prompt-tokens.ts';
 
 /** `--wide`: the time-to-first-token part on one 8B-shaped layer instead of the 64-wide fixture. */
 const wide = process.argv.includes('--wide');
+/** `--gpu`: llama.cpp on the GPU when it has one (bench/device/gpu-figures.sh); CPU otherwise. */
+const gpu = process.argv.includes('--gpu');
+/** `--ttft-only`: without the retrieval part (a device run carries no LanceDB and no embedder). */
+const ttftOnly = process.argv.includes('--ttft-only');
 const runs = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? (wide ? 3 : 15));
 const fixtures = await ensureFixtures();
-const app = await openTestApp();
+const app = await openTestApp(gpu ? { gpu: 'auto' } : {});
 const now = () => performance.now();
 
-await app.call('settings.update', { embedder: `gguf:${fixtures.tinyChat}` });
+if (!ttftOnly) await app.call('settings.update', { embedder: `gguf:${fixtures.tinyChat}` });
 const model = await app.call('models.add', { path: fixtures.tinyChat });
 const docs = await app.call('workspaces.create', { name: 'cache bench', temperature: 0, maxTokens: 8, contextSize: 4096, chunkSize: 64, chunkOverlap: 8, similarityThreshold: -1, topN: 4, historyTurns: 0 });
-for (let i = 0; i < 60; i++) {
+for (let i = 0; i < (ttftOnly ? 0 : 60); i++) {
   await app.call('documents.addText', { workspaceId: docs.id, docId: `policy:${i}`, title: `Policy ${i}`, text: Array.from({ length: 6 }, (_, j) => `Policy ${i}.${j}: 연차휴가는 최소 사흘 전에 신청합니다. 経費精算の締め日は毎月${j + 1}日です。 Requests go to the team lead ${i * j}.`).join(' ') });
 }
 await app.call('runtime.load', { modelId: model.id });
@@ -45,7 +49,7 @@ async function retrievalMs(caching: boolean): Promise<number[]> {
   }
   return times;
 }
-const retrieval = { off: await retrievalMs(false), on: await retrievalMs(true) };
+const retrieval = ttftOnly ? null : { off: await retrievalMs(false), on: await retrievalMs(true) };
 
 // The model the second-question part runs on.
 const ttftModel = wide ? await app.call('models.add', { path: ensureWideModel() }) : model;
@@ -117,6 +121,7 @@ async function bareSecondQuestionTtft(systemPrompt: string, flashAttention: 'aut
 }
 const bare = { short: await bareSecondQuestionTtft('You are a helpful assistant.'), long: await bareSecondQuestionTtft(longPrompt) };
 const bareWithoutFlashAttention = { short: await bareSecondQuestionTtft('You are a helpful assistant.', false), long: await bareSecondQuestionTtft(longPrompt, false) };
+const backend = app.core.internals!.runtime.internals().llama?.gpu || 'cpu';
 await app.close();
 
 const med = (values: number[]) => round(median(values), 3);
@@ -126,7 +131,8 @@ console.log(
       benchmark: 'caches',
       runs,
       secondQuestionModel: wide ? 'one layer of an 8B model\'s shape (4,096 wide, 14,336 feed-forward, 32/8 heads; --wide)' : 'the tinyChat fixture (64 wide, 2 layers)',
-      repeatedRetrieval: { documents: 60, cachedMs: med(retrieval.on), uncachedMs: med(retrieval.off), speedup: round(median(retrieval.off) / median(retrieval.on), 1) },
+      backend,
+      repeatedRetrieval: retrieval && { documents: 60, cachedMs: med(retrieval.on), uncachedMs: med(retrieval.off), speedup: round(median(retrieval.off) / median(retrieval.on), 1) },
       secondQuestionTtft: {
         shortPrompt: { promptTokens: short.on.promptTokens, withPrefixReuseMs: med(short.on.ms), withoutMs: med(short.off.ms) },
         longPrompt: { promptTokens: long.on.promptTokens, withPrefixReuseMs: med(long.on.ms), withoutMs: med(long.off.ms) },

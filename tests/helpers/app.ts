@@ -23,14 +23,15 @@ export interface TestApp {
 
 /** A real app core on a fresh temp data folder, CPU only with one thread (see ENGINEERING.md). */
 export async function openTestApp(
-  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs' | 'sqlRouteGenerator' | 'graphGenerator' | 'flashAttention'> = {},
+  options: { dataDir?: string; lockDataDir?: boolean; watchIntervalMs?: number } & Pick<AppCoreOptions, 'ingestWorkerPath' | 'embedderLoadTimeoutMs' | 'sqlRouteGenerator' | 'graphGenerator' | 'flashAttention' | 'gpu'> = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
   const core = await createAppCore({
     dataDir,
     appVersion: '0.0.0-test',
     threads: 1,
-    gpu: 'cpu',
+    // Only a benchmark run on a GPU machine asks for one (bench/device).
+    gpu: options.gpu ?? 'cpu',
     lockDataDir: options.lockDataDir ?? false,
     watchIntervalMs: options.watchIntervalMs ?? 0,
     ...(options.ingestWorkerPath && { ingestWorkerPath: options.ingestWorkerPath }),
