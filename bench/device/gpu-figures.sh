@@ -48,6 +48,6 @@ else
   node node_modules/node-llama-cpp/dist/cli/cli.js source build --gpu "$gpu" --noUsageExample > "$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
   echo "built llama.cpp ($gpu) in $(( $(date +%s) - started )) s"
   # A call that only builds (BUILD_ONLY=1) leaves the benchmark to the next call on the warm machine.
-  [ -n "${BUILD_ONLY:-}" ] && exit 0
+  if [ -n "${BUILD_ONLY:-}" ]; then exit 0; fi
 fi
 node bench/caches.ts "${RUNS:-5}" ${WIDE---wide} --gpu --ttft-only | tee "$out/caches-wide-gpu.json"
