@@ -37,13 +37,9 @@ interface AdapterSettableContext {
   _setLoras(adapters: Array<{ filePath: string; scale?: number }>): Promise<void>;
 }
 
-function adapterSettable(context: LlamaContext): context is LlamaContext & AdapterSettableContext {
-  return typeof (context as unknown as Partial<AdapterSettableContext>)._setLoras === 'function';
-}
-
 /** Whether `replaceContextAdapters` can work on this node-llama-cpp (it uses an internal method, looked up, never assumed). */
-export function canReplaceAdapters(context: LlamaContext): boolean {
-  return adapterSettable(context);
+export function canReplaceAdapters(context: LlamaContext): context is LlamaContext & AdapterSettableContext {
+  return typeof (context as unknown as Partial<AdapterSettableContext>)._setLoras === 'function';
 }
 
 /**
@@ -54,7 +50,7 @@ export function canReplaceAdapters(context: LlamaContext): boolean {
  * clears what the sequences evaluated under the previous ones.
  */
 export async function replaceContextAdapters(context: LlamaContext, adapters: AdapterToApply[]): Promise<void> {
-  if (!adapterSettable(context)) throw new Error('This node-llama-cpp cannot replace the adapters of a context.');
+  if (!canReplaceAdapters(context)) throw new Error('This node-llama-cpp cannot replace the adapters of a context.');
   await withAdapterReasons(context.model.llama, adapters, () => context._setLoras(adapters.map(({ filePath, scale }) => ({ filePath, scale: scale ?? 1 }))));
 }
 
